@@ -1,0 +1,30 @@
+# Two commands on a fresh machine with python3 and make: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint install clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/nordwire run --output out
+	$(BIN)/nordwire query "SELECT topic, language, count(*) AS articles FROM articles GROUP BY ALL ORDER BY articles DESC, topic" --output out
+	$(BIN)/nordwire query "SELECT reason, count(*) AS rejects FROM rejects GROUP BY ALL ORDER BY rejects DESC" --output out
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipeline transforms schemas tests
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,139 @@
+"""The `nordwire` command line: a thin layer over the graph builders and the query helper."""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+import re
+import sys
+import tempfile
+from typing import NoReturn
+
+import click
+
+_GLOB = re.compile(r"[*?\[]")
+EXIT_USAGE = 2
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """One line on stderr and an exit code; no traceback for a user's mistake."""
+    click.echo(f"nordwire: error: {message}", err=True)
+    sys.exit(code)
+
+
+def _is_remote(path: str) -> bool:
+    return "://" in path
+
+
+def check_inputs(inputs: tuple[str, ...]) -> None:
+    """Local inputs must exist (remote ones are matched inside the pipeline)."""
+    for path in inputs:
+        if _is_remote(path):
+            continue
+        if _GLOB.search(path):
+            if not glob.glob(path, recursive=True):
+                fail(f"--input {path!r} matches no file")
+        elif not os.path.exists(path):
+            fail(f"--input {path!r} does not exist")
+
+
+def check_output(output: str) -> None:
+    """A local output folder must be creatable and writable."""
+    if _is_remote(output):
+        return
+    try:
+        os.makedirs(output, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=output, prefix=".nordwire-write-check-"):
+            pass
+    except OSError as exc:
+        fail(f"--output {output!r} is not writable: {exc.strerror or exc}")
+
+
+def _quiet_logging(verbose: bool) -> None:
+    # Beam logs (and warns about optional GCP libraries) on the root logger; keep the CLI's
+    # output to its own lines unless asked.
+    root = logging.getLogger()
+    if verbose:
+        logging.basicConfig(level=logging.INFO)
+    elif not root.handlers:
+        root.addHandler(logging.NullHandler())
+        root.setLevel(logging.ERROR)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Show Beam's log.")
+@click.version_option(package_name="nordwire")
+def main(verbose: bool) -> None:
+    """nordwire: Norwegian wire feeds to Parquet tables with Apache Beam."""
+    _quiet_logging(verbose)
+
+
+@main.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    epilog="Any other option (--runner, --project, --direct_num_workers ...) goes to Beam.",
+)
+@click.option(
+    "--input",
+    "inputs",
+    multiple=True,
+    metavar="PATH_OR_GLOB",
+    help="Feed or wire-text file, folder or glob; repeatable. Default: the bundled samples.",
+)
+@click.option("--output", default="out", show_default=True, help="Output folder (or gs://...).")
+@click.option(
+    "--timezone",
+    default="Europe/Oslo",
+    show_default=True,
+    help="Zone of the partition date and of feed dates without a zone.",
+)
+@click.pass_context
+def run(ctx: click.Context, inputs: tuple[str, ...], output: str, timezone: str) -> None:
+    """Read feeds and wire text, keep Norwegian articles, write Parquet tables."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    check_inputs(inputs)
+    check_output(output)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        fail(f"--timezone {timezone!r} is not a known time zone")
+    from pipeline.run import run_batch
+
+    argv = [a for path in inputs for a in ("--input", path)]
+    argv += ["--output", output, "--timezone", timezone, *ctx.args]
+    try:
+        summary = run_batch(argv)
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    except Exception as exc:  # a failed job: say why in one line, exit non-zero
+        fail(
+            f"the pipeline failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+            1,
+        )
+    click.echo(summary.line())
+
+
+@main.command()
+@click.argument("sql")
+@click.option("--output", default="out", show_default=True, help="Folder the tables are in.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="How to print the result.",
+)
+def query(sql: str, output: str, fmt: str) -> None:
+    """Run SQL with DuckDB over the tables (views: articles, rejects)."""
+    import duckdb
+
+    from pipeline.query import run_query
+
+    if not _is_remote(output) and not os.path.isdir(output):
+        fail(f"--output {output!r} is not a folder; run `nordwire run` first")
+    try:
+        click.echo(run_query(sql, output, fmt))
+    except duckdb.Error as exc:
+        fail(str(exc).splitlines()[0])

@@ -1,0 +1,65 @@
+"""The batch graph: read -> parse -> identity -> dedup -> normalise -> language -> extract -> topic -> write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import apache_beam as beam
+from apache_beam.pvalue import PCollection
+
+from pipeline.options import NordwireOptions
+from pipeline.sink import WriteTables
+from pipeline.sources import ReadInputs
+from pipeline.stages import (
+    REJECTS,
+    AssignIds,
+    ClassifyTopic,
+    DetectLanguage,
+    DropDuplicates,
+    ExtractMetadata,
+    Normalise,
+    ParseDocuments,
+)
+
+
+def sample_inputs() -> list[str]:
+    """The sample feeds and wire text shipped inside the package."""
+    folder = resources.files("pipeline").joinpath("samples")
+    return sorted(str(f) for f in folder.iterdir() if f.is_file() and not f.name.startswith("."))
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """The graph's ends, for tests and for the streaming face to reuse."""
+
+    articles: PCollection
+    rejects: PCollection
+    written: PCollection
+
+
+def process(documents: PCollection, tz: ZoneInfo) -> tuple[PCollection, PCollection]:
+    """The core stages over RawDocuments: (finished items, every reject on the way)."""
+    parsed = documents | "Parse" >> ParseDocuments()
+    ids = parsed.items | "Identify" >> AssignIds()
+    unique = ids.items | "Dedup" >> DropDuplicates()
+    clean = unique.items | "Normalise" >> Normalise()
+    norwegian = clean.items | "DetectLanguage" >> DetectLanguage()
+    extracted = norwegian.items | "Extract" >> ExtractMetadata(tz)
+    topics = extracted.items | "Topic" >> ClassifyTopic()
+    stage_rejects = [parsed, ids, unique, clean, norwegian, extracted, topics]
+    rejects = [s[REJECTS] for s in stage_rejects] | "StageRejects" >> beam.Flatten()
+    return topics.items, rejects
+
+
+def build(p: beam.Pipeline, options: Any) -> Outputs:
+    """Add the batch graph to `p`; inputs are matched lazily, so building touches no file."""
+    opts = options.view_as(NordwireOptions)
+    tz = ZoneInfo(opts.timezone)
+    documents, read_rejects = p | "ReadInputs" >> ReadInputs(opts.input or sample_inputs())
+    articles, stage_rejects = process(documents, tz)
+    rejects = (read_rejects, stage_rejects) | "AllRejects" >> beam.Flatten()
+    written = (articles, rejects) | "WriteTables" >> WriteTables(opts.output, tz)
+    return Outputs(articles=articles, rejects=rejects, written=written)

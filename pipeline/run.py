@@ -1,0 +1,94 @@
+"""Run the batch graph and report what it did in one summary line."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.metrics.metric import MetricsFilter
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.runners.runner import PipelineRunner
+
+from pipeline.graph import build
+
+LOCAL_RUNNERS = (None, "DirectRunner", "direct")
+
+
+@dataclass
+class Summary:
+    """What one run read, kept, skipped and rejected."""
+
+    inputs: int = 0
+    items: int = 0
+    articles: Counter[str] = field(default_factory=Counter)  # by topic, this run
+    already_present: int = 0
+    rejects: Counter[str] = field(default_factory=Counter)  # by reason, this run
+    seconds: float = 0.0
+    state: str = ""
+
+    def line(self) -> str:
+        """The one summary line printed at the end of a run."""
+
+        def breakdown(counts: Counter[str]) -> str:
+            inner = ", ".join(
+                f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            )
+            return f" ({inner})" if inner else ""
+
+        return (
+            f"nordwire: {self.inputs} inputs read, {self.items} items seen, "
+            f"{sum(self.articles.values())} articles{breakdown(self.articles)}, "
+            f"{self.already_present} already in the output, "
+            f"{sum(self.rejects.values())} rejects{breakdown(self.rejects)}, {self.seconds:.1f} s"
+        )
+
+
+def local_runner(options: PipelineOptions) -> PipelineRunner | None:
+    """DirectRunner's in-process engine, without its Prism attempt (it downloads a binary)."""
+    if options.view_as(StandardOptions).runner not in LOCAL_RUNNERS:
+        return None
+    if options.view_as(StandardOptions).streaming:
+        return None
+    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+
+    return FnApiRunner()
+
+
+def summarise(result: Any, seconds: float) -> Summary:
+    """Read the stage counters of a finished run into a Summary."""
+    summary = Summary(seconds=seconds, state=str(result.state))
+    try:
+        counters = result.metrics().query(MetricsFilter())["counters"]
+    except (NotImplementedError, AttributeError, KeyError):  # runners without metrics (dry runs)
+        return summary
+    for c in counters:
+        namespace, name, value = c.key.metric.namespace, c.key.metric.name, c.committed or 0
+        if (namespace, name) == ("read", "inputs"):
+            summary.inputs += value
+        elif (namespace, name) == ("parse", "ok"):
+            summary.items += value
+        elif namespace == "articles":
+            summary.articles[name] += value
+        elif namespace == "rejects":
+            summary.rejects[name] += value
+        elif (
+            namespace == "write"
+            and name.endswith(":already_present")
+            and name.startswith("articles")
+        ):
+            summary.already_present += value
+    return summary
+
+
+def run_batch(argv: list[str]) -> Summary:
+    """Build and run the batch graph with Beam options `argv`; block until it ends."""
+    options = PipelineOptions(argv)
+    started = time.perf_counter()
+    pipeline = beam.Pipeline(runner=local_runner(options), options=options)
+    build(pipeline, options)
+    result = pipeline.run()
+    result.wait_until_finish()
+    return summarise(result, time.perf_counter() - started)

@@ -1,0 +1,222 @@
+"""One thin composite PTransform per core stage, each with a dead-letter output for rejects."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from apache_beam.pvalue import PCollection, TaggedOutput
+
+from schemas.items import Item, RawDocument
+from schemas.rejects import Reject, excerpt_of
+from transforms.dates import OSLO
+from transforms.extract import extract
+from transforms.identity import assign_id
+from transforms.language import LanguageDetector, detect_language
+from transforms.normalise import normalise
+from transforms.parse import parse_document
+from transforms.topic import TopicClassifier, assign_topic
+
+REJECTS = "rejects"
+StageFn = Callable[[Any], "Item | Reject | list[Item | Reject]"]
+
+
+def error_reject(stage: str, element: object, exc: BaseException) -> Reject:
+    """The rejects row for an element whose stage raised."""
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    if isinstance(element, Item):
+        return Reject(
+            stage=stage,
+            reason="error",
+            input=element.input,
+            fetched_at=element.fetched_at,
+            source=element.source,
+            item_index=element.item_index,
+            article_id=element.article_id,
+            error=error,
+            excerpt=excerpt_of(element.title or element.title_raw or element.content_raw),
+        )
+    if isinstance(element, RawDocument):
+        return Reject(
+            stage=stage,
+            reason="error",
+            input=element.input,
+            fetched_at=element.fetched_at,
+            error=error,
+            excerpt=excerpt_of(element.data),
+        )
+    raise TypeError(f"cannot reject a {type(element).__name__}") from exc
+
+
+class _StageFn(beam.DoFn):
+    """Runs one pure stage function; rejects and exceptions go to the dead-letter output."""
+
+    def __init__(self, stage: str, make_fn: Callable[..., StageFn], args: tuple[Any, ...]) -> None:
+        self._stage = stage
+        self._make_fn = make_fn
+        self._args = args
+        self._fn: StageFn | None = None
+        self._ok = Metrics.counter(stage, "ok")
+        self._rejected = Metrics.counter(stage, "rejected")
+        self._errors = Metrics.counter(stage, "error")
+
+    def setup(self) -> None:
+        # Heavy objects (language profiles, classifiers) are built here, once per worker.
+        self._fn = self._make_fn(*self._args)
+
+    def process(self, element: Any) -> Iterator[Any]:
+        assert self._fn is not None
+        try:
+            result = self._fn(element)
+        except Exception as exc:  # one bad element must not stop the run
+            self._errors.inc()
+            yield TaggedOutput(REJECTS, error_reject(self._stage, element, exc))
+            return
+        for out in result if isinstance(result, list) else [result]:
+            if isinstance(out, Reject):
+                self._rejected.inc()
+                yield TaggedOutput(REJECTS, out)
+            else:
+                self._ok.inc()
+                yield out
+
+
+class _Stage(beam.PTransform):
+    """A stage: main output `items`, dead-letter output `rejects`.
+
+    `make_fn(*args)` must be a module-level function so that the DoFn pickles by reference.
+    """
+
+    def __init__(self, stage: str, make_fn: Callable[..., StageFn], *args: Any) -> None:
+        super().__init__()
+        self._stage = stage
+        self._make_fn = make_fn
+        self._args = args
+
+    def expand(self, pcoll: PCollection) -> Any:
+        return pcoll | beam.ParDo(_StageFn(self._stage, self._make_fn, self._args)).with_outputs(
+            REJECTS, main="items"
+        )
+
+
+def _given(fn: StageFn) -> StageFn:
+    return fn
+
+
+def _normalise_or_reject(item: Item) -> Item | Reject:
+    out = normalise(item)
+    if not (out.title or out.summary or out.body):
+        return Reject(
+            stage="normalise",
+            reason="empty",
+            input=item.input,
+            fetched_at=item.fetched_at,
+            source=item.source,
+            item_index=item.item_index,
+            article_id=item.article_id,
+            detail="item has no title and no text",
+            excerpt=excerpt_of(item.link),
+        )
+    return out
+
+
+def _language_fn(seed: int) -> StageFn:
+    return functools.partial(detect_language, detector=LanguageDetector(seed))
+
+
+def _extract_fn(tz_name: str) -> StageFn:
+    return functools.partial(extract, tz=ZoneInfo(tz_name))
+
+
+def _topic_fn() -> StageFn:
+    return functools.partial(assign_topic, classifier=TopicClassifier())
+
+
+class ParseDocuments(_Stage):
+    """RawDocument -> Items, one per feed entry or wire article."""
+
+    def __init__(self) -> None:
+        super().__init__("parse", _given, parse_document)
+
+
+class AssignIds(_Stage):
+    """Stable article_id from a real guid, the cleaned link, or the text."""
+
+    def __init__(self) -> None:
+        super().__init__("identity", _given, assign_id)
+
+
+class Normalise(_Stage):
+    """HTML to text, entities, mojibake, NFC; items left with no text are rejected as empty."""
+
+    def __init__(self) -> None:
+        super().__init__("normalise", _given, _normalise_or_reject)
+
+
+class DetectLanguage(_Stage):
+    """Keep Norwegian (bokmål or nynorsk); the rest goes to rejects as not_norwegian."""
+
+    def __init__(self, seed: int = 0) -> None:
+        super().__init__("language", _language_fn, seed)
+
+
+class ExtractMetadata(_Stage):
+    """Dates with precision, byline, credits, caption and sub-headings."""
+
+    def __init__(self, tz: ZoneInfo = OSLO) -> None:
+        super().__init__("extract", _extract_fn, tz.key)
+
+
+class ClassifyTopic(_Stage):
+    """IPTC Media Topic (top level) from categories, keywords or desk labels."""
+
+    def __init__(self) -> None:
+        super().__init__("topic", _topic_fn)
+
+
+def _preference(item: Item) -> tuple[Any, ...]:
+    # Keep the richest version; the input name and index make the choice deterministic.
+    text = len(item.content_raw or "") + len(item.summary_raw or "")
+    return (-text, -(item.published_fallback is not None), item.input, item.item_index)
+
+
+class _KeepOneFn(beam.DoFn):
+    def __init__(self) -> None:
+        self._dupes = Metrics.counter("dedup", "duplicate")
+
+    def process(self, element: tuple[str, Iterable[Item]]) -> Iterator[Any]:
+        _, group = element
+        kept, *others = sorted(group, key=_preference)
+        yield kept
+        for other in others:
+            self._dupes.inc()
+            yield TaggedOutput(
+                REJECTS,
+                Reject(
+                    stage="dedup",
+                    reason="duplicate",
+                    input=other.input,
+                    fetched_at=other.fetched_at,
+                    source=other.source,
+                    item_index=other.item_index,
+                    article_id=other.article_id,
+                    detail=f"same article as {kept.input} item {kept.item_index}",
+                    excerpt=excerpt_of(other.title_raw or other.content_raw),
+                ),
+            )
+
+
+class DropDuplicates(beam.PTransform):
+    """One item per article_id within the run; the others become `duplicate` rejects."""
+
+    def expand(self, pcoll: PCollection) -> Any:
+        return (
+            pcoll
+            | "KeyById" >> beam.Map(lambda item: (item.article_id, item))
+            | "GroupById" >> beam.GroupByKey()
+            | "KeepOne" >> beam.ParDo(_KeepOneFn()).with_outputs(REJECTS, main="items")
+        )

@@ -1,0 +1,69 @@
+"""In-flight records: the bytes read from an input and the item that moves through the stages."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RawDocument:
+    """One input as read: a file or a fetched feed body, before any parsing."""
+
+    input: str  # path or URL it came from
+    data: bytes
+    fetched_at: datetime  # file mtime for files, response time for HTTP (UTC)
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One feed entry or wire article; each stage fills in more fields with `evolve`."""
+
+    input: str
+    item_index: int
+    format: str  # rss20, atom10, json1, wire, ...
+    source: str  # publisher slug, e.g. nrk.no or ntb
+    fetched_at: datetime
+    feed_title: str | None = None
+    feed_language: str | None = None
+    guid: str | None = None  # None when the feed's guid is not a real identifier
+    link: str | None = None
+    title_raw: str | None = None
+    summary_raw: str | None = None
+    content_raw: str | None = None
+    published_raw: str | None = None
+    published_fallback: datetime | None = None  # feedparser's own reading, used only as a fallback
+    updated_raw: str | None = None
+    categories: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    credits: tuple[str, ...] = ()
+    # identity
+    article_id: str | None = None
+    identity_basis: str | None = None  # guid, url or text
+    url: str | None = None  # link without tracking parameters
+    # normalise
+    title: str | None = None
+    summary: str | None = None
+    body: str | None = None
+    caption: str | None = None
+    subheadings: tuple[str, ...] = ()
+    byline: str | None = None
+    # dates
+    published_at: datetime | None = None
+    date_precision: str = "none"  # time, day, month, year or none
+    updated_at: datetime | None = None
+    # language
+    language: str | None = None
+    variety: str | None = None
+    language_confidence: float | None = None
+    language_text: str | None = None
+    # topic
+    topic: str = "unclassified"
+    topics: tuple[tuple[str, float], ...] = field(default_factory=tuple)
+    topic_basis: str | None = None  # category, keywords, desk or none
+
+    def evolve(self, **changes: object) -> Item:
+        """Return a copy with `changes` applied (stages never mutate an item)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

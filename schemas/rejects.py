@@ -1,0 +1,91 @@
+"""The rejects table: one row per input or item that did not become an article, with the reason."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+SCHEMA_VERSION = 1
+
+# The closed set of reasons; README documents each.
+REASONS = (
+    "unparseable",  # the file or body is not a feed nor wire text we can read
+    "html_page",  # an HTML page where a feed was expected
+    "undecodable",  # bytes that are not text in any encoding we accept
+    "empty",  # nothing to read: empty file, or an item without title and text
+    "no_items",  # a well-formed feed with zero items
+    "not_found",  # an input path or pattern that matches no file
+    "unreadable",  # a file that exists but cannot be read
+    "too_large",  # input over the size cap
+    "too_long",  # an item whose text exceeds the cap
+    "not_norwegian",  # detected language is not Norwegian (detail has the language)
+    "duplicate",  # same article_id as another item of this run (detail has the kept input)
+    "error",  # a stage raised; `error` has the exception
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """Why something was not kept, with enough context to find it again."""
+
+    stage: str
+    reason: str
+    input: str
+    fetched_at: datetime
+    source: str | None = None
+    item_index: int | None = None
+    article_id: str | None = None
+    detected_language: str | None = None
+    detail: str | None = None
+    error: str | None = None
+    excerpt: str | None = None
+
+    @property
+    def reject_id(self) -> str:
+        """Stable id: the same failure on the same input gives the same id on every run."""
+        key = "\x1f".join(
+            str(v) for v in (self.stage, self.reason, self.input, self.item_index, self.article_id)
+        )
+        return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+    def to_row(self, pipeline_version: str) -> dict[str, Any]:
+        """The Parquet row (partition columns excluded)."""
+        row = asdict(self)
+        row["reject_id"] = self.reject_id
+        row["pipeline_version"] = pipeline_version
+        row["schema_version"] = SCHEMA_VERSION
+        return row
+
+
+def excerpt_of(text: str | bytes | None, limit: int = 500) -> str | None:
+    """A short, always-decodable excerpt of raw input for the rejects table."""
+    if text is None:
+        return None
+    if isinstance(text, bytes):
+        text = text[: limit * 4].decode("utf-8", "replace")
+    return text[:limit]
+
+
+SCHEMA = pa.schema(
+    [
+        pa.field("reject_id", pa.string(), nullable=False),
+        pa.field("stage", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("detail", pa.string()),
+        pa.field("error", pa.string()),
+        pa.field("source", pa.string()),
+        pa.field("input", pa.string(), nullable=False),
+        pa.field("item_index", pa.int32()),
+        pa.field("article_id", pa.string()),
+        pa.field("detected_language", pa.string()),
+        pa.field("excerpt", pa.string()),
+        pa.field("fetched_at", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("pipeline_version", pa.string(), nullable=False),
+        pa.field("schema_version", pa.int16(), nullable=False),
+    ],
+    metadata={"nordwire.table": "rejects", "nordwire.schema_version": str(SCHEMA_VERSION)},
+)

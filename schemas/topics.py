@@ -1,0 +1,67 @@
+"""The closed topic vocabulary: IPTC Media Topics top level plus `unclassified`, loaded from topics.json."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+UNCLASSIFIED = "unclassified"
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """One top-level topic with its labels, the feed categories that map to it and its keywords."""
+
+    code: str | None
+    slug: str
+    en: str
+    nb: str
+    categories: tuple[str, ...]
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """All topics, in IPTC order, and the weak desk-label hints."""
+
+    topics: tuple[Topic, ...]
+    desk_labels: dict[str, str]
+
+    @property
+    def slugs(self) -> tuple[str, ...]:
+        """Every slug a partition may carry, `unclassified` last."""
+        return (*(t.slug for t in self.topics), UNCLASSIFIED)
+
+    def by_slug(self, slug: str) -> Topic | None:
+        """The topic with this slug, or None (also for `unclassified`)."""
+        return next((t for t in self.topics if t.slug == slug), None)
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    """Load and validate the vocabulary shipped in the package (cached)."""
+    raw = json.loads(resources.files("schemas").joinpath("topics.json").read_text("utf-8"))
+    topics = tuple(
+        Topic(
+            code=t["code"],
+            slug=t["slug"],
+            en=t["en"],
+            nb=t["nb"],
+            categories=tuple(c.lower() for c in t["categories"]),
+            keywords=tuple(k.lower() for k in t["keywords"]),
+        )
+        for t in raw["topics"]
+    )
+    slugs = {t.slug for t in topics}
+    for t in topics:
+        if not SLUG_RE.match(t.slug):
+            raise ValueError(f"topic slug {t.slug!r} is not a valid partition value")
+    desk = {k.lower(): v for k, v in raw["desk_labels"].items()}
+    unknown = set(desk.values()) - slugs
+    if unknown:
+        raise ValueError(f"desk labels point at unknown topics: {sorted(unknown)}")
+    return Vocabulary(topics=topics, desk_labels=desk)

@@ -1,0 +1,142 @@
+"""Basic extraction: dates, byline, photo credits, caption and sub-headings of wire text and feed items."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from schemas.items import Item
+from transforms.dates import OSLO, parse_date
+
+_CREDIT = re.compile(
+    r"(?:^|(?<=[\s.(]))(?:Foto|Photo|Bilde|Illustrasjon|Grafikk|Faksimile|Skjermbilde|Skjermdump|Video)"
+    r"\s*:\s*(?P<credit>[^\n]{2,120}?)\s*\)?\s*$",
+    re.IGNORECASE,
+)
+AGENCIES = {
+    "ntb": "ntb",
+    "anb": "anb",
+    "afp": "afp",
+    "ap": "ap",
+    "reuters": "reuters",
+    "tt": "tt",
+    "ritzau": "ritzau",
+    "dpa": "dpa",
+    "bloomberg": "bloomberg",
+    "nrk": "nrk",
+}
+_BYLINE_PREFIX = re.compile(r"^(?:av|by|tekst|frå|fra)\s*:?\s+", re.IGNORECASE)
+_NAMEISH = re.compile(
+    r"^[A-ZÆØÅÉÜÖÄ][\w'’.-]*(?:\s+(?:[A-ZÆØÅÉÜÖÄ][\w'’.-]*|og|and|&|/|,|von|van|de))*$"
+)
+_SENTENCE_END = re.compile(r"[.!?:;,»”\"…]$")
+_DASH_START = re.compile(r"^[–—\-«\"“”]")
+
+
+@dataclass(frozen=True, slots=True)
+class WireParts:
+    """The structure of a wire text body."""
+
+    caption: str | None
+    credits: tuple[str, ...]
+    byline: str | None
+    subheadings: tuple[str, ...]
+    body: str
+
+
+def _paragraphs(text: str) -> list[str]:
+    paras = [p.strip() for p in text.split("\n\n") if p.strip()]
+    if len(paras) == 1 and "\n" in paras[0]:
+        paras = [p.strip() for p in paras[0].split("\n") if p.strip()]
+    return paras
+
+
+def is_byline(para: str) -> bool:
+    """A short line naming the writer or agency: `NTB`, `Av Kari Nordmann`, `Ola Nordmann, NTB`."""
+    if len(para) > 80 or len(para.split()) > 8 or _SENTENCE_END.search(para.rstrip(")")):
+        return False
+    if para.strip().lower() in AGENCIES or _BYLINE_PREFIX.match(para):
+        return True
+    last = re.split(r"[,/]\s*", para)[-1].strip().lower()
+    return last in AGENCIES and bool(_NAMEISH.match(para.replace(",", " ,").replace("  ", " ")))
+
+
+def is_subheading(para: str) -> bool:
+    """A short heading line inside a body: no closing punctuation, no quote dash, a capital first."""
+    words = para.split()
+    return (
+        0 < len(words) <= 8
+        and len(para) <= 70
+        and not _SENTENCE_END.search(para)
+        and not _DASH_START.match(para)
+        and para[0].isupper()
+    )
+
+
+def split_wire(text: str) -> WireParts:
+    """Caption with credit, byline, sub-headings and the prose body of a wire article."""
+    paras = _paragraphs(text)
+    caption: str | None = None
+    credits: list[str] = []
+    byline: str | None = None
+    head_limit = min(3, len(paras))
+    for i in range(head_limit):
+        m = _CREDIT.search(paras[i])
+        if m:
+            credits.append(m.group("credit").strip().rstrip(")"))
+            caption = paras[i][: m.start()].strip().rstrip("(").strip() or None
+            paras.pop(i)
+            break
+    for i in range(min(3, len(paras))):
+        if is_byline(paras[i]):
+            byline = _BYLINE_PREFIX.sub("", paras.pop(i)).strip()
+            break
+    subheadings: list[str] = []
+    prose: list[str] = []
+    for i, para in enumerate(paras):
+        # The lede and the last paragraph are never headings: a heading introduces what follows.
+        if 0 < i < len(paras) - 1 and is_subheading(para):
+            subheadings.append(para)
+        else:
+            prose.append(para)
+    return WireParts(caption, tuple(credits), byline, tuple(subheadings), "\n\n".join(prose))
+
+
+def _agency(byline: str | None) -> str | None:
+    if not byline:
+        return None
+    last = re.split(r"[,/]\s*|\s+", byline.strip())[-1].lower()
+    return AGENCIES.get(last)
+
+
+def extract(item: Item, tz: ZoneInfo = OSLO) -> Item:
+    """Dates with precision, and byline, credits, caption and sub-headings."""
+    published_at, precision = parse_date(item.published_raw, item.published_fallback, tz)
+    updated_at, _ = parse_date(item.updated_raw, None, tz) if item.updated_raw else (None, "none")
+    changes: dict[str, object] = {
+        "published_at": published_at,
+        "date_precision": precision,
+        "updated_at": updated_at,
+    }
+    if item.format == "wire" and item.body:
+        parts = split_wire(item.body)
+        changes.update(
+            caption=parts.caption,
+            credits=tuple(dict.fromkeys((*item.credits, *parts.credits))),
+            byline=parts.byline,
+            subheadings=parts.subheadings,
+            body=parts.body or None,
+            source=_agency(parts.byline) or item.source,
+        )
+    else:
+        changes["byline"] = ", ".join(item.authors) or None
+        found = [
+            m.group("credit").strip()
+            for t in (item.summary, item.body)
+            if t
+            for m in [_CREDIT.search(t.split("\n\n")[-1])]
+            if m
+        ]
+        changes["credits"] = tuple(dict.fromkeys((*item.credits, *found)))
+    return item.evolve(**changes)

@@ -1,0 +1,279 @@
+"""Parse stage: sniff an input's format from its bytes, then read feed entries or wire text into items."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+from collections import Counter
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import feedparser
+
+from schemas.items import Item, RawDocument
+from schemas.rejects import Reject, excerpt_of
+
+MAX_INPUT_BYTES = 50 * 1024 * 1024
+MAX_ITEMS_PER_FEED = 5_000
+MAX_ITEM_CHARS = 500_000
+
+STAGE = "parse"
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_FEED_ROOT = re.compile(r"<(?:rss|rdf:rdf|feed|channel)[\s>]|<\?xml", re.IGNORECASE)
+_FEED_ROOT_STRICT = re.compile(r"<(?:rss|rdf:rdf|feed|channel)[\s>:]", re.IGNORECASE)
+_HTML_ROOT = re.compile(r"<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE)
+_WIRE_DATE = re.compile(r"^\s*date\s+(\d{4}-\d{2}(?:-\d{2})?)\b[ \t]*(.*)$", re.IGNORECASE)
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f]")
+_SOURCE_CHARS = re.compile(r"[^a-z0-9.-]+")
+
+
+def _head_text(data: bytes, size: int = 8192) -> str:
+    head = data[:size]
+    for bom, enc in _BOMS:
+        if head.startswith(bom):
+            return head.decode(enc, "replace")
+    if head[:4] in (b"<\x00?\x00", b"\x00<\x00?"):
+        return head.decode("utf-16-le" if head[0] == 0x3C else "utf-16-be", "replace")
+    return head.decode("utf-8", "replace")
+
+
+def sniff(data: bytes) -> str:
+    """Format from content: feed, json, html, wire, text, empty or binary."""
+    if not data.strip():
+        return "empty"
+    head = _head_text(data)
+    stripped = head.lstrip("\ufeff \t\r\n")
+    if _FEED_ROOT_STRICT.search(head):
+        return "feed"
+    if _HTML_ROOT.search(head):
+        return "html"
+    if _FEED_ROOT.search(head):
+        return "feed"
+    if _WIRE_DATE.match(stripped.split("\n", 1)[0]):
+        return "wire"
+    if stripped.startswith("{") and '"version"' in head and "jsonfeed" in head:
+        return "json"
+    if "<" in stripped[:200] and ">" in stripped:
+        return "feed"  # XML of some kind: let feedparser say whether it is a feed
+    sample = data[:4096]
+    if not any(data.startswith(bom) for bom, _ in _BOMS) and len(
+        _CONTROL_BYTES.findall(sample)
+    ) > max(2, len(sample) // 100):
+        return "binary"
+    return "text"
+
+
+def decode_text(data: bytes) -> str | None:
+    """Text of a non-XML input: BOM, then UTF-8, then Windows-1252; None if it is not text."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(enc)
+            except UnicodeDecodeError:
+                return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def source_slug(value: str | None) -> str | None:
+    """A publisher name or host as a short, path-safe slug (www. dropped)."""
+    if not value:
+        return None
+    host = urlsplit(value).hostname if "://" in value else None
+    text = (host or value).strip().lower()
+    text = text.removeprefix("www.")
+    text = _SOURCE_CHARS.sub("-", text).strip("-.")
+    return text[:100] or None
+
+
+def _reject(doc: RawDocument, reason: str, detail: str, error: str | None = None) -> Reject:
+    return Reject(
+        stage=STAGE,
+        reason=reason,
+        input=doc.input,
+        fetched_at=doc.fetched_at,
+        detail=detail,
+        error=error,
+        excerpt=excerpt_of(doc.data),
+    )
+
+
+def parse_document(doc: RawDocument) -> list[Item | Reject]:
+    """Every item of one input, or rejects saying why the input (or an item) gave nothing."""
+    if len(doc.data) > MAX_INPUT_BYTES:
+        return [_reject(doc, "too_large", f"{len(doc.data)} bytes, cap {MAX_INPUT_BYTES}")]
+    kind = sniff(doc.data)
+    if kind == "empty":
+        return [_reject(doc, "empty", "input has no content")]
+    if kind == "binary":
+        return [_reject(doc, "undecodable", "input is binary, not text")]
+    if kind == "html":
+        return [_reject(doc, "html_page", "an HTML page, not a feed")]
+    if kind in ("wire", "text"):
+        return _parse_wire(doc)
+    return _parse_feed(doc, kind)
+
+
+def _strip_junk(data: bytes) -> bytes:
+    # Merge-conflict markers, log lines or stray text before the XML make expat give up.
+    if any(data.startswith(bom) for bom, _ in _BOMS) or data[:1] == b"<":
+        return data
+    start = data.find(b"<")
+    return data[start:] if start > 0 else data
+
+
+def _parse_feed(doc: RawDocument, kind: str) -> list[Item | Reject]:
+    headers = {k.lower(): v for k, v in doc.headers}
+    if doc.input.startswith(("http://", "https://")):
+        headers.setdefault("content-location", doc.input)
+    data = _strip_junk(doc.data) if kind == "feed" else doc.data
+    try:
+        parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    except Exception as exc:  # feedparser raises on some inputs instead of setting bozo
+        return [_reject(doc, "unparseable", "feed parser failed", f"{type(exc).__name__}: {exc}")]
+    entries = parsed.get("entries") or []
+    if not entries:
+        bozo = parsed.get("bozo_exception")
+        if not parsed.get("version"):
+            detail = "no feed found in the input"
+            if bozo is not None:
+                return [_reject(doc, "unparseable", detail, f"{type(bozo).__name__}: {bozo}")]
+            return [_reject(doc, "unparseable", detail)]
+        return [_reject(doc, "no_items", f"{parsed.get('version')} feed with no items")]
+    feed: Mapping[str, Any] = parsed.get("feed") or {}
+    source = (
+        source_slug(feed.get("link"))
+        or source_slug(feed.get("title"))
+        or source_slug(doc.input.rsplit("/", 1)[-1].split(".", 1)[0])
+        or "unknown"
+    )
+    out: list[Item | Reject] = []
+    if len(entries) > MAX_ITEMS_PER_FEED:
+        out.append(
+            _reject(doc, "too_large", f"{len(entries)} items, kept the first {MAX_ITEMS_PER_FEED}")
+        )
+        entries = entries[:MAX_ITEMS_PER_FEED]
+    real_guids = _real_guids(entries)
+    fmt = parsed.get("version") or "unknown"
+    for index, entry in enumerate(entries):
+        out.append(_entry_item(doc, index, entry, feed, source, fmt, real_guids))
+    return out
+
+
+def _real_guids(entries: list[Any]) -> set[str]:
+    """Guids that identify one story: unique in the feed (or repeated with one link), not placeholders."""
+    links: dict[str, set[str | None]] = {}
+    counts: Counter[str] = Counter()
+    for e in entries:
+        guid = (e.get("id") or "").strip()
+        if guid:
+            counts[guid] += 1
+            links.setdefault(guid, set()).add(e.get("link"))
+    return {
+        g
+        for g, n in counts.items()
+        if sum(ch.isalnum() for ch in g) >= 4
+        and (n == 1 or (len(links[g]) == 1 and None not in links[g]))
+    }
+
+
+def _struct_to_datetime(value: Any) -> datetime | None:
+    try:
+        return datetime(*value[:6]).replace(tzinfo=UTC) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _entry_item(
+    doc: RawDocument,
+    index: int,
+    entry: Any,
+    feed: Mapping[str, Any],
+    source: str,
+    fmt: str,
+    real_guids: set[str],
+) -> Item | Reject:
+    contents = entry.get("content") or []
+    content = max((c.get("value") or "" for c in contents), key=len, default="") or None
+    text_len = sum(len(x or "") for x in (entry.get("title"), entry.get("summary"), content))
+    if text_len > MAX_ITEM_CHARS:
+        return Reject(
+            stage=STAGE,
+            reason="too_long",
+            input=doc.input,
+            fetched_at=doc.fetched_at,
+            source=source,
+            item_index=index,
+            detail=f"{text_len} characters, cap {MAX_ITEM_CHARS}",
+            excerpt=excerpt_of(entry.get("title") or entry.get("summary")),
+        )
+    guid = (entry.get("id") or "").strip()
+    authors = [a.get("name") for a in entry.get("authors") or [] if a.get("name")]
+    if not authors and entry.get("author"):
+        authors = [entry["author"]]
+    credits = [c.get("content") for c in entry.get("media_credit") or [] if c.get("content")]
+    categories = [t.get("term") or t.get("label") for t in entry.get("tags") or []]
+    return Item(
+        input=doc.input,
+        item_index=index,
+        format=fmt,
+        source=source,
+        fetched_at=doc.fetched_at,
+        feed_title=feed.get("title"),
+        feed_language=feed.get("language"),
+        guid=guid if guid in real_guids else None,
+        link=entry.get("link"),
+        title_raw=entry.get("title"),
+        summary_raw=entry.get("summary"),
+        content_raw=content,
+        published_raw=entry.get("published") or entry.get("updated"),
+        published_fallback=_struct_to_datetime(
+            entry.get("published_parsed") or entry.get("updated_parsed")
+        ),
+        updated_raw=entry.get("updated"),
+        categories=tuple(c.strip() for c in categories if c and c.strip()),
+        authors=tuple(a.strip() for a in authors if a.strip()),
+        credits=tuple(c.strip() for c in credits if c.strip()),
+    )
+
+
+def _parse_wire(doc: RawDocument) -> list[Item | Reject]:
+    text = decode_text(doc.data)
+    if text is None:
+        return [_reject(doc, "undecodable", "not valid text in its declared encoding")]
+    text = text.lstrip("\ufeff")
+    first, _, rest = text.lstrip().partition("\n")
+    m = _WIRE_DATE.match(first)
+    published = m.group(1) if m else None
+    body = (m.group(2) + "\n" + rest) if m else text
+    if len(body) > MAX_ITEM_CHARS:
+        return [_reject(doc, "too_long", f"{len(body)} characters, cap {MAX_ITEM_CHARS}")]
+    if not body.strip():
+        return [_reject(doc, "empty", "wire text has a date line and nothing else")]
+    return [
+        Item(
+            input=doc.input,
+            item_index=0,
+            format="wire",
+            source="wire",
+            fetched_at=doc.fetched_at,
+            content_raw=body,
+            published_raw=published,
+        )
+    ]
