@@ -29,6 +29,7 @@ def _has_files(pattern: str) -> bool:
 def connect(output: str) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with one view per table; an empty table is an empty view, not an error."""
     con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")  # published_at is stored in UTC; show it as stored
     for table, (schema, _) in TABLES.items():
         pattern = os.path.join(output, table, "**", "*.parquet")
         if _has_files(pattern):

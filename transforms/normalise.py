@@ -47,6 +47,12 @@ _BLOCK = frozenset(
     }
 )
 _TAG_HINT = re.compile(r"<(?:/?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?|!--)>?")
+# Tags that, still present after one pass, mean the feed escaped its HTML twice.
+_KNOWN_TAG = re.compile(
+    r"</?(?:p|br|em|strong|b|i|u|a|div|span|ul|ol|li|h[1-6]|img|figure|figcaption|blockquote|"
+    r"script|style|iframe|table|tr|td)\b[^<>]*>",
+    re.IGNORECASE,
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff\ufffe\uffff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _MANY_BREAKS = re.compile(r"\n{3,}")
@@ -103,10 +109,10 @@ def clean_text(value: str | None, *, markup: bool = True) -> str | None:
     text = value[:MAX_TEXT_CHARS]
     if markup and ("<" in text or "&" in text):
         text = html_to_text(text)
-        if _ESCAPED_ENTITY.search(text):
+        if _KNOWN_TAG.search(text):  # double-escaped markup: strip it the second time too
+            text = html_to_text(text)
+        elif _ESCAPED_ENTITY.search(text):
             text = html.unescape(text)
-            if _TAG_HINT.search(text):  # double-escaped markup: strip it the second time too
-                text = html_to_text(text)
     text = ftfy.fix_text(text, unescape_html=False, normalization="NFC")
     text = unicodedata.normalize("NFC", text)
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))

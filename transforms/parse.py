@@ -63,13 +63,12 @@ def sniff(data: bytes) -> str:
         return "wire"
     if stripped.startswith("{") and '"version"' in head and "jsonfeed" in head:
         return "json"
+    sample = data[:4096]
+    has_bom = any(data.startswith(bom) for bom, _ in _BOMS)
+    if not has_bom and len(_CONTROL_BYTES.findall(sample)) > max(2, len(sample) // 100):
+        return "binary"
     if "<" in stripped[:200] and ">" in stripped:
         return "feed"  # XML of some kind: let feedparser say whether it is a feed
-    sample = data[:4096]
-    if not any(data.startswith(bom) for bom, _ in _BOMS) and len(
-        _CONTROL_BYTES.findall(sample)
-    ) > max(2, len(sample) // 100):
-        return "binary"
     return "text"
 
 
@@ -193,6 +192,11 @@ def _real_guids(entries: list[Any]) -> set[str]:
     }
 
 
+def _field(entry: Any, key: str) -> Any:
+    # FeedParserDict.get maps a missing `published` to `updated` with a DeprecationWarning.
+    return dict.get(entry, key)
+
+
 def _struct_to_datetime(value: Any) -> datetime | None:
     try:
         return datetime(*value[:6]).replace(tzinfo=UTC) if value else None
@@ -242,11 +246,11 @@ def _entry_item(
         title_raw=entry.get("title"),
         summary_raw=entry.get("summary"),
         content_raw=content,
-        published_raw=entry.get("published") or entry.get("updated"),
+        published_raw=_field(entry, "published") or _field(entry, "updated"),
         published_fallback=_struct_to_datetime(
-            entry.get("published_parsed") or entry.get("updated_parsed")
+            _field(entry, "published_parsed") or _field(entry, "updated_parsed")
         ),
-        updated_raw=entry.get("updated"),
+        updated_raw=_field(entry, "updated"),
         categories=tuple(c.strip() for c in categories if c and c.strip()),
         authors=tuple(a.strip() for a in authors if a.strip()),
         credits=tuple(c.strip() for c in credits if c.strip()),

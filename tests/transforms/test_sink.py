@@ -1,0 +1,89 @@
+"""WriteTables: files land in their Hive partitions, atomically, once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import apache_beam as beam
+import pyarrow.parquet as pq
+
+from pipeline.sink import WriteTables, write_table
+from schemas import articles
+from schemas.items import Item
+from schemas.rejects import Reject
+from tests.conftest import FETCHED, local_pipeline, make_item
+from transforms.partition import PARTITION_RE
+
+
+def finished(article_id: str, topic: str, day: int) -> Item:
+    return make_item(
+        article_id=article_id,
+        identity_basis="url",
+        title=f"Sak {article_id}",
+        language="nb",
+        variety="nb",
+        topic=topic,
+        published_at=datetime(2024, 3, day, 12, tzinfo=UTC),
+        date_precision="time",
+    )
+
+
+def write(output: Path, items: list[Item], rejects: list[Reject]) -> None:
+    with local_pipeline() as p:
+        a = p | "Items" >> beam.Create(items)
+        r = p | "Rejects" >> beam.Create(rejects)
+        _ = (a, r) | WriteTables(str(output))
+
+
+def files(output: Path) -> list[str]:
+    return sorted(str(f.relative_to(output)) for f in output.rglob("*") if f.is_file())
+
+
+def test_files_land_in_partitions_and_no_temp_files_remain(tmp_path: Path) -> None:
+    items = [
+        finished("a1", "sport", 10),
+        finished("a2", "politics", 10),
+        finished("a3", "sport", 11),
+    ]
+    rejects = [Reject(stage="language", reason="not_norwegian", input="f", fetched_at=FETCHED)]
+    write(tmp_path, items, rejects)
+    written = files(tmp_path)
+    assert len(written) == 4
+    for path in written:
+        table, partition, name = (
+            path.split("/", 1)[0],
+            "/".join(path.split("/")[1:3]),
+            path.rsplit("/", 1)[1],
+        )
+        assert table in ("articles", "rejects") and PARTITION_RE.match(partition), path
+        assert name.startswith("part-") and name.endswith(".parquet"), path
+    assert not [p for p in tmp_path.rglob("*") if p.name.startswith((".tmp", ".temp"))]
+    sport = pq.read_table(tmp_path / "articles" / "date=2024-03-10" / "topic=sport")
+    assert sport.column("article_id").to_pylist() == ["a1"]
+    assert sport.schema.names[: len(articles.SCHEMA.names)] == articles.SCHEMA.names
+
+
+def test_writing_the_same_rows_again_adds_nothing(tmp_path: Path) -> None:
+    items = [finished("a1", "sport", 10), finished("a2", "sport", 10)]
+    write(tmp_path, items, [])
+    first = files(tmp_path)
+    write(tmp_path, [*items, finished("a3", "sport", 10)], [])
+    second = files(tmp_path)
+    assert set(first) < set(second) and len(second) == len(first) + 1
+    ids = pq.read_table(tmp_path / "articles").column("article_id").to_pylist()
+    assert sorted(ids) == ["a1", "a2", "a3"]
+
+
+def test_an_article_seen_again_under_another_topic_is_not_duplicated(tmp_path: Path) -> None:
+    write(tmp_path, [finished("a1", "sport", 10)], [])
+    write(tmp_path, [finished("a1", "politics", 10)], [])
+    assert pq.read_table(tmp_path / "articles").num_rows == 1
+
+
+def test_write_table_is_deterministic(tmp_path: Path) -> None:
+    rows = [articles.to_row(finished(i, "sport", 10), "test") for i in ("b", "a")]
+    one = write_table(str(tmp_path / "x"), rows, articles.SCHEMA, "article_id")
+    two = write_table(str(tmp_path / "x"), list(reversed(rows)), articles.SCHEMA, "article_id")
+    assert one == two and len(list((tmp_path / "x").iterdir())) == 1
+    assert pq.read_table(one).column("article_id").to_pylist() == ["a", "b"]

@@ -1,0 +1,140 @@
+"""Each stage as a PTransform on the local runner: main output and dead-letter rejects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.testing.util import assert_that, equal_to
+
+from pipeline.stages import (
+    REJECTS,
+    AssignIds,
+    ClassifyTopic,
+    DetectLanguage,
+    DropDuplicates,
+    ExtractMetadata,
+    Normalise,
+    ParseDocuments,
+    _Stage,
+)
+from schemas.items import Item, RawDocument
+from tests.conftest import FETCHED, local_pipeline, make_item
+from tests.unit.test_parse import RSS
+
+
+def item(**kw: Any) -> Item:
+    return make_item(**kw)
+
+
+def run_stage(
+    stage: beam.PTransform,
+    elements: list[Any],
+    items: Callable[[list[Any]], Any],
+    rejects: Callable[[list[Any]], Any],
+) -> None:
+    with local_pipeline() as p:
+        out = p | beam.Create(elements) | stage
+        assert_that(out.items, items, label="items")
+        assert_that(out[REJECTS], rejects, label="rejects")
+
+
+def check(expected: Any) -> Callable[[list[Any]], None]:
+    def _check(actual: list[Any]) -> None:
+        got = sorted(expected_key(a) for a in actual)
+        assert got == sorted(expected), got
+
+    return _check
+
+
+def expected_key(element: Any) -> Any:
+    if isinstance(element, Item):
+        return element.title_raw or element.title or element.article_id
+    return element.reason
+
+
+def test_parse_documents() -> None:
+    docs = [
+        RawDocument("a.xml", RSS, FETCHED),
+        RawDocument("b.html", b"<html><body>404</body></html>", FETCHED),
+    ]
+    run_stage(ParseDocuments(), docs, check(["En", "To", "Tre"]), check(["html_page"]))
+
+
+def test_assign_ids() -> None:
+    run_stage(
+        AssignIds(), [item(link="https://nrk.no/a", title_raw="A")], check(["A"]), equal_to([])
+    )
+
+
+def test_drop_duplicates_keeps_the_richest_and_rejects_the_rest() -> None:
+    a = item(article_id="x", title_raw="kort", summary_raw="kort", item_index=0)
+    b = item(article_id="x", title_raw="lang", summary_raw="mye lengre tekst", item_index=1)
+    c = item(article_id="y", title_raw="annen", item_index=2)
+    with local_pipeline() as p:
+        out = p | beam.Create([a, b, c]) | DropDuplicates()
+        assert_that(
+            out.items | beam.Map(lambda i: i.title_raw), equal_to(["lang", "annen"]), label="kept"
+        )
+        assert_that(
+            out[REJECTS] | beam.Map(lambda r: (r.reason, r.item_index, r.article_id)),
+            equal_to([("duplicate", 0, "x")]),
+            label="dupes",
+        )
+
+
+def test_normalise_rejects_items_without_text() -> None:
+    run_stage(
+        Normalise(),
+        [item(title_raw="<b>Tittel</b>"), item(title_raw="<p> </p>", item_index=1)],
+        check(["<b>Tittel</b>"]),
+        check(["empty"]),
+    )
+
+
+def test_detect_language() -> None:
+    nb = item(
+        title="Regjeringen vil bruke mer penger",
+        summary="Statsministeren sier at regjeringen vil øke budsjettet neste år.",
+    )
+    en = item(
+        title="Cod quotas cut",
+        summary="Norway and Russia have agreed to cut the cod quota next year.",
+        item_index=1,
+    )
+    run_stage(DetectLanguage(), [nb, en], check([nb.title]), check(["not_norwegian"]))
+
+
+def test_extract_metadata() -> None:
+    with local_pipeline() as p:
+        out = p | beam.Create([item(published_raw="2024-03-12", title="T")]) | ExtractMetadata()
+        assert_that(out.items | beam.Map(lambda i: i.date_precision), equal_to(["day"]))
+
+
+def test_classify_topic() -> None:
+    with local_pipeline() as p:
+        out = p | beam.Create([item(title="Håndball", categories=("Sport",))]) | ClassifyTopic()
+        assert_that(
+            out.items | beam.Map(lambda i: (i.topic, i.topic_basis)),
+            equal_to([("sport", "category")]),
+        )
+
+
+def _explode(element: Item) -> Item:
+    raise RuntimeError("boom")
+
+
+def _explode_fn() -> Callable[[Item], Item]:
+    return _explode
+
+
+def test_a_stage_that_raises_sends_the_element_to_rejects_with_the_error() -> None:
+    with local_pipeline() as p:
+        out = p | beam.Create([item(title_raw="t")]) | _Stage("boom", _explode_fn)
+        assert_that(out.items, equal_to([]), label="none kept")
+        assert_that(
+            out[REJECTS] | beam.Map(lambda r: (r.stage, r.reason, r.error)),
+            equal_to([("boom", "error", "RuntimeError: boom")]),
+            label="rejected",
+        )

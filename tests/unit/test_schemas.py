@@ -1,0 +1,59 @@
+"""Records and Arrow schemas stay in step."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from schemas import PIPELINE_VERSION, articles, rejects
+from schemas.items import Item
+from schemas.rejects import REASONS, Reject
+from tests.conftest import FETCHED, make_item
+
+
+def finished_item() -> Item:
+    return make_item(
+        source="nrk.no",
+        article_id="abc",
+        identity_basis="url",
+        title="Tittel",
+        summary="To ord",
+        language="nb",
+        variety="nb",
+        language_confidence=0.9,
+        topics=(("sport", 1.0),),
+        categories=("Sport",),
+    )
+
+
+def test_article_row_matches_the_schema() -> None:
+    row = articles.to_row(finished_item(), PIPELINE_VERSION)
+    assert list(row) == articles.SCHEMA.names
+    table = pa.Table.from_pylist([row], schema=articles.SCHEMA)
+    assert table.column("word_count").to_pylist() == [3]
+
+
+def test_reject_row_matches_the_schema_and_id_is_stable() -> None:
+    reject = Reject(stage="parse", reason="empty", input="f", fetched_at=FETCHED)
+    row = reject.to_row(PIPELINE_VERSION)
+    assert sorted(row) == sorted(rejects.SCHEMA.names)
+    pa.Table.from_pylist([row], schema=rejects.SCHEMA)
+    assert (
+        reject.reject_id
+        == Reject(stage="parse", reason="empty", input="f", fetched_at=FETCHED).reject_id
+    )
+    assert (
+        reject.reject_id
+        != Reject(stage="parse", reason="empty", input="g", fetched_at=FETCHED).reject_id
+    )
+
+
+def test_partition_columns_are_not_in_the_files() -> None:
+    for schema in (articles.SCHEMA, rejects.SCHEMA):
+        assert "date" not in schema.names and "topic" not in schema.names
+
+
+def test_every_reason_is_documented_in_the_readme() -> None:
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert all(f"`{reason}`" in readme for reason in REASONS)
