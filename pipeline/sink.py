@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import uuid
@@ -58,10 +59,16 @@ def write_table(directory: str, rows: list[Row], schema: pa.Schema, key: str) ->
         temp, mime_type="application/octet-stream", compression_type=CompressionTypes.UNCOMPRESSED
     )
     try:
-        handle.write(buffer.getvalue())
-    finally:
-        handle.close()
-    FileSystems.rename([temp], [final])
+        try:
+            handle.write(buffer.getvalue())
+        finally:
+            handle.close()
+        FileSystems.rename([temp], [final])
+    except Exception:
+        # Disk full, permissions: leave nothing a query could read, then fail loudly.
+        with contextlib.suppress(Exception):
+            FileSystems.delete([temp])
+        raise
     return final
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from schemas.items import Item
@@ -14,6 +15,7 @@ _CREDIT = re.compile(
     r"\s*:\s*(?P<credit>[^\n]{2,120}?)\s*\)?\s*$",
     re.IGNORECASE,
 )
+FUTURE_TOLERANCE = timedelta(days=1)
 AGENCIES = {
     "ntb": "ntb",
     "anb": "anb",
@@ -113,6 +115,9 @@ def _agency(byline: str | None) -> str | None:
 def extract(item: Item, tz: ZoneInfo = OSLO) -> Item:
     """Dates with precision, and byline, credits, caption and sub-headings."""
     published_at, precision = parse_date(item.published_raw, item.published_fallback, tz)
+    if published_at is not None and published_at > item.fetched_at + FUTURE_TOLERANCE:
+        # A publication time after the item was fetched is a feed error, not a fact.
+        published_at, precision = None, "none"
     updated_at, _ = parse_date(item.updated_raw, None, tz) if item.updated_raw else (None, "none")
     changes: dict[str, object] = {
         "published_at": published_at,

@@ -29,11 +29,13 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+_WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _FEED_ROOT = re.compile(r"<(?:rss|rdf:rdf|feed|channel)[\s>]|<\?xml", re.IGNORECASE)
 _FEED_ROOT_STRICT = re.compile(r"<(?:rss|rdf:rdf|feed|channel)[\s>:]", re.IGNORECASE)
 _HTML_ROOT = re.compile(r"<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE)
 _WIRE_DATE = re.compile(r"^\s*date\s+(\d{4}-\d{2}(?:-\d{2})?)\b[ \t]*(.*)$", re.IGNORECASE)
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f]")
+_CHARREF = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+);")
 _SOURCE_CHARS = re.compile(r"[^a-z0-9.-]+")
 
 
@@ -124,7 +126,11 @@ def parse_document(doc: RawDocument) -> list[Item | Reject]:
         return [_reject(doc, "undecodable", "input is binary, not text")]
     if kind == "html":
         return [_reject(doc, "html_page", "an HTML page, not a feed")]
-    if kind in ("wire", "text"):
+    if kind == "text":
+        return [
+            _reject(doc, "unparseable", "text, but neither a feed nor wire text (no date line)")
+        ]
+    if kind == "wire":
         return _parse_wire(doc)
     return _parse_feed(doc, kind)
 
@@ -137,11 +143,30 @@ def _strip_junk(data: bytes) -> bytes:
     return data[start:] if start > 0 else data
 
 
+def _valid_charrefs(data: bytes) -> bytes:
+    # feedparser raises (ValueError, OverflowError, UnicodeEncodeError) on a character reference
+    # outside Unicode or to a surrogate, losing the whole feed: make those U+FFFD instead.
+    if b"&#" not in data or data.startswith(_WIDE_BOMS):
+        return data
+    return _CHARREF.sub(_charref_fix, data)
+
+
+def _charref_fix(m: re.Match[bytes]) -> bytes:
+    digits = m.group(1)
+    try:
+        value = int(digits[1:], 16) if digits[:1] in (b"x", b"X") else int(digits)
+    except ValueError:
+        return b"&#xFFFD;"
+    if value > 0x10FFFF or 0xD800 <= value <= 0xDFFF or len(digits) > 8:
+        return b"&#xFFFD;"
+    return m.group(0)
+
+
 def _parse_feed(doc: RawDocument, kind: str) -> list[Item | Reject]:
     headers = {k.lower(): v for k, v in doc.headers}
     if doc.input.startswith(("http://", "https://")):
         headers.setdefault("content-location", doc.input)
-    data = _strip_junk(doc.data) if kind == "feed" else doc.data
+    data = _valid_charrefs(_strip_junk(doc.data) if kind == "feed" else doc.data)
     try:
         parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
     except Exception as exc:  # feedparser raises on some inputs instead of setting bozo

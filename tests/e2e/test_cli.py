@@ -188,3 +188,43 @@ def test_user_mistakes_are_one_line_and_exit_2(tmp_path: Path) -> None:
 def test_help_on_every_command() -> None:
     for args in ([], ["run"], ["query"]):
         assert "Usage:" in nordwire(*args, "--help").stdout
+
+
+def test_a_write_failure_is_one_line_a_nonzero_exit_and_no_partial_files(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "articles").write_text("not a folder")  # the sink cannot create its partitions
+    proc = nordwire("run", "--output", str(out), check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().startswith("nordwire: error: the pipeline failed")
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert not [
+        p
+        for p in out.rglob("*")
+        if p.name.startswith(".tmp") or (p.suffix == ".parquet" and "articles" in str(p))
+    ]
+
+
+def test_hostile_names_never_change_where_files_are_written(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    hostile = ["../../etc", "a/b", "date=1970-01-01", "x" * 5000]
+    items = "".join(
+        f"<item><title>Regjeringen vil bruke mer penger på skolen {i}</title><link>https://t.no/{i}</link>"
+        f"<category>{name}</category><author>{name}</author>"
+        f"<description>Statsministeren sier at regjeringen vil øke budsjettet for skolen neste år.</description></item>"
+        for i, name in enumerate(hostile)
+    )
+    feed = f'<rss version="2.0"><channel><title>../../etc</title><link>https://a/b/../</link>{items}</channel></rss>'
+    (inputs / "date=1970-01-01.rss").write_text(feed)
+    out = tmp_path / "out"
+    nordwire("run", "--input", str(inputs), "--output", str(out))
+    written = [p.relative_to(out) for p in out.rglob("*.parquet")]
+    assert written and all(
+        p.parts[0] in ("articles", "rejects")
+        and PARTITION_RE.match("/".join(p.parts[1:3]))
+        and len(p.parts) == 4
+        for p in written
+    )
+    assert not (tmp_path / "etc").exists()
+    assert query(out, "SELECT count(*) AS n FROM articles") == [{"n": 4}]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 from datetime import UTC, datetime
 from pathlib import Path
 
 import apache_beam as beam
 import pyarrow.parquet as pq
+import pytest
 
 from pipeline.sink import WriteTables, write_table
 from schemas import articles
@@ -87,3 +89,18 @@ def test_write_table_is_deterministic(tmp_path: Path) -> None:
     two = write_table(str(tmp_path / "x"), list(reversed(rows)), articles.SCHEMA, "article_id")
     assert one == two and len(list((tmp_path / "x").iterdir())) == 1
     assert pq.read_table(one).column("article_id").to_pylist() == ["a", "b"]
+
+
+def test_a_failed_write_leaves_no_file_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from apache_beam.io.filesystems import FileSystems
+
+    def disk_full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(FileSystems, "rename", disk_full)
+    rows = [articles.to_row(finished("a", "sport", 10), "test")]
+    with pytest.raises(OSError, match="No space left"):
+        write_table(str(tmp_path / "x"), rows, articles.SCHEMA, "article_id")
+    assert list((tmp_path / "x").iterdir()) == []
