@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint install clean robustness
+.PHONY: demo test lint install clean robustness train-langid
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest
+
+# Retrains the shipped language model from ../shared/data (about a minute on 2 cores).
+train-langid: $(STAMP)
+	$(BIN)/python -m pipeline.train_langid --data ../shared/data --out transforms/models/langid.npz
 
 robustness: $(STAMP)
 	$(BIN)/python -m tests.robustness.accounting ../shared/data/feedparser-tests ../shared/data/feeds

@@ -8,6 +8,7 @@ import os
 import re
 import sys
 import tempfile
+from pathlib import Path
 from typing import NoReturn
 
 import click
@@ -112,6 +113,58 @@ def run(ctx: click.Context, inputs: tuple[str, ...], output: str, timezone: str)
             1,
         )
     click.echo(summary.line())
+
+
+@main.group(name="eval")
+def eval_group() -> None:
+    """Measure the models on labelled data."""
+
+
+@eval_group.command(name="langid")
+@click.argument("tsv", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def eval_langid(tsv: Path, fmt: str) -> None:
+    """Language detection accuracy on TSV lines `label<TAB>text` (nb, nn, da, sv, en, de, ...)."""
+    from pipeline.evaluate import BadInput, evaluate_langid, read_tsv, render_langid
+
+    if not tsv.is_file():
+        fail(f"{str(tsv)!r} is not a file")
+    try:
+        pairs = read_tsv(tsv)
+    except (BadInput, UnicodeDecodeError) as exc:
+        fail(str(exc))
+    click.echo(render_langid(evaluate_langid(pairs), fmt))
+
+
+@main.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def detect(fmt: str) -> None:
+    """Read text on stdin; print its language, variety and confidence."""
+    import json
+
+    from transforms.language import LanguageDetector
+
+    text = sys.stdin.read()
+    result = LanguageDetector().detect(text)
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "language": result.language,
+                    "norwegian": result.norwegian,
+                    "variety": result.variety,
+                    "confidence": result.confidence,
+                }
+            )
+        )
+    else:
+        click.echo(
+            f"{result.language}\tvariety={result.variety or '-'}\tconfidence={result.confidence:.3f}"
+        )
 
 
 @main.command()

@@ -124,8 +124,8 @@ def _normalise_or_reject(item: Item) -> Item | Reject:
     return out
 
 
-def _language_fn(seed: int) -> StageFn:
-    return functools.partial(detect_language, detector=LanguageDetector(seed))
+def _language_fn() -> StageFn:
+    return functools.partial(detect_language, detector=LanguageDetector())
 
 
 def _extract_fn(tz_name: str) -> StageFn:
@@ -160,8 +160,8 @@ class Normalise(_Stage):
 class DetectLanguage(_Stage):
     """Keep Norwegian (bokmål or nynorsk); the rest goes to rejects as not_norwegian."""
 
-    def __init__(self, seed: int = 0) -> None:
-        super().__init__("language", _language_fn, seed)
+    def __init__(self) -> None:
+        super().__init__("language", _language_fn)
 
 
 class ExtractMetadata(_Stage):

@@ -228,3 +228,37 @@ def test_hostile_names_never_change_where_files_are_written(tmp_path: Path) -> N
     )
     assert not (tmp_path / "etc").exists()
     assert query(out, "SELECT count(*) AS n FROM articles") == [{"n": 4}]
+
+
+def test_eval_langid_and_detect(tmp_path: Path) -> None:
+    tsv = tmp_path / "lang.tsv"
+    tsv.write_text(
+        "nb\tRegjeringen vil bruke mer penger på forsvaret, sier statsministeren.\n"
+        "nn\tHelseføretaket seier at dei ikkje har råd til å halde alle sengene opne.\n"
+        "da\tDen danske regering foreslår, at pensionsalderen skal stige til 70 år.\n"
+        "sv\tPolisen misstänker att bränderna är anlagda och söker nu efter vittnen.\n"
+        "\n"
+        "en\tNorway and Russia have agreed to cut next year's cod quota.\n",
+        "utf-8",
+    )
+    report = json.loads(nordwire("eval", "langid", str(tsv), "--format", "json").stdout)
+    assert {"norwegian_accuracy", "variety_accuracy", "ms_per_doc", "n"} <= set(report)
+    assert (
+        report["n"] == 5
+        and report["norwegian_accuracy"] == 1.0
+        and report["variety_accuracy"] == 1.0
+    )
+    assert "truth" in nordwire("eval", "langid", str(tsv)).stdout
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("no tab here\n", "utf-8")
+    proc = nordwire("eval", "langid", str(bad), check=False)
+    assert proc.returncode == 2 and "label<TAB>text" in proc.stderr
+    detected = subprocess.run(
+        [sys.executable, "-m", "pipeline", "detect", "--format", "json"],
+        input="Eg veit ikkje kva ho meiner om dette.",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    assert json.loads(detected.stdout)["language"] == "nn"

@@ -73,3 +73,18 @@ def test_norwegian_item_records_what_text_was_used(detector: LanguageDetector) -
     out = detect_language(item, detector)
     assert isinstance(out, Item)
     assert (out.language, out.variety, out.language_text) == ("nn", "nn", "title+summary")
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Программы для Nokia 5800 и Nokia N97: новая версия программы", "ru"),
+        ("²»¹éÒÆÃñÂþ»­ÏµÁУº×¨Òµ¹¤×÷ ëÁË ÐÅÒÅÖÉÔØ ÎÏ×ÏÇÏÄÎÀÀ", "und"),
+        ("5.", "und"),
+    ],
+)
+def test_other_scripts_mojibake_and_too_little_text_are_not_norwegian(
+    detector: LanguageDetector, text: str, language: str
+) -> None:
+    result = detector.detect(text)
+    assert not result.norwegian and result.language == language

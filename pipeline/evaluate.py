@@ -1,0 +1,110 @@
+"""`nordwire eval langid`: accuracy of the language detector on a labelled TSV file."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from transforms.language import LanguageDetector
+
+LABEL_ALIASES = {
+    "nob": "nb",
+    "nno": "nn",
+    "dan": "da",
+    "swe": "sv",
+    "eng": "en",
+    "deu": "de",
+    "ger": "de",
+}
+
+
+class BadInput(ValueError):
+    """The evaluation file is not what the command expects."""
+
+
+@dataclass
+class LangIdReport:
+    """Scores of one evaluation run."""
+
+    n: int = 0
+    norwegian_correct: int = 0
+    variety_n: int = 0
+    variety_correct: int = 0
+    seconds: float = 0.0
+    confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON form: the keys the issue names, plus the confusion matrix."""
+        return {
+            "norwegian_accuracy": round(self.norwegian_correct / self.n, 5) if self.n else None,
+            "variety_accuracy": round(self.variety_correct / self.variety_n, 5)
+            if self.variety_n
+            else None,
+            "ms_per_doc": round(1000 * self.seconds / self.n, 4) if self.n else None,
+            "n": self.n,
+            "confusion": {f"{t}->{p}": c for (t, p), c in sorted(self.confusion.items())},
+        }
+
+    def table(self) -> str:
+        """A readable report: the scores, then the confusion matrix (rows: truth)."""
+        d = self.as_dict()
+        lines = [
+            f"documents           {self.n}",
+            f"norwegian accuracy  {d['norwegian_accuracy']}",
+            f"variety accuracy    {d['variety_accuracy']}  (bokmål/nynorsk, over {self.variety_n} Norwegian items)",
+            f"ms per document     {d['ms_per_doc']}",
+            "",
+        ]
+        truths = sorted({t for t, _ in self.confusion})
+        preds = sorted({p for _, p in self.confusion})
+        width = max(6, *(len(p) for p in preds))
+        lines.append("truth \\ predicted ".ljust(18) + "".join(p.rjust(width + 1) for p in preds))
+        for t in truths:
+            lines.append(
+                t.ljust(18) + "".join(str(self.confusion[(t, p)]).rjust(width + 1) for p in preds)
+            )
+        return "\n".join(lines)
+
+
+def read_tsv(path: Path) -> list[tuple[str, str]]:
+    """`label<TAB>text` lines; blank lines are skipped, anything else without a tab is an error."""
+    pairs: list[tuple[str, str]] = []
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        label, sep, text = line.partition("\t")
+        if not sep or not label.strip():
+            raise BadInput(f"{path}:{number}: expected `label<TAB>text`")
+        label = label.strip().lower()
+        pairs.append((LABEL_ALIASES.get(label, label), text))
+    if not pairs:
+        raise BadInput(f"{path}: no labelled lines")
+    return pairs
+
+
+def evaluate_langid(
+    pairs: list[tuple[str, str]], detector: LanguageDetector | None = None
+) -> LangIdReport:
+    """Detect each text and score against its label (`no` counts as Norwegian of either variety)."""
+    detector = detector or LanguageDetector()
+    report = LangIdReport()
+    started = time.perf_counter()
+    results = [detector.detect(text) for _, text in pairs]
+    report.seconds = time.perf_counter() - started
+    for (label, _), result in zip(pairs, results, strict=True):
+        truth_norwegian = label in ("nb", "nn", "no")
+        report.n += 1
+        report.norwegian_correct += truth_norwegian == result.norwegian
+        report.confusion[(label, result.language)] += 1
+        if label in ("nb", "nn") and result.norwegian:
+            report.variety_n += 1
+            report.variety_correct += result.variety == label
+    return report
+
+
+def render_langid(report: LangIdReport, fmt: str) -> str:
+    """The report as a table or JSON."""
+    return json.dumps(report.as_dict(), indent=2) if fmt == "json" else report.table()

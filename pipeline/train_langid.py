@@ -1,0 +1,226 @@
+"""`make train-langid`: train the language model from ../shared/data, cross-validated, reproducibly.
+
+Training text: the UD dev sentences of ../shared/data/langid/dev (nb, nn, da, sv, en, de) and
+the NorNE training sentences (nb, nn). Every number reported is measured on folds the model
+did not see: the Naive Bayes part is scored out of fold, and the stacker on top of it is
+cross-validated again over those out-of-fold scores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import random
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from transforms.langid import CLASSES, NORWEGIAN, LangIdModel, Profiles, features, save_model
+from transforms.language import too_short
+
+DEV_FILES = {
+    "nb": "nob.txt",
+    "nn": "nno.txt",
+    "da": "da.txt",
+    "sv": "sv.txt",
+    "en": "en.txt",
+    "de": "de.txt",
+}
+NORNE = {"nb": "nob/train.conll", "nn": "nno/train.conll"}
+FOLDS = 5
+ALPHA = 0.03
+STACK_C = 10.0
+CHUNK_CHARS = 300
+SEED = 0
+
+
+def norne_sentences(path: Path) -> list[str]:
+    """Sentences of an NDT-format CoNLL file, detokenised enough to read like text."""
+    sentences: list[str] = []
+    tokens: list[str] = []
+    for line in path.read_text("utf-8").splitlines():
+        if not line.strip():
+            if tokens:
+                sentences.append(" ".join(tokens))
+                tokens = []
+        elif not line.startswith("#"):
+            tokens.append(line.split("\t")[1])
+    if tokens:
+        sentences.append(" ".join(tokens))
+    fixed = (re.sub(r"([(«]) ", r"\1", re.sub(r" ([.,:;!?)»])", r"\1", s)) for s in sentences)
+    return list(fixed)
+
+
+def chunks(sentences: list[str], size: int = CHUNK_CHARS) -> list[str]:
+    """Consecutive sentences joined until each chunk reaches `size` characters."""
+    out: list[str] = []
+    current = ""
+    for s in sentences:
+        current = f"{current} {s}".strip()
+        if len(current) >= size:
+            out.append(current)
+            current = ""
+    return out
+
+
+def count(texts: list[str]) -> Counter[str]:
+    """Feature counts over texts."""
+    total: Counter[str] = Counter()
+    for t in texts:
+        total.update(features(t))
+    return total
+
+
+def log_probs(counts: np.ndarray, alpha: float) -> np.ndarray:
+    """Multinomial NB feature log-probabilities; rows never seen in training carry no weight."""
+    smoothed = counts + alpha
+    flp = np.log(smoothed) - np.log(smoothed.sum(axis=0, keepdims=True))
+    flp[counts.sum(axis=1) == 0] = 0.0
+    return flp.astype(np.float32)
+
+
+def fit_stacker(x: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression (scikit-learn, a training-time dependency only)."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, max_iter=5000).fit(x, y)
+    order = [list(model.classes_).index(k) for k in CLASSES]
+    return model.coef_[order], model.intercept_[order]
+
+
+def scores(y_true: list[str], y_pred: list[str]) -> dict[str, float]:
+    """Norwegian-vs-not accuracy, and bokmål/nynorsk accuracy over items both call Norwegian."""
+    pairs = list(zip(y_true, y_pred, strict=True))
+    norwegian = sum((t in NORWEGIAN) == (p in NORWEGIAN) for t, p in pairs) / max(1, len(pairs))
+    both = [(t, p) for t, p in pairs if t in NORWEGIAN and p in NORWEGIAN]
+    return {
+        "norwegian_accuracy": round(norwegian, 5),
+        "variety_accuracy": round(sum(t == p for t, p in both) / max(1, len(both)), 5),
+        "n": len(pairs),
+    }
+
+
+def train(
+    data: Path, alpha: float = ALPHA, stack_c: float = STACK_C, log: bool = True
+) -> LangIdModel:
+    """Train and cross-validate; returns the final model with its CV figures in `meta`."""
+    started = time.perf_counter()
+    rng = random.Random(SEED)
+    dev: dict[str, list[str]] = {}
+    for lang, name in DEV_FILES.items():
+        dev[lang] = [
+            s.strip()
+            for s in (data / "langid" / "dev" / name).read_text("utf-8").splitlines()
+            if s.strip()
+        ]
+    folds = {lang: [i % FOLDS for i in range(len(v))] for lang, v in dev.items()}
+    for lang in sorted(folds):
+        rng.shuffle(folds[lang])
+    norne = {lang: norne_sentences(data / "norne" / path) for lang, path in NORNE.items()}
+
+    fold_counts = {
+        (k, lang): count([s for s, f in zip(dev[lang], folds[lang], strict=True) if f == k])
+        for k in range(FOLDS)
+        for lang in CLASSES
+    }
+    norne_counts = {lang: count(norne.get(lang, [])) for lang in CLASSES}
+    vocab: dict[str, int] = {}
+    for counter in [*fold_counts.values(), *norne_counts.values()]:
+        for feat in counter:
+            vocab.setdefault(feat, len(vocab))
+
+    def dense(counter: Counter[str]) -> np.ndarray:
+        arr = np.zeros(len(vocab), dtype=np.float32)
+        for feat, n in counter.items():
+            arr[vocab[feat]] = n
+        return arr
+
+    base = np.stack([dense(norne_counts[lang]) for lang in CLASSES], axis=1)
+    per_fold = [
+        np.stack([dense(fold_counts[(k, lang)]) for lang in CLASSES], axis=1) for k in range(FOLDS)
+    ]
+    total = base + sum(per_fold)
+    profiles = Profiles()
+    empty = np.zeros((0, len(CLASSES)))
+    no_intercept = np.zeros(len(CLASSES))
+
+    rows: list[tuple[int, str, str, np.ndarray, str]] = []  # fold, kind, label, stack inputs, text
+    for k in range(FOLDS):
+        model = LangIdModel(vocab, log_probs(total - per_fold[k], alpha), empty, no_intercept, {})
+        for lang in CLASSES:
+            held = [s for s, f in zip(dev[lang], folds[lang], strict=True) if f == k]
+            for kind, texts in (("sentence", held), ("chunk300", chunks(held))):
+                for text in texts:
+                    ll = profiles.log_likelihood(text)
+                    inputs = model.stack_inputs(text, model.nb_log_posterior(text), ll)
+                    rows.append((k, kind, lang, inputs, text))
+        if log:
+            print(
+                f"fold {k + 1}/{FOLDS} scored ({time.perf_counter() - started:.0f} s)",
+                file=sys.stderr,
+            )
+
+    x = np.stack([r[3] for r in rows])
+    y = np.array([r[2] for r in rows])
+    fold_of = np.array([r[0] for r in rows])
+    kind_of = np.array([r[1] for r in rows])
+    predicted = np.empty(len(rows), dtype=object)
+    nb_only = np.empty(len(rows), dtype=object)
+    for k in range(FOLDS):
+        coef, intercept = fit_stacker(x[fold_of != k], y[fold_of != k], stack_c)
+        held = fold_of == k
+        predicted[held] = [CLASSES[i] for i in np.argmax(x[held] @ coef.T + intercept, axis=1)]
+        nb_only[held] = [CLASSES[i] for i in np.argmax(x[held][:, : len(CLASSES)], axis=1)]
+    # The detector answers `und` for texts too short to tell; score what it really does.
+    short = np.array([too_short(r[4]) for r in rows])
+    predicted[short] = "und"
+    cv = {
+        kind: {
+            "stacked": scores(list(y[kind_of == kind]), list(predicted[kind_of == kind])),
+            "naive_bayes_only": scores(list(y[kind_of == kind]), list(nb_only[kind_of == kind])),
+        }
+        for kind in ("sentence", "chunk300")
+    }
+    coef, intercept = fit_stacker(x, y, stack_c)
+    digest = hashlib.sha256()
+    for lang in CLASSES:
+        digest.update("\n".join(dev[lang] + norne.get(lang, [])).encode("utf-8"))
+    meta = {
+        "classes": list(CLASSES),
+        "alpha": alpha,
+        "stack_c": stack_c,
+        "folds": FOLDS,
+        "seed": SEED,
+        "training_sentences": {lang: len(dev[lang]) + len(norne.get(lang, [])) for lang in CLASSES},
+        "training_sha256": digest.hexdigest(),
+        "cross_validation": cv,
+    }
+    if log:
+        print(
+            f"trained in {time.perf_counter() - started:.0f} s; cross-validation: {cv}",
+            file=sys.stderr,
+        )
+    return LangIdModel(vocab, log_probs(total, alpha), coef, intercept, meta)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry for `make train-langid`."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--out", type=Path, default=Path("transforms/models/langid.npz"))
+    args = parser.parse_args(argv)
+    if not (args.data / "langid" / "dev").is_dir():
+        print(f"train-langid: {args.data}/langid/dev not found", file=sys.stderr)
+        return 2
+    model = train(args.data)
+    save_model(model, args.out)
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

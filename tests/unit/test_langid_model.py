@@ -1,0 +1,99 @@
+"""The shipped language model: loads, is small, is deterministic, and its recorded CV meets the targets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.train_langid import chunks, norne_sentences, train
+from transforms.langid import CLASSES, MODEL_FILE, features, load_model, save_model, shipped_model
+
+SHIPPED = Path(__file__).resolve().parents[2] / "transforms" / "models" / MODEL_FILE
+
+
+def test_shipped_model_is_small_and_complete() -> None:
+    assert SHIPPED.stat().st_size < 10_000_000
+    model = shipped_model()
+    assert model.meta["classes"] == list(CLASSES)
+    assert model.feature_log_prob.shape == (len(model.vocab), len(CLASSES))
+    assert model.coef.shape[0] == len(CLASSES)
+
+
+def test_recorded_cross_validation_meets_the_targets() -> None:
+    cv = shipped_model().meta["cross_validation"]
+    assert isinstance(cv, dict)
+    sentence, chunk = cv["sentence"]["stacked"], cv["chunk300"]["stacked"]
+    assert sentence["norwegian_accuracy"] >= 0.985 and sentence["variety_accuracy"] >= 0.95
+    assert chunk["norwegian_accuracy"] >= 0.9995 and chunk["variety_accuracy"] >= 0.995
+
+
+def test_features_are_padded_char_ngrams_and_words() -> None:
+    feats = features("Hei  DU")
+    assert " h" in feats and "hei " in feats and " hei " in feats and "w:du" in feats
+    assert all(len(f) <= 5 or f.startswith("w:") for f in feats)
+
+
+def _tiny_corpus(root: Path) -> None:
+    texts = {
+        "nob": ["Jeg vet ikke hva hun sier om det.", "Regjeringen vil bruke mer penger på skolen."],
+        "nno": [
+            "Eg veit ikkje kva ho seier om det.",
+            "Regjeringa vil bruke meir pengar på skulen.",
+        ],
+        "da": [
+            "Jeg ved ikke hvad hun siger om det.",
+            "Regeringen vil bruge flere penge på skolen.",
+        ],
+        "sv": [
+            "Jag vet inte vad hon säger om det.",
+            "Regeringen vill använda mer pengar på skolan.",
+        ],
+        "en": [
+            "I do not know what she says about it.",
+            "The government wants to spend more on schools.",
+        ],
+        "de": [
+            "Ich weiß nicht, was sie dazu sagt.",
+            "Die Regierung will mehr Geld für Schulen ausgeben.",
+        ],
+    }
+    dev = root / "langid" / "dev"
+    dev.mkdir(parents=True)
+    for lang, lines in texts.items():
+        (dev / f"{lang}.txt").write_text("\n".join(lines * 5) + "\n", "utf-8")
+    for lang, lines in (("nob", texts["nob"]), ("nno", texts["nno"])):
+        folder = root / "norne" / lang
+        folder.mkdir(parents=True)
+        conll = "\n\n".join(
+            "# source_file = x\n"
+            + "\n".join(
+                f"{i}\t{tok}\t_\t_\t_\t_\t_\t_\t_\tname=O" for i, tok in enumerate(s.split(), 1)
+            )
+            for s in lines
+        )
+        (folder / "train.conll").write_text(conll + "\n", "utf-8")
+
+
+def test_training_is_reproducible_and_round_trips(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    _tiny_corpus(tmp_path / "data")
+    one = train(tmp_path / "data", log=False)
+    two = train(tmp_path / "data", log=False)
+    assert one.vocab == two.vocab and np.array_equal(one.coef, two.coef)
+    assert np.array_equal(one.feature_log_prob, two.feature_log_prob)
+    save_model(one, tmp_path / "m.npz")
+    loaded = load_model(tmp_path / "m.npz")
+    assert loaded.vocab == one.vocab and loaded.meta == one.meta
+    assert np.allclose(loaded.coef, one.coef)
+
+
+def test_training_helpers() -> None:
+    assert chunks(["a" * 200, "b" * 200, "c" * 50], 300) == ["a" * 200 + " " + "b" * 200]
+
+
+def test_norne_sentences_are_detokenised(tmp_path: Path) -> None:
+    path = tmp_path / "t.conll"
+    path.write_text("# c\n1\tHei\n2\t,\n3\tsa\n4\t«\n5\tdu\n6\t»\n7\t.\n\n", "utf-8")
+    assert norne_sentences(path) == ["Hei, sa «du»."]

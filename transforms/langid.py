@@ -1,0 +1,175 @@
+"""Scandinavian-aware language identification: char n-gram Naive Bayes, langdetect's profiles, a stacker.
+
+The model is trained by `make train-langid` (pipeline/train_langid.py) and ships inside the
+package. Scoring needs only numpy: a dictionary look-up per n-gram and one sum.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from langdetect.detector_factory import PROFILES_DIRECTORY
+from langdetect.utils.ngram import NGram
+
+CLASSES = ("da", "de", "en", "nb", "nn", "sv")
+NORWEGIAN = ("nb", "nn")
+# langdetect profiles scored as features: the model's own classes plus near neighbours.
+PROFILE_LANGS = ("no", "da", "sv", "en", "de", "nl", "fr", "es", "it", "fi", "af", "et")
+MAX_CHARS = 1000  # accuracy is flat beyond this and cost grows with it
+NGRAM_MAX = 5
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SPACE = re.compile(r"\s+")
+
+
+def features(text: str) -> list[str]:
+    """Character 1-5-grams of each space-padded lowercase word, and `w:`-prefixed words."""
+    lowered = _SPACE.sub(" ", text[:MAX_CHARS].lower())
+    out: list[str] = []
+    for word in lowered.split():
+        padded = f" {word} "
+        size = len(padded)
+        for n in range(1, NGRAM_MAX + 1):
+            if n > size:
+                break
+            out.extend(padded[i : i + n] for i in range(size - n + 1))
+    out.extend("w:" + w for w in _WORD.findall(lowered))
+    return out
+
+
+def profile_grams(text: str) -> list[str]:
+    """The 1-3-grams langdetect itself would take from `text` (its own normalisation)."""
+    ngram = NGram()
+    out: list[str] = []
+    for ch in text[:MAX_CHARS]:
+        ngram.add_char(ch)
+        for n in (1, 2, 3):
+            gram = ngram.get(n)
+            if gram and gram != " ":
+                out.append(gram)
+    return out
+
+
+def load_profiles(
+    directory: str = PROFILES_DIRECTORY,
+) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+    """langdetect's n-gram frequencies as (gram -> row, log-probability table, unseen row)."""
+    grams: dict[str, int] = {}
+    tables = []
+    for lang in PROFILE_LANGS:
+        raw = json.loads(Path(directory, lang).read_text("utf-8"))
+        tables.append((raw["freq"], raw["n_words"]))
+        for gram in raw["freq"]:
+            grams.setdefault(gram, len(grams))
+    table = np.zeros((len(grams), len(PROFILE_LANGS)), dtype=np.float32)
+    unseen = np.zeros((3, len(PROFILE_LANGS)), dtype=np.float32)
+    for j, (freq, n_words) in enumerate(tables):
+        for gram, row in grams.items():
+            table[row, j] = math.log((freq.get(gram, 0) + 0.5) / n_words[len(gram) - 1])
+        for n in (1, 2, 3):
+            unseen[n - 1, j] = math.log(0.5 / n_words[n - 1])
+    return grams, table, unseen
+
+
+@dataclass(frozen=True)
+class LangIdModel:
+    """Trained parameters; see `score`."""
+
+    vocab: dict[str, int]
+    feature_log_prob: np.ndarray  # (features, classes)
+    coef: np.ndarray  # stacker (classes, inputs)
+    intercept: np.ndarray  # (classes,)
+    meta: dict[str, object]
+
+    def nb_log_posterior(self, text: str) -> np.ndarray:
+        """Naive Bayes log posterior over CLASSES (uniform prior)."""
+        vocab = self.vocab
+        rows = [vocab[f] for f in features(text) if f in vocab]
+        scores = self.feature_log_prob[rows].sum(axis=0) if rows else np.zeros(len(CLASSES))
+        return np.asarray(scores - np.logaddexp.reduce(scores), dtype=np.float64)
+
+    def stack_inputs(
+        self, text: str, nb_log_post: np.ndarray, profile_ll: tuple[np.ndarray, int]
+    ) -> np.ndarray:
+        """The stacker's input vector: NB log posterior, per-gram profile likelihoods, length."""
+        ld, n = profile_ll
+        ld_norm = (ld - ld.max()) / max(n, 1)
+        return np.concatenate(
+            [
+                np.maximum(nb_log_post - nb_log_post.max(), -50.0) / 10.0,
+                ld_norm,
+                [math.log1p(len(text)) / 5.0],
+            ]
+        )
+
+    def analyse(self, text: str, profiles: Profiles) -> tuple[np.ndarray, np.ndarray]:
+        """(class probabilities over CLASSES, log-likelihood under each of PROFILE_LANGS)."""
+        profile_ll = profiles.log_likelihood(text)
+        x = self.stack_inputs(text, self.nb_log_posterior(text), profile_ll)
+        logits = self.coef @ x + self.intercept
+        logits -= logits.max()
+        p = np.exp(logits)
+        return np.asarray(p / p.sum(), dtype=np.float64), profile_ll[0]
+
+
+class Profiles:
+    """langdetect's language profiles as one look-up table: a fast, deterministic use of langdetect's data."""
+
+    def __init__(self) -> None:
+        self.grams, self.table, self.unseen = load_profiles()
+
+    def log_likelihood(self, text: str) -> tuple[np.ndarray, int]:
+        """Summed log-probability of the text's 1-3-grams under each profile, and the gram count."""
+        grams = profile_grams(text)
+        known = [self.grams[g] for g in grams if g in self.grams]
+        total = (
+            self.table[known].sum(axis=0)
+            if known
+            else np.zeros(len(PROFILE_LANGS), dtype=np.float32)
+        )
+        for g in grams:
+            if g not in self.grams:
+                total = total + self.unseen[len(g) - 1]
+        return np.asarray(total, dtype=np.float64), len(grams)
+
+
+MODEL_FILE = "langid.npz"
+
+
+def save_model(model: LangIdModel, path: Path) -> None:
+    """Write the model as a numpy archive with no pickled objects."""
+    words = sorted(model.vocab, key=model.vocab.__getitem__)
+    np.savez_compressed(
+        path,
+        vocab=np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8),
+        feature_log_prob=model.feature_log_prob.astype(np.float32),
+        coef=model.coef.astype(np.float64),
+        intercept=model.intercept.astype(np.float64),
+        meta=np.frombuffer(json.dumps(model.meta, sort_keys=True).encode("utf-8"), dtype=np.uint8),
+    )
+
+
+def load_model(path: Path | None = None) -> LangIdModel:
+    """Load a model archive; by default the one shipped in the package."""
+    source = path or resources.files("transforms").joinpath("models", MODEL_FILE)
+    with source.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
+        words = bytes(data["vocab"]).decode("utf-8").split("\n")
+        return LangIdModel(
+            vocab={w: i for i, w in enumerate(words)},
+            feature_log_prob=np.array(data["feature_log_prob"]),
+            coef=np.array(data["coef"]),
+            intercept=np.array(data["intercept"]),
+            meta=json.loads(bytes(data["meta"]).decode("utf-8")),
+        )
+
+
+@cache
+def shipped_model() -> LangIdModel:
+    """The packaged model, loaded once per process."""
+    return load_model()
