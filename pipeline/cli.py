@@ -9,7 +9,7 @@ import re
 import sys
 import tempfile
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -113,6 +113,178 @@ def run(ctx: click.Context, inputs: tuple[str, ...], output: str, timezone: str)
             1,
         )
     click.echo(summary.line())
+
+
+@main.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    epilog="Any other option goes to Beam. With --streaming and a cloud runner, the true streaming graph is built.",
+)
+@click.option(
+    "--feeds",
+    "feed_specs",
+    multiple=True,
+    required=True,
+    metavar="FEEDS.yaml|URL",
+    help="A YAML file (feeds: [{name, url}]) or a feed URL; repeatable.",
+)
+@click.option("--output", default="out", show_default=True, help="Output folder.")
+@click.option(
+    "--interval",
+    default=300.0,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="Seconds between cycles.",
+)
+@click.option(
+    "--once", is_flag=True, help="Run one cycle and exit (for cron or a cloud scheduler)."
+)
+@click.option("--max-cycles", type=click.IntRange(min=1), default=None, help="Stop after N cycles.")
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where seen ids and feed health live. Default: OUTPUT/_state.",
+)
+@click.option(
+    "--retention-days",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0.01),
+    help="How long an article id is remembered.",
+)
+@click.option(
+    "--timezone", default="Europe/Oslo", show_default=True, help="Zone of the partition date."
+)
+@click.option(
+    "--window",
+    default=300.0,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="With --streaming: seconds per fixed window (one write per window).",
+)
+@click.pass_context
+def stream(
+    ctx: click.Context,
+    feed_specs: tuple[str, ...],
+    output: str,
+    interval: float,
+    once: bool,
+    max_cycles: int | None,
+    state_dir: Path | None,
+    retention_days: float,
+    timezone: str,
+    window: float,
+) -> None:
+    """Poll live feeds continuously; write only what is new; safe to kill and restart."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from pipeline.stream import FeedsError, load_feeds
+    from pipeline.stream import stream as run_stream
+
+    try:
+        feeds = load_feeds(list(feed_specs))
+    except FeedsError as exc:
+        fail(str(exc))
+    try:
+        tz = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        fail(f"--timezone {timezone!r} is not a known time zone")
+    if "--streaming" in ctx.args or "--streaming=True" in ctx.args:
+        _submit_streaming(feeds, output, tz, interval, window, ctx.args)
+        return
+    if _is_remote(output) and state_dir is None:
+        fail("a remote --output needs a local --state-dir")
+    check_output(output)
+    state = state_dir or Path(output) / "_state"
+    try:
+        code = run_stream(
+            feeds,
+            output,
+            state,
+            interval=interval,
+            once=once,
+            max_cycles=max_cycles,
+            retention=timedelta(days=retention_days),
+            tz=tz,
+            beam_argv=["--output", output, *ctx.args],
+            echo=click.echo,
+        )
+    except Exception as exc:
+        fail(
+            f"streaming failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+            1,
+        )
+    sys.exit(code)
+
+
+def _submit_streaming(
+    feeds: list[Any], output: str, tz: Any, interval: float, window: float, args: list[str]
+) -> None:
+    from datetime import timedelta
+
+    from pipeline.streaming_graph import streaming_pipeline
+
+    try:
+        pipeline, _ = streaming_pipeline(
+            [f.url for f in feeds],
+            output,
+            tz,
+            ["--output", output, *args],
+            interval=interval,
+            window=timedelta(seconds=window),
+        )
+    except ValueError as exc:
+        fail(str(exc).splitlines()[0])
+    try:
+        result = pipeline.run()
+    except Exception as exc:
+        fail(
+            f"submitting the streaming job failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+            1,
+        )
+    click.echo(
+        f"nordwire: streaming job {result.state} on {pipeline.runner.__class__.__name__} ({len(feeds)} feeds)"
+    )
+
+
+@main.group()
+def feeds() -> None:
+    """Feed health from the streaming state."""
+
+
+@feeds.command(name="status")
+@click.option(
+    "--output", default="out", show_default=True, help="Output folder of `nordwire stream`."
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="State folder (default: OUTPUT/_state).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+def feeds_status(output: str, state_dir: Path | None, fmt: str) -> None:
+    """Per feed: last status, failures in a row, last success, fetches, new items, last error."""
+    from pipeline.query import render
+    from pipeline.state import StreamState
+
+    folder = state_dir or Path(output) / "_state"
+    if not (folder / "state.sqlite").is_file():
+        fail(f"no streaming state in {str(folder)!r}; run `nordwire stream` first")
+    state = StreamState(folder)
+    try:
+        rows = state.feed_rows()
+    finally:
+        state.close()
+    columns = list(rows[0]) if rows else ["name", "url"]
+    click.echo(render(columns, [list(r.values()) for r in rows], fmt))
 
 
 @main.group(name="eval")

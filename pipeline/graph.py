@@ -40,18 +40,25 @@ class Outputs:
     written: PCollection
 
 
-def process(documents: PCollection, tz: ZoneInfo) -> tuple[PCollection, PCollection]:
-    """The core stages over RawDocuments: (finished items, every reject on the way)."""
-    parsed = documents | "Parse" >> ParseDocuments()
-    ids = parsed.items | "Identify" >> AssignIds()
-    unique = ids.items | "Dedup" >> DropDuplicates()
+def process_items(items: PCollection, tz: ZoneInfo) -> tuple[PCollection, PCollection]:
+    """Identified items -> (finished articles, rejects): dedup, normalise, language, extract, topic."""
+    unique = items | "Dedup" >> DropDuplicates()
     clean = unique.items | "Normalise" >> Normalise()
     norwegian = clean.items | "DetectLanguage" >> DetectLanguage()
     extracted = norwegian.items | "Extract" >> ExtractMetadata(tz)
     topics = extracted.items | "Topic" >> ClassifyTopic()
-    stage_rejects = [parsed, ids, unique, clean, norwegian, extracted, topics]
-    rejects = [s[REJECTS] for s in stage_rejects] | "StageRejects" >> beam.Flatten()
+    stages = [unique, clean, norwegian, extracted, topics]
+    rejects = [s[REJECTS] for s in stages] | "ItemRejects" >> beam.Flatten()
     return topics.items, rejects
+
+
+def process(documents: PCollection, tz: ZoneInfo) -> tuple[PCollection, PCollection]:
+    """The core stages over RawDocuments: (finished items, every reject on the way)."""
+    parsed = documents | "Parse" >> ParseDocuments()
+    ids = parsed.items | "Identify" >> AssignIds()
+    articles, item_rejects = process_items(ids.items, tz)
+    rejects = (parsed[REJECTS], ids[REJECTS], item_rejects) | "StageRejects" >> beam.Flatten()
+    return articles, rejects
 
 
 def build(p: beam.Pipeline, options: Any) -> Outputs:

@@ -28,9 +28,12 @@ class Summary:
     rejects: Counter[str] = field(default_factory=Counter)  # by reason, this run
     seconds: float = 0.0
     state: str = ""
+    runner: str = ""  # set when the job ran elsewhere (Dataflow, Flink): counts are not known here
 
     def line(self) -> str:
         """The one summary line printed at the end of a run."""
+        if self.runner:
+            return f"nordwire: batch job {self.state} on {self.runner}, {self.seconds:.1f} s"
 
         def breakdown(counts: Counter[str]) -> str:
             inner = ", ".join(
@@ -87,8 +90,12 @@ def run_batch(argv: list[str]) -> Summary:
     """Build and run the batch graph with Beam options `argv`; block until it ends."""
     options = PipelineOptions(argv)
     started = time.perf_counter()
-    pipeline = beam.Pipeline(runner=local_runner(options), options=options)
+    runner = local_runner(options)
+    pipeline = beam.Pipeline(runner=runner, options=options)
     build(pipeline, options)
     result = pipeline.run()
     result.wait_until_finish()
-    return summarise(result, time.perf_counter() - started)
+    summary = summarise(result, time.perf_counter() - started)
+    if runner is None:
+        summary.runner = type(pipeline.runner).__name__
+    return summary

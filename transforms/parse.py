@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import codecs
+import html
 import io
 import re
 from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
@@ -163,9 +164,9 @@ def _charref_fix(m: re.Match[bytes]) -> bytes:
 
 
 def _parse_feed(doc: RawDocument, kind: str) -> list[Item | Reject]:
-    headers = {k.lower(): v for k, v in doc.headers}
-    if doc.input.startswith(("http://", "https://")):
-        headers.setdefault("content-location", doc.input)
+    # No base URL on purpose: feedparser would resolve relative guids against where the bytes
+    # came from, and the same story fetched live and re-read from the raw store would get two ids.
+    headers = {k.lower(): v for k, v in doc.headers if k.lower() not in ("content-location", "content-base")}
     data = _valid_charrefs(_strip_junk(doc.data) if kind == "feed" else doc.data)
     try:
         parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
@@ -215,6 +216,15 @@ def _real_guids(entries: list[Any]) -> set[str]:
         if sum(ch.isalnum() for ch in g) >= 4
         and (n == 1 or (len(links[g]) == 1 and None not in links[g]))
     }
+
+
+def _absolute(link: str | None, base: str | None) -> str | None:
+    """A relative item link made absolute against the feed's own site link."""
+    if not link or not base or "://" not in base or "://" in html.unescape(link):
+        return link
+    if link.lstrip().lower().startswith(("javascript:", "data:", "mailto:")):
+        return link
+    return urljoin(base, link)
 
 
 def _field(entry: Any, key: str) -> Any:
@@ -267,7 +277,7 @@ def _entry_item(
         feed_title=feed.get("title"),
         feed_language=feed.get("language"),
         guid=guid if guid in real_guids else None,
-        link=entry.get("link"),
+        link=_absolute(entry.get("link"), feed.get("link")),
         title_raw=entry.get("title"),
         summary_raw=entry.get("summary"),
         content_raw=content,

@@ -135,3 +135,9 @@ def test_identity_cases_in_one_feed() -> None:
         for i in items_of(rss(body.replace("<title>A</title>", "<title>A (oppdatert)</title>")))
     ]
     assert again[0].article_id == ids[0].article_id
+
+
+def test_relative_links_resolve_against_the_feed_site_not_the_fetch_url() -> None:
+    data = rss("<item><title>A</title><link>/nyheter/a</link><guid>/nyheter/a</guid></item>")
+    item = items_of(data)[0]
+    assert item.link == "https://t.no/nyheter/a" and item.guid == "/nyheter/a"

@@ -1,0 +1,176 @@
+"""`nordwire stream` cycles against a real local HTTP server whose feeds change between polls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from pipeline.fetch import Fetcher
+from pipeline.query import connect
+from pipeline.state import StreamState
+from pipeline.stream import CycleReport, Feed, FeedsError, load_feeds, run_cycle
+from tests.streaming.feedserver import (
+    FeedServer,
+    conditional,
+    feed_server,
+    gzipped,
+    huge,
+    redirect_loop,
+    rss,
+    send,
+    slow,
+)
+from transforms.dates import OSLO
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    with feed_server() as s:
+        yield s
+
+
+class Poller:
+    """Runs cycles the way `nordwire stream` does, with a clock the test can move."""
+
+    def __init__(self, tmp: Path, server: FeedServer, paths: list[str]) -> None:
+        self.output = str(tmp / "out")
+        self.state = StreamState(tmp / "out" / "_state")
+        self.fetcher = Fetcher(read_timeout=1.0, total_timeout=3.0)
+        self.feeds = [Feed(p.strip("/"), server.url(p)) for p in paths]
+        self.now = datetime(2024, 3, 11, 12, 0, tzinfo=UTC)
+
+    def cycle(self, advance: float = 60.0) -> CycleReport:
+        self.now += timedelta(seconds=advance)
+        return run_cycle(
+            self.feeds,
+            self.output,
+            self.state,
+            self.fetcher,
+            interval=30.0,
+            retention=timedelta(days=30),
+            tz=OSLO,
+            beam_argv=[],
+            now=lambda: self.now,
+        )
+
+    def rows(self, sql: str) -> list[tuple[object, ...]]:
+        return connect(self.output).execute(sql).fetchall()
+
+    def close(self) -> None:
+        self.fetcher.close()
+        self.state.close()
+
+
+@pytest.fixture
+def make_poller(tmp_path: Path, server: FeedServer) -> Iterator[object]:
+    made: list[Poller] = []
+
+    def make(paths: list[str]) -> Poller:
+        made.append(Poller(tmp_path, server, paths))
+        return made[-1]
+
+    yield make
+    for p in made:
+        p.close()
+
+
+def test_new_items_conditional_get_and_edited_titles(server: FeedServer, make_poller) -> None:  # type: ignore[no-untyped-def]
+    items = [("sak-0001", "Skolen bygges ut"), ("sak-0002", "Ny ordfører valgt")]
+    server.routes["/feed"] = conditional(
+        lambda: rss(items), lambda: f'"v{len(items)}-{items[0][1]}"'
+    )
+    poller = make_poller(["/feed"])
+    first = poller.cycle()
+    assert (first.fetched, first.new_items, sum(first.articles.values())) == (1, 2, 2)
+
+    second = poller.cycle()
+    assert (second.fetched, second.not_modified, second.new_items) == (0, 1, 0)
+    assert server.requests[-1][1]["if-none-match"] == '"v2-Skolen bygges ut"'
+    assert "nordwire" in server.requests[-1][1]["user-agent"]
+
+    items.insert(0, ("sak-0003", "Brannvesenet rykket ut"))
+    items[1] = ("sak-0001", "Skolen bygges ut likevel")  # an edited title, same guid
+    third = poller.cycle()
+    assert (third.fetched, third.new_items) == (1, 1)
+    assert poller.rows("SELECT count(*), count(DISTINCT article_id) FROM articles") == [(3, 3)]
+
+
+def test_failures_back_off_and_retry_after_is_respected(server: FeedServer, make_poller) -> None:  # type: ignore[no-untyped-def]
+    server.routes["/broken"] = lambda h: send(h, 500, b"oops")
+    server.routes["/busy"] = lambda h: send(h, 429, b"", {"Retry-After": "600"})
+    poller = make_poller(["/broken", "/busy"])
+    first = poller.cycle()
+    assert (first.failed, first.backing_off) == (2, 0)
+    second = poller.cycle(advance=40)  # /broken backs off 30 s, /busy 600 s
+    assert (second.failed, second.backing_off) == (1, 1)
+    third = poller.cycle(advance=40)  # /broken now waits 60 s
+    assert (third.failed, third.backing_off) == (0, 2)
+    status = {r["name"]: r for r in poller.state.feed_rows()}
+    assert status["broken"]["failures"] == 2 and status["broken"]["last_error"] == "HTTP 500"
+    assert status["busy"]["last_status"] == 429
+
+
+def test_timeouts_redirect_loops_and_oversize_bodies_fail_cleanly(
+    server: FeedServer, make_poller
+) -> None:  # type: ignore[no-untyped-def]
+    server.routes["/slow"] = slow(5)
+    server.routes["/loop"] = redirect_loop
+    server.routes["/huge"] = huge(50)
+    server.routes["/gzip"] = gzipped(rss([("sak-0100", "Gzip virker")]))
+    poller = make_poller(["/slow", "/loop", "/huge", "/gzip"])
+    report = poller.cycle()
+    assert (report.fetched, report.failed, report.new_items) == (1, 3, 1)
+    errors = {r["name"]: r["last_error"] for r in poller.state.feed_rows()}
+    assert errors["slow"].startswith("timeout") and errors["loop"] == "too many redirects"
+    assert errors["huge"].startswith("too large") and errors["gzip"] is None
+
+
+def test_a_feed_that_turns_into_an_html_page_is_a_reject(server: FeedServer, make_poller) -> None:  # type: ignore[no-untyped-def]
+    body = {"value": rss([("sak-0200", "Før feilen")])}
+    server.routes["/feed"] = lambda h: send(h, 200, body["value"])
+    poller = make_poller(["/feed"])
+    poller.cycle()
+    body["value"] = b"<!DOCTYPE html><html><body><h1>503 Service Unavailable</h1></body></html>"
+    report = poller.cycle()
+    assert report.rejects == {"html_page": 1}
+    assert poller.rows("SELECT count(*) FROM articles") == [(1,)]
+    poller.cycle()  # the same page again: no second rejects row
+    assert poller.rows("SELECT reason, count(*) FROM rejects GROUP BY 1") == [("html_page", 1)]
+
+
+def test_raw_bodies_are_landed_and_can_be_processed_again(
+    server: FeedServer, make_poller, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    server.routes["/feed"] = lambda h: send(h, 200, rss([("sak-0300", "Rått")]))
+    poller = make_poller(["/feed"])
+    poller.cycle()
+    landed = sorted((tmp_path / "out" / "_raw").rglob("*"))
+    assert [p.suffix for p in landed if p.is_file()] == [".gz", ".json"]
+    from pipeline.run import run_batch
+
+    summary = run_batch(
+        ["--input", str(tmp_path / "out" / "_raw" / "**" / "*.gz"), "--output", poller.output]
+    )
+    assert summary.already_present == 1 and sum(summary.articles.values()) == 1
+    assert poller.rows("SELECT count(*) FROM articles") == [(1,)]
+
+
+def test_feeds_file_validation(tmp_path: Path) -> None:
+    good = tmp_path / "feeds.yaml"
+    good.write_text(
+        "feeds:\n  - name: NRK\n    url: https://www.nrk.no/toppsaker.rss\n  - url: https://www.nrk.no/toppsaker.rss\n"
+    )
+    assert load_feeds([str(good), "https://www.vg.no/rss/feed"]) == [
+        Feed("NRK", "https://www.nrk.no/toppsaker.rss"),
+        Feed("www.vg.no", "https://www.vg.no/rss/feed"),
+    ]
+    bad = tmp_path / "bad.yaml"
+    for text in ("feeds: 3\n", "feeds:\n  - url: file:///etc/passwd\n", ": : :\n"):
+        bad.write_text(text)
+        with pytest.raises(FeedsError):
+            load_feeds([str(bad)])
+    with pytest.raises(FeedsError):
+        load_feeds([str(tmp_path / "missing.yaml")])
