@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint install clean robustness train-langid
+.PHONY: demo test lint install clean robustness train-langid bench-freshness
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ test: lint
 # Retrains the shipped language model from ../shared/data (about a minute on 2 cores).
 train-langid: $(STAMP)
 	$(BIN)/python -m pipeline.train_langid --data ../shared/data --out transforms/models/langid.npz
+
+bench-freshness: $(STAMP)
+	$(BIN)/python -m tests.bench.freshness --interval 5 --interval 30
 
 robustness: $(STAMP)
 	$(BIN)/python -m tests.robustness.accounting ../shared/data/feedparser-tests ../shared/data/feeds
