@@ -51,6 +51,12 @@ def check_output(output: str) -> None:
         fail(f"--output {output!r} is not writable: {exc.strerror or exc}")
 
 
+def _remote_runner(args: list[str]) -> bool:
+    joined = " ".join(args)
+    match = re.search(r"--runner[= ](\S+)", joined)
+    return match is not None and match.group(1) not in ("DirectRunner", "direct")
+
+
 def _quiet_logging(verbose: bool) -> None:
     # Beam logs (and warns about optional GCP libraries) on the root logger; keep the CLI's
     # output to its own lines unless asked.
@@ -93,8 +99,9 @@ def run(ctx: click.Context, inputs: tuple[str, ...], output: str, timezone: str)
     """Read feeds and wire text, keep Norwegian articles, write Parquet tables."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    check_inputs(inputs)
-    check_output(output)
+    if not _remote_runner(ctx.args):  # a cloud or Flink job reads its paths where it runs
+        check_inputs(inputs)
+        check_output(output)
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -193,6 +200,9 @@ def stream(
     if "--streaming" in ctx.args or "--streaming=True" in ctx.args:
         _submit_streaming(feeds, output, tz, interval, window, ctx.args)
         return
+    if once and _remote_runner(ctx.args):
+        _submit_once(feeds, output, tz, ctx.args)
+        return
     if _is_remote(output) and state_dir is None:
         fail("a remote --output needs a local --state-dir")
     check_output(output)
@@ -245,6 +255,27 @@ def _submit_streaming(
         )
     click.echo(
         f"nordwire: streaming job {result.state} on {pipeline.runner.__class__.__name__} ({len(feeds)} feeds)"
+    )
+
+
+def _submit_once(feeds: list[Any], output: str, tz: Any, args: list[str]) -> None:
+    from pipeline.streaming_graph import poll_once_pipeline
+
+    try:
+        pipeline, _ = poll_once_pipeline(
+            [f.url for f in feeds], output, tz, ["--output", output, *args]
+        )
+    except ValueError as exc:
+        fail(str(exc).splitlines()[0])
+    try:
+        result = pipeline.run()
+    except Exception as exc:
+        fail(
+            f"submitting the job failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+            1,
+        )
+    click.echo(
+        f"nordwire: poll-once job {result.state} on {pipeline.runner.__class__.__name__} ({len(feeds)} feeds)"
     )
 
 

@@ -20,10 +20,12 @@ from apache_beam.pvalue import PCollection
 from apache_beam.transforms.deduplicate import DeduplicatePerKey
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.window import FixedWindows, TimestampedValue
+from apache_beam.typehints import KV
 from apache_beam.utils.timestamp import Duration
 
 from pipeline.fetch import Fetcher
-from pipeline.graph import Outputs, process_items
+from pipeline.graph import Outputs, process, process_items
+from pipeline.run import offline_dry_run
 from pipeline.sink import WriteTables
 from pipeline.stages import REJECTS, AssignIds, ParseDocuments
 from schemas.items import Item, RawDocument
@@ -107,7 +109,8 @@ class WindowAndDeduplicate(beam.PTransform):
                 FixedWindows(int(self._window.total_seconds())),
                 allowed_lateness=Duration(seconds=int(self._lateness.total_seconds())),
             )
-            | "KeyById" >> beam.Map(lambda item: (item.article_id, item))
+            | "KeyById"
+            >> beam.Map(lambda item: (item.article_id, item)).with_output_types(KV[str, Any])
             | "DedupAcrossPolls"
             >> DeduplicatePerKey(
                 processing_time_duration=Duration(seconds=int(self._memory.total_seconds()))
@@ -134,11 +137,48 @@ def build_streaming(
     early_windowed = (
         early
         | "RejectTime" >> beam.Map(lambda r: TimestampedValue(r, r.fetched_at.timestamp()))
-        | "RejectWindows" >> beam.WindowInto(FixedWindows(int(window.total_seconds())))
+        | "RejectWindows"
+        >> beam.WindowInto(
+            FixedWindows(int(window.total_seconds())),
+            allowed_lateness=Duration(seconds=int(lateness.total_seconds())),
+        )
     )
     rejects = (early_windowed, item_rejects) | "AllRejects" >> beam.Flatten()
     written = (articles, rejects) | "WriteTables" >> WriteTables(output, tz)
     return Outputs(articles=articles, rejects=rejects, written=written)
+
+
+def cloud_runner_or_fail(options: PipelineOptions, what: str) -> None:
+    """These graphs are for cloud runners; locally `nordwire stream` polls in cycles."""
+    if options.view_as(StandardOptions).runner in (
+        None,
+        "DirectRunner",
+        "direct",
+        "BundleBasedDirectRunner",
+    ):
+        raise ValueError(
+            f"{what} builds the cloud graph and needs a cloud runner (--runner DataflowRunner or "
+            "PortableRunner for Flink); on this machine `nordwire stream` without --streaming polls in cycles"
+        )
+
+
+def poll_once_pipeline(
+    urls: list[str], output: str, tz: ZoneInfo, argv: list[str]
+) -> tuple[beam.Pipeline, Outputs]:
+    """A bounded job that fetches every feed once and writes what is new (for Cloud Scheduler)."""
+    options = PipelineOptions(argv)
+    cloud_runner_or_fail(options, "--once on a cloud runner")
+    offline_dry_run(options)
+    pipeline = beam.Pipeline(options=options)
+    documents = (
+        pipeline
+        | "FeedUrls" >> beam.Create(urls)
+        | "SpreadFeeds" >> beam.Reshuffle()
+        | "Fetch" >> beam.ParDo(_FetchFn())
+    )
+    articles, rejects = process(documents, tz)
+    written = (articles, rejects) | "WriteTables" >> WriteTables(output, tz)
+    return pipeline, Outputs(articles=articles, rejects=rejects, written=written)
 
 
 def streaming_pipeline(
@@ -152,13 +192,9 @@ def streaming_pipeline(
 ) -> tuple[beam.Pipeline, Outputs]:
     """The streaming job on the runner named in `argv` (built, not run)."""
     options = PipelineOptions(argv)
-    runner = options.view_as(StandardOptions).runner
-    if runner in (None, "DirectRunner", "direct", "BundleBasedDirectRunner"):
-        raise ValueError(
-            "--streaming builds the cloud graph and needs a cloud runner (--runner DataflowRunner or "
-            "FlinkRunner); on this machine `nordwire stream` without --streaming polls in cycles"
-        )
+    cloud_runner_or_fail(options, "--streaming")
     options.view_as(StandardOptions).streaming = True
+    offline_dry_run(options)
     pipeline = beam.Pipeline(options=options)
     documents = pipeline | "PollFeeds" >> PollFeeds(urls, interval)
     return pipeline, build_streaming(documents, output, tz, window=window)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import random
 import re
 import sys
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from transforms.langid import CLASSES, NORWEGIAN, LangIdModel, Profiles, features, save_model
+from transforms.langid import CLASSES, NORWEGIAN, LangIdModel, Profiles, features
 from transforms.language import too_short
 
 DEV_FILES = {
@@ -205,6 +206,19 @@ def train(
             file=sys.stderr,
         )
     return LangIdModel(vocab, log_probs(total, alpha), coef, intercept, meta)
+
+
+def save_model(model: LangIdModel, path: Path) -> None:
+    """Write the model as a numpy archive with no pickled objects (transforms.langid.load_model reads it)."""
+    words = sorted(model.vocab, key=model.vocab.__getitem__)
+    np.savez_compressed(
+        path,
+        vocab=np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8),
+        feature_log_prob=model.feature_log_prob.astype(np.float32),
+        coef=model.coef.astype(np.float64),
+        intercept=model.intercept.astype(np.float64),
+        meta=np.frombuffer(json.dumps(model.meta, sort_keys=True).encode("utf-8"), dtype=np.uint8),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,6 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.utils.ngram import NGram
 
 CLASSES = ("da", "de", "en", "nb", "nn", "sv")
@@ -56,14 +55,13 @@ def profile_grams(text: str) -> list[str]:
     return out
 
 
-def load_profiles(
-    directory: str = PROFILES_DIRECTORY,
-) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+def load_profiles() -> tuple[dict[str, int], np.ndarray, np.ndarray]:
     """langdetect's n-gram frequencies as (gram -> row, log-probability table, unseen row)."""
     grams: dict[str, int] = {}
     tables = []
+    profiles = resources.files("langdetect").joinpath("profiles")
     for lang in PROFILE_LANGS:
-        raw = json.loads(Path(directory, lang).read_text("utf-8"))
+        raw = json.loads(profiles.joinpath(lang).read_bytes().decode("utf-8"))
         tables.append((raw["freq"], raw["n_words"]))
         for gram in raw["freq"]:
             grams.setdefault(gram, len(grams))
@@ -140,19 +138,6 @@ class Profiles:
 
 
 MODEL_FILE = "langid.npz"
-
-
-def save_model(model: LangIdModel, path: Path) -> None:
-    """Write the model as a numpy archive with no pickled objects."""
-    words = sorted(model.vocab, key=model.vocab.__getitem__)
-    np.savez_compressed(
-        path,
-        vocab=np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8),
-        feature_log_prob=model.feature_log_prob.astype(np.float32),
-        coef=model.coef.astype(np.float64),
-        intercept=model.intercept.astype(np.float64),
-        meta=np.frombuffer(json.dumps(model.meta, sort_keys=True).encode("utf-8"), dtype=np.uint8),
-    )
 
 
 def load_model(path: Path | None = None) -> LangIdModel:

@@ -166,7 +166,11 @@ def _charref_fix(m: re.Match[bytes]) -> bytes:
 def _parse_feed(doc: RawDocument, kind: str) -> list[Item | Reject]:
     # No base URL on purpose: feedparser would resolve relative guids against where the bytes
     # came from, and the same story fetched live and re-read from the raw store would get two ids.
-    headers = {k.lower(): v for k, v in doc.headers if k.lower() not in ("content-location", "content-base")}
+    headers = {
+        k.lower(): v
+        for k, v in doc.headers
+        if k.lower() not in ("content-location", "content-base")
+    }
     data = _valid_charrefs(_strip_junk(doc.data) if kind == "feed" else doc.data)
     try:
         parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)

@@ -23,7 +23,11 @@ def visible(output: Path, guid: str) -> bool:
     """Whether the article is queryable."""
     if not (output / "articles").is_dir():
         return False
-    rows = connect(str(output)).execute("SELECT count(*) FROM articles WHERE guid = ?", [guid]).fetchone()
+    rows = (
+        connect(str(output))
+        .execute("SELECT count(*) FROM articles WHERE guid = ?", [guid])
+        .fetchone()
+    )
     return bool(rows and rows[0])
 
 
@@ -34,9 +38,21 @@ def measure(interval: float, timeout: float = 300.0) -> float:
         server.routes["/feed"] = lambda h: send(h, 200, rss(items))
         output = Path(tmp) / "out"
         proc = subprocess.Popen(
-            [sys.executable, "-m", "pipeline", "stream", "--feeds", server.url("/feed"),
-             "--output", str(output), "--interval", str(interval)],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "pipeline",
+                "stream",
+                "--feeds",
+                server.url("/feed"),
+                "--output",
+                str(output),
+                "--interval",
+                str(interval),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             deadline = time.monotonic() + timeout

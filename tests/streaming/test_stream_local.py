@@ -188,18 +188,54 @@ def test_feeds_status_and_once(server: FeedServer, tmp_path: Path) -> None:
     out = tmp_path / "out"
     base = [sys.executable, "-m", "pipeline"]
     once = subprocess.run(
-        [*base, "stream", "--feeds", server.url("/feed"), "--feeds", server.url("/down"), "--output", str(out), "--once"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [
+            *base,
+            "stream",
+            "--feeds",
+            server.url("/feed"),
+            "--feeds",
+            server.url("/down"),
+            "--output",
+            str(out),
+            "--once",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert once.returncode == 0, once.stderr
-    assert once.stdout.startswith("cycle 1: 1 feeds fetched, 0 not modified, 1 failed, 0 backing off; 1 new items")
+    assert once.stdout.startswith(
+        "cycle 1: 1 feeds fetched, 0 not modified, 1 failed, 0 backing off; 1 new items"
+    )
     status = subprocess.run(
-        [*base, "feeds", "status", "--output", str(out), "--format", "json"], cwd=ROOT, capture_output=True, text=True
+        [*base, "feeds", "status", "--output", str(out), "--format", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     rows = {r["url"].rsplit("/", 1)[1]: r for r in json.loads(status.stdout)}
-    assert rows["feed"]["last_status"] == 200 and rows["feed"]["new_items"] == 1 and rows["feed"]["failures"] == 0
-    assert rows["down"]["last_status"] == 503 and rows["down"]["failures"] == 1 and rows["down"]["next_attempt_at"]
-    missing = subprocess.run([*base, "feeds", "status", "--output", str(tmp_path / "nope")], cwd=ROOT, capture_output=True, text=True)
+    assert (
+        rows["feed"]["last_status"] == 200
+        and rows["feed"]["new_items"] == 1
+        and rows["feed"]["failures"] == 0
+    )
+    assert (
+        rows["down"]["last_status"] == 503
+        and rows["down"]["failures"] == 1
+        and rows["down"]["next_attempt_at"]
+    )
+    missing = subprocess.run(
+        [*base, "feeds", "status", "--output", str(tmp_path / "nope")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert missing.returncode == 2 and "run `nordwire stream` first" in missing.stderr
-    bad = subprocess.run([*base, "stream", "--feeds", "ftp://x/y", "--once"], cwd=ROOT, capture_output=True, text=True)
+    bad = subprocess.run(
+        [*base, "stream", "--feeds", "ftp://x/y", "--once"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.train_langid import chunks, norne_sentences, train
-from transforms.langid import CLASSES, MODEL_FILE, features, load_model, save_model, shipped_model
+from pipeline.train_langid import chunks, norne_sentences, save_model, train
+from transforms.langid import CLASSES, MODEL_FILE, features, load_model, shipped_model
 
 SHIPPED = Path(__file__).resolve().parents[2] / "transforms" / "models" / MODEL_FILE
 

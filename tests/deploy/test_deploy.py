@@ -1,0 +1,228 @@
+"""deploy/ checked offline: template metadata, versions, FileSystems only, picklable DoFns, stable labels."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import apache_beam as beam
+import pytest
+from apache_beam.internal import pickler
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from pipeline.options import JOB_PARAMETERS, NordwireOptions, template_metadata
+from tests.conftest import ROOT
+
+DEPLOY = ROOT / "deploy"
+
+
+def test_metadata_json_is_exactly_the_pipelines_own_options() -> None:
+    on_disk = json.loads((DEPLOY / "dataflow" / "metadata.json").read_text("utf-8"))
+    assert on_disk == template_metadata(), (
+        "regenerate: python -m pipeline.options > deploy/dataflow/metadata.json"
+    )
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    NordwireOptions._add_argparse_args(parser)
+    parser_flags = {a.dest for a in parser._actions if a.dest != "help"}
+    assert {p["name"] for p in on_disk["parameters"]} == parser_flags
+    required = {p["name"] for p in on_disk["parameters"] if not p["isOptional"]}
+    assert required == {"output"}
+    for param in on_disk["parameters"]:
+        assert param["label"] and param["helpText"]
+
+
+@pytest.mark.parametrize("param", JOB_PARAMETERS, ids=lambda p: p.name)
+def test_every_regex_compiles_accepts_the_example_and_rejects_nonsense(param) -> None:  # type: ignore[no-untyped-def]
+    pattern = re.compile(param.regex)
+    assert pattern.fullmatch(param.example)
+    if param.default is not None:
+        assert pattern.fullmatch(param.default) or param.name == "output"
+    for wrong in ("", "two words", "a,,b", "../etc; rm -rf /"):
+        assert not pattern.fullmatch(wrong), (param.name, wrong)
+
+
+def test_beam_version_agrees_everywhere() -> None:
+    constraints = (ROOT / "constraints.txt").read_text()
+    locked = re.search(r"^apache-beam==(\S+)$", constraints, re.M)
+    assert locked and locked.group(1) == beam.__version__
+    docker = (DEPLOY / "dataflow" / "Dockerfile").read_text()
+    assert re.search(r"^ARG BEAM_VERSION=(\S+)$", docker, re.M).group(1) == beam.__version__  # type: ignore[union-attr]
+    assert "FROM apache/beam_python3.11_sdk:${BEAM_VERSION}" in docker
+    compose = (DEPLOY / "flink" / "docker-compose.yaml").read_text()
+    assert re.findall(r"beam_flink[\d.]+_job_server:(\S+)", compose) == [beam.__version__]
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    spec = next(d for d in deps if d.startswith("apache-beam"))
+    major_minor = ".".join(beam.__version__.split(".")[:2])
+    assert f">={major_minor}" in spec and "<2.78" in spec
+
+
+# Modules whose code runs inside the pipeline: every path must go through Beam's FileSystems.
+IN_PIPELINE = [
+    *sorted((ROOT / "transforms").glob("*.py")),
+    *(
+        ROOT / "pipeline" / f
+        for f in (
+            "graph.py",
+            "stages.py",
+            "sources.py",
+            "sink.py",
+            "streaming_graph.py",
+            "fetch.py",
+        )
+    ),
+]
+LOCAL_IO = re.compile(
+    r"(?<![\w.])open\(|os\.path\.|os\.makedirs|os\.remove|shutil\.|\bglob\.|\bPath\(|\.read_text\(|\.write_(?:text|bytes)\("
+)
+
+
+@pytest.mark.parametrize("path", IN_PIPELINE, ids=lambda p: p.name)
+def test_pipeline_code_touches_no_local_file_directly(path: Path) -> None:
+    hits = [
+        f"{path.name}:{n}: {line.strip()}"
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if LOCAL_IO.search(line) and not line.strip().startswith("#")
+    ]
+    assert hits == []
+
+
+def _dofns() -> list[type[beam.DoFn]]:
+    import pipeline.sink
+    import pipeline.sources
+    import pipeline.stages
+    import pipeline.streaming_graph
+
+    found = []
+    for module in (pipeline.stages, pipeline.sources, pipeline.sink, pipeline.streaming_graph):
+        found += [
+            c
+            for _, c in inspect.getmembers(module, inspect.isclass)
+            if issubclass(c, beam.DoFn) and c.__module__ == module.__name__
+        ]
+    return found
+
+
+def test_every_dofn_pickles_and_loads_heavy_objects_only_in_setup() -> None:
+    from pipeline.stages import _language_fn, _StageFn
+
+    dofns = _dofns()
+    assert {d.__name__ for d in dofns} >= {
+        "_StageFn",
+        "_KeepOneFn",
+        "_MatchFn",
+        "_ReadFn",
+        "_WriteDayFn",
+        "_FetchFn",
+    }
+    for cls in dofns:
+        args = {
+            "_StageFn": ("language", _language_fn, ()),
+            "_WriteDayFn": ("gs://bucket/out",),
+        }.get(cls.__name__, ())
+        fn = cls(*args)
+        clone = pickler.loads(pickler.dumps(fn))
+        assert type(clone) is cls
+    stage = _StageFn("language", _language_fn, ())
+    assert stage._fn is None  # nothing heavy built at construction...
+    clone = pickler.loads(pickler.dumps(stage))
+    clone.setup()  # ...only here, once per worker
+    assert clone._fn is not None
+
+
+def _labels(pipeline: beam.Pipeline) -> list[str]:
+    proto = pipeline.to_runner_api()
+    return sorted(
+        t.unique_name
+        for t in proto.components.transforms.values()
+        if t.unique_name and not t.unique_name.startswith("ref_")
+    )
+
+
+def test_step_labels_are_unique_and_stable() -> None:
+    from datetime import timedelta
+
+    from pipeline.graph import build
+    from pipeline.streaming_graph import PollFeeds, build_streaming
+    from transforms.dates import OSLO
+
+    batch = beam.Pipeline(options=PipelineOptions(["--input", "x.xml", "--output", "out"]))
+    build(batch, batch._options)
+    streaming = beam.Pipeline()
+    build_streaming(
+        streaming | "PollFeeds" >> PollFeeds(["https://x.no/rss"], 60),
+        "out",
+        OSLO,
+        window=timedelta(minutes=5),
+    )
+    for labels in (_labels(batch), _labels(streaming)):
+        assert len(labels) == len(set(labels))
+    top = sorted(
+        {label.split("/")[0] for label in _labels(batch)}
+        | {label.split("/")[0] for label in _labels(streaming)}
+    )
+    snapshot = (Path(__file__).parent / "top_level_steps.txt").read_text().split()
+    assert top == snapshot, (
+        "step labels changed: Dataflow update needs a transform mapping; update the snapshot on purpose"
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [
+            "run",
+            "--runner",
+            "DataflowRunner",
+            "--project",
+            "p",
+            "--region",
+            "europe-north1",
+            "--temp_location",
+            "gs://b/tmp",
+            "--output",
+            "gs://b/out",
+            "--input",
+            "gs://b/in/*.xml",
+            "--dry_run=True",
+        ],
+        [
+            "stream",
+            "--runner",
+            "DataflowRunner",
+            "--project",
+            "p",
+            "--region",
+            "europe-north1",
+            "--temp_location",
+            "gs://b/tmp",
+            "--output",
+            "gs://b/out",
+            "--streaming",
+            "--feeds",
+            "https://www.nrk.no/toppsaker.rss",
+            "--dry_run=True",
+        ],
+    ],
+    ids=["run", "stream"],
+)
+def test_the_documented_dry_runs_exit_0_offline(args: list[str]) -> None:
+    pytest.importorskip("apache_beam.runners.dataflow.internal.apiclient")
+    env = {**os.environ, "GCE_METADATA_HOST": "127.0.0.1:9"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "DONE on DataflowRunner" in proc.stdout
