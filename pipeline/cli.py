@@ -8,6 +8,7 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -115,10 +116,7 @@ def run(ctx: click.Context, inputs: tuple[str, ...], output: str, timezone: str)
     except KeyboardInterrupt:
         fail("interrupted", 130)
     except Exception as exc:  # a failed job: say why in one line, exit non-zero
-        fail(
-            f"the pipeline failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-            1,
-        )
+        fail(f"the pipeline failed: {_first_line(exc)}", 1)
     click.echo(summary.line())
 
 
@@ -221,11 +219,28 @@ def stream(
             echo=click.echo,
         )
     except Exception as exc:
-        fail(
-            f"streaming failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-            1,
-        )
+        fail(f"streaming failed: {_first_line(exc)}", 1)
     sys.exit(code)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"
+
+
+def _submit(kind: str, build: Callable[[], tuple[Any, Any]], n_feeds: int) -> None:
+    """Build a cloud job (a ValueError is the user's mistake), submit it, say so in one line."""
+    try:
+        pipeline, _ = build()
+    except ValueError as exc:
+        fail(str(exc).splitlines()[0])
+    try:
+        result = pipeline.run()
+    except Exception as exc:
+        fail(f"submitting the {kind} job failed: {_first_line(exc)}", 1)
+    click.echo(
+        f"nordwire: {kind} job {result.state} on {type(pipeline.runner).__name__} ({n_feeds} feeds)"
+    )
 
 
 def _submit_streaming(
@@ -235,47 +250,25 @@ def _submit_streaming(
 
     from pipeline.streaming_graph import streaming_pipeline
 
-    try:
-        pipeline, _ = streaming_pipeline(
-            [f.url for f in feeds],
-            output,
-            tz,
-            ["--output", output, *args],
-            interval=interval,
-            window=timedelta(seconds=window),
-        )
-    except ValueError as exc:
-        fail(str(exc).splitlines()[0])
-    try:
-        result = pipeline.run()
-    except Exception as exc:
-        fail(
-            f"submitting the streaming job failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-            1,
-        )
-    click.echo(
-        f"nordwire: streaming job {result.state} on {pipeline.runner.__class__.__name__} ({len(feeds)} feeds)"
+    urls = [f.url for f in feeds]
+    argv = ["--output", output, *args]
+    _submit(
+        "streaming",
+        lambda: streaming_pipeline(
+            urls, output, tz, argv, interval=interval, window=timedelta(seconds=window)
+        ),
+        len(urls),
     )
 
 
 def _submit_once(feeds: list[Any], output: str, tz: Any, args: list[str]) -> None:
     from pipeline.streaming_graph import poll_once_pipeline
 
-    try:
-        pipeline, _ = poll_once_pipeline(
-            [f.url for f in feeds], output, tz, ["--output", output, *args]
-        )
-    except ValueError as exc:
-        fail(str(exc).splitlines()[0])
-    try:
-        result = pipeline.run()
-    except Exception as exc:
-        fail(
-            f"submitting the job failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-            1,
-        )
-    click.echo(
-        f"nordwire: poll-once job {result.state} on {pipeline.runner.__class__.__name__} ({len(feeds)} feeds)"
+    urls = [f.url for f in feeds]
+    _submit(
+        "poll-once",
+        lambda: poll_once_pipeline(urls, output, tz, ["--output", output, *args]),
+        len(urls),
     )
 
 
