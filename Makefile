@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint install clean robustness train-langid bench-freshness
+.PHONY: demo test lint install clean robustness train-langid train-ner bench-freshness
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ train-langid: $(STAMP)
 
 bench-freshness: $(STAMP)
 	$(BIN)/python -m tests.bench.freshness --interval 5 --interval 30
+
+train-ner: $(STAMP)
+	$(BIN)/python -m pipeline.train_ner --data ../shared/data --out transforms/models
 
 robustness: $(STAMP)
 	$(BIN)/python -m tests.robustness.accounting ../shared/data/feedparser-tests ../shared/data/feeds

@@ -334,6 +334,33 @@ def eval_langid(tsv: Path, fmt: str) -> None:
     click.echo(render_langid(evaluate_langid(pairs), fmt))
 
 
+@eval_group.command(name="ner")
+@click.option(
+    "--conllu",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="CoNLL-U with NorNE tags in MISC (name=B-PER), e.g. ../shared/data/norne/nob/dev.conllu.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def eval_ner(conllu: Path, fmt: str) -> None:
+    """Strict entity-level precision, recall and F1 (exact span and label), per label and micro."""
+    import json
+
+    from pipeline.conll import ConllError, read_conll
+    from pipeline.evaluate import evaluate_ner
+
+    if not conllu.is_file():
+        fail(f"{str(conllu)!r} is not a file")
+    try:
+        sentences = read_conll(conllu)
+    except (ConllError, UnicodeDecodeError) as exc:
+        fail(str(exc))
+    report = evaluate_ner(sentences)
+    click.echo(json.dumps(report.as_dict(), indent=2) if fmt == "json" else report.table())
+
+
 @main.command()
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True

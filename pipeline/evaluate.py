@@ -1,4 +1,4 @@
-"""`nordwire eval langid`: accuracy of the language detector on a labelled TSV file."""
+"""`nordwire eval`: the language detector on labelled TSV, the NER model on CoNLL-U (strict entity F1)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,12 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from transforms.language import LanguageDetector
+
+if TYPE_CHECKING:
+    from transforms.ner import NerModel
 
 LABEL_ALIASES = {
     "nob": "nb",
@@ -108,3 +112,76 @@ def evaluate_langid(
 def render_langid(report: LangIdReport, fmt: str) -> str:
     """The report as a table or JSON."""
     return json.dumps(report.as_dict(), indent=2) if fmt == "json" else report.table()
+
+
+@dataclass
+class NerReport:
+    """Strict entity-level scores (exact span and label), CoNLL style."""
+
+    micro: dict[str, float]
+    labels: dict[str, dict[str, float]]
+    tokens: int
+    seconds: float
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON form: `micro`, `labels`, and speed."""
+        return {
+            "micro": self.micro,
+            "labels": self.labels,
+            "tokens": self.tokens,
+            "tokens_per_second": round(self.tokens / self.seconds) if self.seconds else None,
+        }
+
+    def table(self) -> str:
+        """Per label and micro, as a text table."""
+        lines = [f"{'label':10} {'precision':>9} {'recall':>9} {'f1':>9} {'support':>8}"]
+        for label, s in sorted(self.labels.items()):
+            lines.append(
+                f"{label:10} {s['precision']:9.4f} {s['recall']:9.4f} {s['f1']:9.4f} {int(s['support']):8d}"
+            )
+        m = self.micro
+        lines.append(
+            f"{'micro':10} {m['precision']:9.4f} {m['recall']:9.4f} {m['f1']:9.4f} {int(m['support']):8d}"
+        )
+        lines.append(f"{self.tokens} tokens, {self.as_dict()['tokens_per_second']} tokens/s")
+        return "\n".join(lines)
+
+
+def _prf(tp: int, pred: int, gold: int) -> dict[str, float]:
+    p = tp / pred if pred else 0.0
+    r = tp / gold if gold else 0.0
+    return {
+        "precision": round(p, 5),
+        "recall": round(r, 5),
+        "f1": round(2 * p * r / (p + r), 5) if p + r else 0.0,
+        "support": gold,
+    }
+
+
+def evaluate_ner(
+    sentences: list[tuple[list[str], list[str]]], model: NerModel | None = None
+) -> NerReport:
+    """Tag the given tokens and score against their tags."""
+    from transforms.ner import NerModel, spans
+
+    model = model or NerModel()
+    started = time.perf_counter()
+    predicted = [model.tag(words) for words, _ in sentences]
+    seconds = time.perf_counter() - started
+    tp: Counter[str] = Counter()
+    n_pred: Counter[str] = Counter()
+    n_gold: Counter[str] = Counter()
+    for (_, gold_tags), pred_tags in zip(sentences, predicted, strict=True):
+        gold = {(s.start, s.end, s.label) for s in spans(gold_tags)}
+        pred = {(s.start, s.end, s.label) for s in spans(pred_tags)}
+        for _, _, label in gold:
+            n_gold[label] += 1
+        for _, _, label in pred:
+            n_pred[label] += 1
+        for _, _, label in gold & pred:
+            tp[label] += 1
+    labels = {
+        lab: _prf(tp[lab], n_pred[lab], n_gold[lab]) for lab in sorted(set(n_gold) | set(n_pred))
+    }
+    micro = _prf(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values()))
+    return NerReport(micro, labels, sum(len(w) for w, _ in sentences), seconds)

@@ -1,4 +1,4 @@
-"""The batch graph: read -> parse -> identity -> dedup -> normalise -> language -> extract -> topic -> write."""
+"""The batch graph: read -> parse -> identity -> dedup -> normalise -> language -> extract -> entities -> topic -> write."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from pipeline.stages import (
     ClassifyTopic,
     DetectLanguage,
     DropDuplicates,
+    ExtractEntities,
     ExtractMetadata,
     Normalise,
     ParseDocuments,
@@ -46,8 +47,9 @@ def process_items(items: PCollection, tz: ZoneInfo) -> tuple[PCollection, PColle
     clean = unique.items | "Normalise" >> Normalise()
     norwegian = clean.items | "DetectLanguage" >> DetectLanguage()
     extracted = norwegian.items | "Extract" >> ExtractMetadata(tz)
-    topics = extracted.items | "Topic" >> ClassifyTopic()
-    stages = [unique, clean, norwegian, extracted, topics]
+    analysed = extracted.items | "Entities" >> ExtractEntities(tz)
+    topics = analysed.items | "Topic" >> ClassifyTopic()
+    stages = [unique, clean, norwegian, extracted, analysed, topics]
     rejects = [s[REJECTS] for s in stages] | "ItemRejects" >> beam.Flatten()
     return topics.items, rejects
 

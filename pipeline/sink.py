@@ -18,7 +18,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
-from schemas import PIPELINE_VERSION, articles, rejects
+from schemas import PIPELINE_VERSION, articles, entities, quotes, rejects
 from schemas.items import Item
 from schemas.rejects import Reject
 from schemas.topics import UNCLASSIFIED
@@ -29,7 +29,11 @@ from transforms.partition import item_partition, partition_path
 TABLES: dict[str, tuple[pa.Schema, str]] = {
     "articles": (articles.SCHEMA, "article_id"),
     "rejects": (rejects.SCHEMA, "reject_id"),
+    "entities": (entities.SCHEMA, "entity_id"),
+    "quotes": (quotes.SCHEMA, "quote_id"),
 }
+# Entity and quote rows ride on their article's row and are written only when it is new.
+_CHILDREN = "_children"
 
 Row = dict[str, Any]
 Keyed = tuple[str, tuple[str, str, Row]]  # date -> (table, topic, row)
@@ -85,29 +89,43 @@ class _WriteDayFn(beam.DoFn):
             groups[(table, topic)][row[TABLES[table][1]]] = row
         seen = {table: existing_keys(self._output, table, date) for table in {t for t, _ in groups}}
         for (table, topic), by_key in sorted(groups.items()):
-            schema, key = TABLES[table]
             fresh = [row for k, row in by_key.items() if k not in seen[table]]
             skipped = len(by_key) - len(fresh)
             if skipped:
                 Metrics.counter("write", f"{table}:already_present").inc(skipped)
             if not fresh:
                 continue
-            directory = FileSystems.join(
-                self._output, table, *partition_path(date, topic).split("/")
-            )
-            path = write_table(directory, fresh, schema, key)
+            # Children first: if the run dies before the article file, a re-run writes the same
+            # child files again (same keys, same names) instead of leaving orphans or duplicates.
+            children: dict[str, list[Row]] = defaultdict(list)
+            for row in fresh:
+                for child_table, child_rows in row.pop(_CHILDREN, {}).items():
+                    children[child_table].extend(child_rows)
+            for child_table, child_rows in sorted(children.items()):
+                if child_rows:
+                    yield self._write(child_table, date, topic, child_rows)
+            yield self._write(table, date, topic, fresh)
             if table == "rejects":
                 for row in fresh:
                     Metrics.counter("write", f"rejects:{row['reason']}").inc()
             else:
                 Metrics.counter("write", f"{table}:{topic}").inc(len(fresh))
-            yield path
+
+    def _write(self, table: str, date: str, topic: str, rows: list[Row]) -> str:
+        schema, key = TABLES[table]
+        directory = FileSystems.join(self._output, table, *partition_path(date, topic).split("/"))
+        return write_table(directory, rows, schema, key)
 
 
 def _article_value(item: Item, tz: ZoneInfo) -> Keyed:
     date, topic = item_partition(item, tz)
     Metrics.counter("articles", topic).inc()
-    return date, ("articles", topic, articles.to_row(item, PIPELINE_VERSION))
+    row = articles.to_row(item, PIPELINE_VERSION)
+    row[_CHILDREN] = {
+        "entities": entities.to_rows(item, PIPELINE_VERSION),
+        "quotes": quotes.to_rows(item, PIPELINE_VERSION),
+    }
+    return date, ("articles", topic, row)
 
 
 def _reject_value(reject: Reject, tz: ZoneInfo) -> Keyed:

@@ -14,9 +14,11 @@ from apache_beam.pvalue import PCollection, TaggedOutput
 from schemas.items import Item, RawDocument
 from schemas.rejects import Reject, excerpt_of
 from transforms.dates import OSLO
+from transforms.entities import analyse
 from transforms.extract import extract
 from transforms.identity import assign_id
 from transforms.language import LanguageDetector, detect_language
+from transforms.ner import NerModel
 from transforms.normalise import normalise
 from transforms.parse import parse_document
 from transforms.topic import TopicClassifier, assign_topic
@@ -132,6 +134,10 @@ def _extract_fn(tz_name: str) -> StageFn:
     return functools.partial(extract, tz=ZoneInfo(tz_name))
 
 
+def _entities_fn(tz_name: str) -> StageFn:
+    return functools.partial(analyse, ner=NerModel(), tz=ZoneInfo(tz_name))
+
+
 def _topic_fn() -> StageFn:
     return functools.partial(assign_topic, classifier=TopicClassifier())
 
@@ -169,6 +175,13 @@ class ExtractMetadata(_Stage):
 
     def __init__(self, tz: ZoneInfo = OSLO) -> None:
         super().__init__("extract", _extract_fn, tz.key)
+
+
+class ExtractEntities(_Stage):
+    """Named entities (the shipped CRF, loaded once per worker), quotes with speakers, and dates."""
+
+    def __init__(self, tz: ZoneInfo = OSLO) -> None:
+        super().__init__("entities", _entities_fn, tz.key)
 
 
 class ClassifyTopic(_Stage):

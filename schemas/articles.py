@@ -8,7 +8,7 @@ import pyarrow as pa
 
 from schemas.items import Item
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: entity lists, dates, extraction_cut
 
 _TS = pa.timestamp("us", tz="UTC")
 
@@ -41,6 +41,28 @@ SCHEMA = pa.schema(
         ),
         pa.field("topic_basis", pa.string()),
         pa.field("word_count", pa.int32(), nullable=False),
+        pa.field("people", pa.list_(pa.string())),
+        pa.field("organisations", pa.list_(pa.string())),
+        pa.field("places", pa.list_(pa.string())),
+        pa.field("products", pa.list_(pa.string())),
+        pa.field("events", pa.list_(pa.string())),
+        pa.field("quote_count", pa.int32(), nullable=False),
+        pa.field(
+            "dates",
+            pa.list_(
+                pa.struct(
+                    [
+                        pa.field("text", pa.string()),
+                        pa.field("value", pa.string()),
+                        pa.field("precision", pa.string()),
+                        pa.field("field", pa.string()),
+                        pa.field("start", pa.int32()),
+                        pa.field("end", pa.int32()),
+                    ]
+                )
+            ),
+        ),
+        pa.field("extraction_cut", pa.int32(), nullable=False),
         pa.field("feed_title", pa.string()),
         pa.field("format", pa.string(), nullable=False),
         pa.field("input", pa.string(), nullable=False),
@@ -55,6 +77,11 @@ SCHEMA = pa.schema(
 def word_count(item: Item) -> int:
     """Words in title, summary and body, counted as whitespace-separated tokens."""
     return sum(len((t or "").split()) for t in (item.title, item.summary, item.body))
+
+
+def names(item: Item, labels: tuple[str, ...]) -> list[str]:
+    """Distinct normalised entity names with these labels, in order of first mention."""
+    return list(dict.fromkeys(m.normalised for m in item.entities if m.label in labels))
 
 
 def to_row(item: Item, pipeline_version: str) -> dict[str, Any]:
@@ -85,6 +112,24 @@ def to_row(item: Item, pipeline_version: str) -> dict[str, Any]:
         "topics": [{"topic": t, "score": s} for t, s in item.topics],
         "topic_basis": item.topic_basis,
         "word_count": word_count(item),
+        "people": names(item, ("PER",)),
+        "organisations": names(item, ("ORG", "GPE_ORG")),
+        "places": names(item, ("GPE_LOC", "LOC")),
+        "products": names(item, ("PROD",)),
+        "events": names(item, ("EVT",)),
+        "quote_count": len(item.quotes),
+        "dates": [
+            {
+                "text": d.text,
+                "value": d.value,
+                "precision": d.precision,
+                "field": d.field,
+                "start": d.start,
+                "end": d.end,
+            }
+            for d in item.dates
+        ],
+        "extraction_cut": item.extraction_cut,
         "feed_title": item.feed_title,
         "format": item.format,
         "input": item.input,

@@ -18,6 +18,44 @@ class RawDocument:
 
 
 @dataclass(frozen=True, slots=True)
+class Mention:
+    """A named-entity mention in one text field of an article."""
+
+    field: str  # title, summary or body: the text the offsets point into
+    text: str
+    label: str
+    start: int
+    end: int
+    sentence: int
+    normalised: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteMention:
+    """A direct quotation and who said it."""
+
+    field: str
+    quote: str
+    start: int
+    end: int
+    speaker: str | None  # resolved to the fullest name the article gives
+    speaker_raw: str | None  # as written in the reporting clause
+    verb: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    """A temporal expression and its value resolved against the publication date."""
+
+    field: str
+    text: str
+    start: int
+    end: int
+    value: str | None
+    precision: str
+
+
+@dataclass(frozen=True, slots=True)
 class Item:
     """One feed entry or wire article; each stage fills in more fields with `evolve`."""
 
@@ -63,6 +101,11 @@ class Item:
     topic: str = "unclassified"
     topics: tuple[tuple[str, float], ...] = field(default_factory=tuple)
     topic_basis: str | None = None  # category, keywords, desk or none
+    # entities, quotes, dates
+    entities: tuple[Mention, ...] = ()
+    quotes: tuple[QuoteMention, ...] = ()
+    dates: tuple[DateMention, ...] = ()
+    extraction_cut: int = 0  # characters left out of entity/quote/date extraction (over the cap)
 
     def evolve(self, **changes: object) -> Item:
         """Return a copy with `changes` applied (stages never mutate an item)."""

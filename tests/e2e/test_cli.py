@@ -61,7 +61,7 @@ def test_tables_are_partitioned_and_queryable(sample_run: tuple[Path, str]) -> N
     out, _ = sample_run
     for path in snapshot(out):
         table, rest = path.split("/", 1)
-        assert table in ("articles", "rejects")
+        assert table in ("articles", "rejects", "entities", "quotes")
         assert PARTITION_RE.match(rest.rsplit("/", 1)[0]) and rest.endswith(".parquet"), path
     by_topic = query(out, "SELECT topic, count(*) AS n FROM articles GROUP BY 1 ORDER BY 1")
     assert sum(r["n"] for r in by_topic) == 9
@@ -132,6 +132,22 @@ def test_seed_article_end_to_end(tmp_path: Path, seed_path: Path) -> None:
     assert row["credits"] == ["Pool via AP / NTB"]
     assert row["subheadings"] == ["Angrep fra Belarus", "Grunnlovsendring"]
     assert "Angrep fra Belarus" not in row["body"] and "Grunnlovsendring\n" not in row["body"]
+    (lists,) = query(out, "SELECT people, places, products, quote_count FROM articles")
+    assert {"Vladimir Putin", "Aleksandr Lukasjenko"} <= set(lists["people"])
+    assert {"Belarus", "Russland", "Ukraina", "Minsk"} <= set(lists["places"])
+    assert {"Iskander-M", "S-400"} <= set(lists["products"]) and lists["quote_count"] >= 1
+    offsets = query(
+        out,
+        "SELECT e.text, substr(a.body, e.start + 1, e.\"end\" - e.start) AS span, e.date, e.topic FROM entities e JOIN articles a USING (article_id) WHERE e.field = 'body'",
+    )
+    assert offsets and all(r["text"] == r["span"] for r in offsets)
+    assert {r["date"] for r in offsets} == {row["date"]} and {r["topic"] for r in offsets} == {
+        row["topic"]
+    }
+    quotes = query(out, "SELECT speaker, speaker_raw, verb, quote FROM quotes ORDER BY start")
+    assert quotes[0]["speaker"] == "Vladimir Putin" and quotes[0]["quote"].startswith(
+        "De neste månedene"
+    )
 
 
 def test_bad_inputs_become_rejects_and_the_run_goes_on(tmp_path: Path) -> None:
@@ -221,7 +237,7 @@ def test_hostile_names_never_change_where_files_are_written(tmp_path: Path) -> N
     nordwire("run", "--input", str(inputs), "--output", str(out))
     written = [p.relative_to(out) for p in out.rglob("*.parquet")]
     assert written and all(
-        p.parts[0] in ("articles", "rejects")
+        p.parts[0] in ("articles", "rejects", "entities", "quotes")
         and PARTITION_RE.match("/".join(p.parts[1:3]))
         and len(p.parts) == 4
         for p in written

@@ -1,0 +1,116 @@
+"""NER plumbing: tokens with offsets, sentences, IOB spans, linking; and the shipped model on the seed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from schemas.items import Mention
+from tests.conftest import make_item
+from transforms.entities import analyse, link
+from transforms.ner import NerModel, sentences, spans, tokenize
+
+
+def test_tokens_keep_offsets_names_and_abbreviations() -> None:
+    text = "Putin møtte Lukasjenko i St. Petersburg om S-400 og Iskander-M."
+    toks = tokenize(text)
+    assert [t.text for t in toks] == [
+        "Putin",
+        "møtte",
+        "Lukasjenko",
+        "i",
+        "St.",
+        "Petersburg",
+        "om",
+        "S-400",
+        "og",
+        "Iskander-M",
+        ".",
+    ]
+    assert all(text[t.start : t.end] == t.text for t in toks)
+
+
+def test_sentences_split_at_end_punctuation_before_a_capital_or_quote() -> None:
+    sents = sentences(tokenize("Han kom. Hun gikk! – Nei, sa han. ca. 3 km unna"))
+    assert [" ".join(t.text for t in s) for s in sents] == [
+        "Han kom .",
+        "Hun gikk !",
+        "– Nei , sa han . ca. 3 km unna",
+    ]
+
+
+def test_unbounded_text_is_still_cut_into_sentences() -> None:
+    assert max(len(s) for s in sentences(tokenize("ord " * 1000))) <= 120
+
+
+def test_iob_spans() -> None:
+    tags = ["B-PER", "I-PER", "O", "B-GPE_LOC", "I-GPE_LOC", "B-ORG", "I-PER", "O"]
+    assert [(s.start, s.end, s.label) for s in spans(tags)] == [
+        (0, 2, "PER"),
+        (3, 5, "GPE_LOC"),
+        (5, 6, "ORG"),
+        (6, 7, "PER"),
+    ]
+
+
+def _m(text: str, label: str, start: int) -> Mention:
+    return Mention("body", text, label, start, start + len(text), 0, text)
+
+
+def test_linking_short_names_and_genitives() -> None:
+    mentions = [
+        _m("Vladimir Putin", "PER", 0),
+        _m("Putin", "PER", 50),
+        _m("Putins", "PER", 60),
+        _m("Russland", "GPE_LOC", 70),
+        _m("Russlands", "GPE_LOC", 90),
+        _m("Belarus'", "GPE_LOC", 100),
+    ]
+    linked = {m.text: m.normalised for m in link(mentions, frozenset({"belarus"}))}
+    assert linked == {
+        "Vladimir Putin": "Vladimir Putin",
+        "Putin": "Vladimir Putin",
+        "Putins": "Vladimir Putin",
+        "Russland": "Russland",
+        "Russlands": "Russland",
+        "Belarus'": "Belarus",
+    }
+
+
+@pytest.fixture(scope="module")
+def ner() -> NerModel:
+    return NerModel()
+
+
+def test_bad_text_does_not_crash_and_is_bounded(ner: NerModel) -> None:
+    huge = "Ola Nordmann bor i Bergen. " * 50_000  # about 1.3 MB
+    out = analyse(make_item(body=huge, title="", summary=None), ner)
+    assert out.extraction_cut == len(huge) - 100_000
+    assert analyse(make_item(body="", title=None), ner).entities == ()
+    mixed = analyse(make_item(body="Путин и Лукашенко встретились. 北京 Ørsta 12345 ???"), ner)
+    assert isinstance(mixed.entities, tuple)
+
+
+def test_seed_article_entities_quote_and_dates(seed_path: Path, ner: NerModel) -> None:
+    from schemas.items import Item, RawDocument
+    from tests.conftest import FETCHED
+    from transforms.extract import extract
+    from transforms.normalise import normalise
+    from transforms.parse import parse_document
+
+    (item,) = parse_document(RawDocument(str(seed_path), seed_path.read_bytes(), FETCHED))
+    assert isinstance(item, Item)
+    out = analyse(extract(normalise(item)), ner)
+    by_text: dict[str, set[str]] = {}
+    for m in out.entities:
+        by_text.setdefault(m.normalised, set()).add(m.label)
+    assert "PER" in by_text["Vladimir Putin"] and "PER" in by_text["Aleksandr Lukasjenko"]
+    for place in ("Belarus", "Russland", "Ukraina", "Minsk", "St. Petersburg", "Tsjernihiv"):
+        assert by_text.get(place, set()) & {"GPE_LOC", "LOC"}, place
+    assert by_text.get("EU", set()) & {"ORG", "GPE_ORG"}
+    for product in ("Iskander-M", "S-400"):
+        assert "PROD" in by_text.get(product, set()), product
+    (quote,) = [q for q in out.quotes if q.quote.startswith("De neste månedene")]
+    assert quote.speaker == "Vladimir Putin" and quote.speaker_raw == "Putin"
+    assert any(d.text == "24. februar" and d.value == "2022-02-24" for d in out.dates)

@@ -1,0 +1,226 @@
+"""Named entities: a CRF over hand-made token features (NorNE labels), tokenisation with offsets, linking.
+
+The model is trained by `make train-ner` (pipeline/train_ner.py) and ships inside the package.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import pycrfsuite
+
+LABELS = ("PER", "ORG", "LOC", "GPE_LOC", "GPE_ORG", "PROD", "EVT", "DRV", "MISC")
+MODEL_FILE = "ner.crfsuite"
+# Letters, digits and the joiners inside Norwegian names and models: S-400, Iskander-M, O'Neill.
+_TOKEN = re.compile(r"\w+(?:[-'’.&/]\w+)*\.?|[^\w\s]", re.UNICODE)
+_DIGIT = re.compile(r"\d")
+_ABBREV = frozenset(
+    [
+        "st",
+        "dr",
+        "nr",
+        "mr",
+        "ms",
+        "mrs",
+        "prof",
+        "jr",
+        "sr",
+        "ca",
+        "bl.a",
+        "f.eks",
+        "mill",
+        "mrd",
+        "kr",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "okt",
+        "nov",
+        "des",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A token and its character span in the text."""
+
+    text: str
+    start: int
+    end: int
+
+
+def tokenize(text: str) -> list[Token]:
+    """Word and punctuation tokens with offsets; a final period stays on known abbreviations only."""
+    out: list[Token] = []
+    for m in _TOKEN.finditer(text):
+        word, start, end = m.group(), m.start(), m.end()
+        if (
+            len(word) > 1
+            and word.endswith(".")
+            and word[:-1].lower() not in _ABBREV
+            and not word[:-1].count(".")
+        ):
+            out.append(Token(word[:-1], start, end - 1))
+            out.append(Token(".", end - 1, end))
+        else:
+            out.append(Token(word, start, end))
+    return out
+
+
+def sentences(tokens: Sequence[Token]) -> list[list[Token]]:
+    """Split at . ! ? (and at paragraph-long runs without them, so no sentence is unbounded)."""
+    out: list[list[Token]] = []
+    current: list[Token] = []
+    for i, tok in enumerate(tokens):
+        current.append(tok)
+        nxt = tokens[i + 1].text if i + 1 < len(tokens) else ""
+        end = tok.text in (".", "!", "?") and (
+            not nxt or nxt[:1].isupper() or nxt in ("–", "-", "«", '"')
+        )
+        if end or len(current) >= 120:
+            out.append(current)
+            current = []
+    if current:
+        out.append(current)
+    return out
+
+
+def _shape(word: str) -> str:
+    shape = re.sub(r"[A-ZÆØÅ]", "X", word)
+    shape = re.sub(r"[a-zæøå]", "x", shape)
+    shape = _DIGIT.sub("d", shape)
+    return re.sub(r"(.)\1{2,}", r"\1\1", shape)
+
+
+Lexicon = dict[str, tuple[str, ...]]
+
+
+def _word_features(word: str, prefix: str, lexicon: Lexicon) -> list[str]:
+    low = word.lower()
+    feats = [f"{prefix}w={low}", f"{prefix}shape={_shape(word)}"]
+    if word[:1].isupper():
+        feats.append(f"{prefix}title")
+    if word.isupper() and len(word) > 1:
+        feats.append(f"{prefix}upper")
+    feats.extend(f"{prefix}{tag}" for tag in lexicon.get(low, ()))
+    return feats
+
+
+def sentence_features(words: Sequence[str], lexicon: Lexicon | None = None) -> list[list[str]]:
+    """CRF features of each token of a sentence; `lexicon` maps a lower-case word to extra tags
+    (place-name gazetteer, labels the word carries in training entities, common lower-case word)."""
+    gazetteer = lexicon or {}
+    feats: list[list[str]] = []
+    n = len(words)
+    for i, word in enumerate(words):
+        low = word.lower()
+        f = ["b", *_word_features(word, "", gazetteer)]
+        f += [
+            f"p2={low[:2]}",
+            f"p3={low[:3]}",
+            f"p4={low[:4]}",
+            f"s2={low[-2:]}",
+            f"s3={low[-3:]}",
+            f"s4={low[-4:]}",
+            f"s5={low[-5:]}",
+        ]
+        f.append(f"len={min(len(word), 12)}")
+        if "-" in word:
+            f.append("hyphen")
+        if _DIGIT.search(word):
+            f.append("digit")
+        if i == 0:
+            f.append("BOS")
+        if i == n - 1:
+            f.append("EOS")
+        for offset in (-2, -1, 1, 2):
+            j = i + offset
+            if 0 <= j < n:
+                f += _word_features(words[j], f"{offset}:", gazetteer)
+        if i > 0:
+            f.append(f"bi={words[i - 1].lower()}|{low}")
+        if i + 1 < n:
+            f.append(f"bi+={low}|{words[i + 1].lower()}")
+        feats.append(f)
+    return feats
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """An entity mention: token span and label."""
+
+    start: int  # token index
+    end: int  # exclusive
+    label: str
+
+
+def spans(tags: Sequence[str]) -> list[Span]:
+    """IOB2 tags to spans (an I- without a B- starts a span, as conlleval does)."""
+    out: list[Span] = []
+    start, label = -1, ""
+    for i, tag in enumerate([*tags, "O"]):
+        kind, _, lab = tag.partition("-")
+        if start >= 0 and (kind != "I" or lab != label):
+            out.append(Span(start, i, label))
+            start = -1
+        if kind == "B" or (kind == "I" and start < 0):
+            start, label = i, lab
+    return out
+
+
+class NerModel:
+    """The CRF tagger; build once per worker (it maps the model file)."""
+
+    def __init__(self, model_bytes: bytes | None = None, lexicon: Lexicon | None = None) -> None:
+        data = model_bytes if model_bytes is not None else _shipped_bytes()
+        # pycrfsuite opens models by file name: keep a private copy for this process.
+        self._file = tempfile.NamedTemporaryFile(prefix="nordwire-ner-", suffix=".crfsuite")  # noqa: SIM115
+        self._file.write(data)
+        self._file.flush()
+        self._tagger = pycrfsuite.Tagger()
+        self._tagger.open(self._file.name)
+        self.lexicon = lexicon if lexicon is not None else shipped_lexicon()
+        self.gazetteer = frozenset(w for w, tags in self.lexicon.items() if "gaz" in tags)
+
+    def tag(self, words: Sequence[str]) -> list[str]:
+        """IOB2 tags for one sentence."""
+        if not words:
+            return []
+        return list(self._tagger.tag(sentence_features(words, self.lexicon)))
+
+
+def _shipped_bytes() -> bytes:
+    return resources.files("transforms").joinpath("models", MODEL_FILE).read_bytes()
+
+
+LEXICON_FILE = "ner-lexicon.tsv"
+
+
+def parse_lexicon(text: str) -> Lexicon:
+    """`word<TAB>tag tag ...` lines."""
+    out: Lexicon = {}
+    for line in text.splitlines():
+        word, _, tags = line.partition("\t")
+        if word and tags:
+            out[word] = tuple(tags.split())
+    return out
+
+
+@cache
+def shipped_lexicon() -> Lexicon:
+    """The lexicon shipped with the model."""
+    return parse_lexicon(
+        resources.files("transforms").joinpath("models", LEXICON_FILE).read_text("utf-8")
+    )
