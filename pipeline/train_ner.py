@@ -21,7 +21,7 @@ from pipeline.conll import read_conll
 from pipeline.evaluate import evaluate_ner
 from transforms.ner import LEXICON_FILE, Lexicon, NerModel, sentence_features
 
-SEED_PARAMS = {"c1": 0.05, "c2": 0.01, "max_iterations": 200}
+SEED_PARAMS = {"c1": 0.02, "c2": 0.01, "max_iterations": 200}
 
 
 def gazetteer(data: Path) -> list[str]:
