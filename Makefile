@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint install clean robustness train-langid train-ner bench-freshness
+.PHONY: demo test lint install clean robustness train-langid train-ner bench bench-freshness
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ test: lint
 # Retrains the shipped language model from ../shared/data (about a minute on 2 cores).
 train-langid: $(STAMP)
 	$(BIN)/python -m pipeline.train_langid --data ../shared/data --out transforms/models/langid.npz
+
+SIZES ?= 1000 10000 100000
+JSON ?= bench.json
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench.run --sizes $(SIZES) --json $(JSON)
 
 bench-freshness: $(STAMP)
 	$(BIN)/python -m tests.bench.freshness --interval 5 --interval 30

@@ -118,41 +118,54 @@ def _word_features(word: str, prefix: str, lexicon: Lexicon) -> list[str]:
     return feats
 
 
-def sentence_features(words: Sequence[str], lexicon: Lexicon | None = None) -> list[list[str]]:
+FeatureCache = dict[tuple[str, str], tuple[str, ...]]
+_OFFSETS = ((-2, "-2:"), (-1, "-1:"), (1, "1:"), (2, "2:"))
+
+
+def _core_features(word: str, lexicon: Lexicon) -> tuple[str, ...]:
+    low = word.lower()
+    f = ["b", *_word_features(word, "", lexicon)]
+    f += [f"p2={low[:2]}", f"p3={low[:3]}", f"p4={low[:4]}", f"s2={low[-2:]}", f"s3={low[-3:]}", f"s4={low[-4:]}", f"s5={low[-5:]}"]
+    f.append(f"len={min(len(word), 12)}")
+    if "-" in word:
+        f.append("hyphen")
+    if _DIGIT.search(word):
+        f.append("digit")
+    return tuple(f)
+
+
+def sentence_features(
+    words: Sequence[str], lexicon: Lexicon | None = None, cache: FeatureCache | None = None
+) -> list[list[str]]:
     """CRF features of each token of a sentence; `lexicon` maps a lower-case word to extra tags
-    (place-name gazetteer, labels the word carries in training entities, common lower-case word)."""
-    gazetteer = lexicon or {}
+    (place-name gazetteer, common lower-case word). A word's own and neighbour features depend on
+    the word alone, so `cache` (per worker) keeps them: news vocabulary repeats a lot."""
+    lex = lexicon or {}
+    memo: FeatureCache = cache if cache is not None else {}
     feats: list[list[str]] = []
     n = len(words)
+    lows = [w.lower() for w in words]
     for i, word in enumerate(words):
-        low = word.lower()
-        f = ["b", *_word_features(word, "", gazetteer)]
-        f += [
-            f"p2={low[:2]}",
-            f"p3={low[:3]}",
-            f"p4={low[:4]}",
-            f"s2={low[-2:]}",
-            f"s3={low[-3:]}",
-            f"s4={low[-4:]}",
-            f"s5={low[-5:]}",
-        ]
-        f.append(f"len={min(len(word), 12)}")
-        if "-" in word:
-            f.append("hyphen")
-        if _DIGIT.search(word):
-            f.append("digit")
+        core = memo.get((word, ""))
+        if core is None:
+            core = memo[(word, "")] = _core_features(word, lex)
+        f = list(core)
         if i == 0:
             f.append("BOS")
         if i == n - 1:
             f.append("EOS")
-        for offset in (-2, -1, 1, 2):
+        for offset, prefix in _OFFSETS:
             j = i + offset
             if 0 <= j < n:
-                f += _word_features(words[j], f"{offset}:", gazetteer)
+                other = words[j]
+                near = memo.get((other, prefix))
+                if near is None:
+                    near = memo[(other, prefix)] = tuple(_word_features(other, prefix, lex))
+                f.extend(near)
         if i > 0:
-            f.append(f"bi={words[i - 1].lower()}|{low}")
+            f.append(f"bi={lows[i - 1]}|{lows[i]}")
         if i + 1 < n:
-            f.append(f"bi+={low}|{words[i + 1].lower()}")
+            f.append(f"bi+={lows[i]}|{lows[i + 1]}")
         feats.append(f)
     return feats
 
@@ -192,13 +205,16 @@ class NerModel:
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open(self._file.name)
         self.lexicon = lexicon if lexicon is not None else shipped_lexicon()
+        self._cache: FeatureCache = {}
         self.gazetteer = frozenset(w for w, tags in self.lexicon.items() if "gaz" in tags)
 
     def tag(self, words: Sequence[str]) -> list[str]:
         """IOB2 tags for one sentence."""
         if not words:
             return []
-        return list(self._tagger.tag(sentence_features(words, self.lexicon)))
+        if len(self._cache) > 500_000:  # bounded memory on a long-running worker
+            self._cache.clear()
+        return list(self._tagger.tag(sentence_features(words, self.lexicon, self._cache)))
 
 
 def _shipped_bytes() -> bytes:

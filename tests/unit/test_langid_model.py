@@ -97,3 +97,22 @@ def test_norne_sentences_are_detokenised(tmp_path: Path) -> None:
     path = tmp_path / "t.conll"
     path.write_text("# c\n1\tHei\n2\t,\n3\tsa\n4\t«\n5\tdu\n6\t»\n7\t.\n\n", "utf-8")
     assert norne_sentences(path) == ["Hei, sa «du»."]
+
+
+def test_profile_grams_equal_langdetects_own_ngram_buffer() -> None:
+    from langdetect.utils.ngram import NGram
+
+    from transforms.langid import profile_grams
+
+    def reference(text: str) -> list[str]:
+        ngram, out = NGram(), []
+        for ch in text:
+            ngram.add_char(ch)
+            for n in (1, 2, 3):
+                gram = ngram.get(n)
+                if gram and gram != " ":
+                    out.append(gram)
+        return out
+
+    for text in ("Regjeringen vil bruke MER penger, sa NRK-sjefen. Æ ø å!", "ABC abc  x—y “z” 12,5 % Ørsta", "Путин и ЕС"):
+        assert profile_grams(text) == reference(text)
