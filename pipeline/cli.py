@@ -402,7 +402,7 @@ def detect(fmt: str) -> None:
     help="How to print the result.",
 )
 def query(sql: str, output: str, fmt: str) -> None:
-    """Run SQL with DuckDB over the tables (views: articles, rejects)."""
+    """Run SQL with DuckDB over the tables (views: articles, entities, quotes, rejects)."""
     import duckdb
 
     from pipeline.query import run_query
