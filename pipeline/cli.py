@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -50,6 +51,14 @@ def check_output(output: str) -> None:
             pass
     except OSError as exc:
         fail(f"--output {output!r} is not writable: {exc.strerror or exc}")
+
+
+def zone(name: str) -> ZoneInfo:
+    """The time zone named by --timezone, or a one-line error."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        fail(f"--timezone {name!r} is not a known time zone")
 
 
 def _remote_runner(args: list[str]) -> bool:
@@ -98,15 +107,10 @@ def main(verbose: bool) -> None:
 @click.pass_context
 def run(ctx: click.Context, inputs: tuple[str, ...], output: str, timezone: str) -> None:
     """Read feeds and wire text, keep Norwegian articles, write Parquet tables."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     if not _remote_runner(ctx.args):  # a cloud or Flink job reads its paths where it runs
         check_inputs(inputs)
         check_output(output)
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        fail(f"--timezone {timezone!r} is not a known time zone")
+    zone(timezone)
     from pipeline.run import run_batch
 
     argv = [a for path in inputs for a in ("--input", path)]
@@ -182,7 +186,6 @@ def stream(
 ) -> None:
     """Poll live feeds continuously; write only what is new; safe to kill and restart."""
     from datetime import timedelta
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     from pipeline.stream import FeedsError, load_feeds
     from pipeline.stream import stream as run_stream
@@ -191,10 +194,7 @@ def stream(
         feeds = load_feeds(list(feed_specs))
     except FeedsError as exc:
         fail(str(exc))
-    try:
-        tz = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        fail(f"--timezone {timezone!r} is not a known time zone")
+    tz = zone(timezone)
     if "--streaming" in ctx.args or "--streaming=True" in ctx.args:
         _submit_streaming(feeds, output, tz, interval, window, ctx.args)
         return

@@ -17,6 +17,12 @@ from pipeline.graph import build
 LOCAL_RUNNERS = (None, "DirectRunner", "direct")
 
 
+def breakdown(counts: Counter[str]) -> str:
+    """` (a 3, b 1)`: counts, largest first, for the one-line summaries; empty for none."""
+    inner = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f" ({inner})" if inner else ""
+
+
 @dataclass
 class Summary:
     """What one run read, kept, skipped and rejected."""
@@ -34,12 +40,6 @@ class Summary:
         """The one summary line printed at the end of a run."""
         if self.runner:
             return f"nordwire: batch job {self.state} on {self.runner}, {self.seconds:.1f} s"
-
-        def breakdown(counts: Counter[str]) -> str:
-            inner = ", ".join(
-                f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-            )
-            return f" ({inner})" if inner else ""
 
         return (
             f"nordwire: {self.inputs} inputs read, {self.items} items seen, "

@@ -36,7 +36,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.fetch import Fetcher, FetchResult
 from pipeline.graph import process_items
-from pipeline.run import local_runner, summarise
+from pipeline.run import breakdown, local_runner, summarise
 from pipeline.sink import WriteTables
 from pipeline.stages import error_reject
 from pipeline.state import FeedUpdate, PendingRaw, StreamState
@@ -179,12 +179,6 @@ class CycleReport:
 
     def line(self, cycle: int) -> str:
         """One progress line."""
-
-        def breakdown(c: Counter[str]) -> str:
-            inner = ", ".join(
-                f"{k} {v}" for k, v in sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))
-            )
-            return f" ({inner})" if inner else ""
 
         return (
             f"cycle {cycle}: {self.fetched} feeds fetched, {self.not_modified} not modified, "

@@ -14,7 +14,18 @@ from pathlib import Path
 
 from tests.conftest import ROOT, SEED
 
-CATEGORIES = ["Politikk", "Sport", "Økonomi", "Kultur", "Innenriks", "Utenriks", "Helse", "Vêr", "Krim", ""]
+CATEGORIES = [
+    "Politikk",
+    "Sport",
+    "Økonomi",
+    "Kultur",
+    "Innenriks",
+    "Utenriks",
+    "Helse",
+    "Vêr",
+    "Krim",
+    "",
+]
 ITEMS_PER_FEED = 100
 
 
@@ -25,7 +36,11 @@ def sentence_pool() -> list[str]:
         texts.append(SEED.read_text("utf-8"))
     text = re.sub(r"<[^>]+>|&lt;[^&]+&gt;", " ", "\n".join(texts))
     sentences = re.split(r"(?<=[.!?])\s+", text)
-    keep = [s.strip() for s in sentences if 40 < len(s.strip()) < 300 and not re.search(r"[<>{}=]|date \d", s)]
+    keep = [
+        s.strip()
+        for s in sentences
+        if 40 < len(s.strip()) < 300 and not re.search(r"[<>{}=]|date \d", s)
+    ]
     norwegian = [s for s in keep if not re.search(r"\b(the|och|af|ikkje|seier)\b", s)]
     return norwegian
 
@@ -49,7 +64,7 @@ def build(folder: Path, articles: int, seed: int = 0) -> list[Path]:
         items = []
         for i in range(f, min(f + ITEMS_PER_FEED, articles)):
             when = start + timedelta(minutes=37 * i)
-            title = " ".join(rng.choice(pool).split()[:rng.randint(5, 11)]).rstrip(",.")
+            title = " ".join(rng.choice(pool).split()[: rng.randint(5, 11)]).rstrip(",.")
             cat = rng.choice(CATEGORIES)
             body = ""
             if i % 5 == 4:
@@ -57,7 +72,7 @@ def build(folder: Path, articles: int, seed: int = 0) -> list[Path]:
                 body = f"<content:encoded>{escape(''.join(f'<p>{p}</p>' for p in paras))}</content:encoded>"
             items.append(
                 f"<item><title>{escape(title)} ({i})</title><link>https://bench.example.no/sak/{i}</link>"
-                f"<guid isPermaLink=\"false\">bench-{i:07d}</guid>"
+                f'<guid isPermaLink="false">bench-{i:07d}</guid>'
                 f"<pubDate>{when.strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate>"
                 + (f"<category>{cat}</category>" if cat else "")
                 + f"<description>{escape(_words(rng, pool, 30, 100))}</description>{body}</item>"

@@ -36,7 +36,9 @@ def run(folder: Path, output: Path) -> dict[str, object]:
     kept: dict[str, Item] = {}
     for path in sorted(folder.rglob("*.xml")):
         t = time.perf_counter()
-        doc = RawDocument(str(path), path.read_bytes(), datetime.fromtimestamp(int(path.stat().st_mtime), UTC))
+        doc = RawDocument(
+            str(path), path.read_bytes(), datetime.fromtimestamp(int(path.stat().st_mtime), UTC)
+        )
         outs = parse_document(doc)
         cost["parse"] += time.perf_counter() - t
         for out in outs:
@@ -92,7 +94,9 @@ def run(folder: Path, output: Path) -> dict[str, object]:
         "articles": n,
         "items": len(kept),
         "seconds": seconds,
-        "stages_ms_per_article": {k: round(1000 * v / max(1, len(kept)), 4) for k, v in cost.items()},
+        "stages_ms_per_article": {
+            k: round(1000 * v / max(1, len(kept)), 4) for k, v in cost.items()
+        },
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 

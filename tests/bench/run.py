@@ -28,10 +28,27 @@ _WRAPPER = (
 )
 RUNNERS = {
     "plain": lambda src, out: [sys.executable, "-m", "tests.bench.plain", src, out],
-    "direct": lambda src, out: [sys.executable, "-m", "pipeline", "run", "--input", src, "--output", out],
+    "direct": lambda src, out: [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "run",
+        "--input",
+        src,
+        "--output",
+        out,
+    ],
     "direct-mp": lambda src, out: [
-        sys.executable, "-m", "pipeline", "run", "--input", src, "--output", out,
-        "--direct_num_workers=2", "--direct_running_mode=multi_processing",
+        sys.executable,
+        "-m",
+        "pipeline",
+        "run",
+        "--input",
+        src,
+        "--output",
+        out,
+        "--direct_num_workers=2",
+        "--direct_running_mode=multi_processing",
     ],
 }
 
@@ -59,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     runs: list[dict[str, object]] = []
     stages: dict[str, float] = {}
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     print("| runner | articles | seconds | articles/s | peak RSS (MB) |\n|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
@@ -71,16 +90,29 @@ def main(argv: list[str] | None = None) -> int:
                     plain = json.loads(stdout)
                     stages = plain["stages_ms_per_article"]
                     rss = max(rss, float(plain["peak_rss_mb"]))
-                runs.append({"runner": runner, "articles": size, "seconds": round(seconds, 2),
-                             "articles_per_s": round(size / seconds, 1), "peak_rss_mb": round(rss, 1)})
-                print(f"| {runner} | {size} | {seconds:.1f} | {size / seconds:.1f} | {rss:.0f} |", flush=True)
+                runs.append(
+                    {
+                        "runner": runner,
+                        "articles": size,
+                        "seconds": round(seconds, 2),
+                        "articles_per_s": round(size / seconds, 1),
+                        "peak_rss_mb": round(rss, 1),
+                    }
+                )
+                print(
+                    f"| {runner} | {size} | {seconds:.1f} | {size / seconds:.1f} | {rss:.0f} |",
+                    flush=True,
+                )
     plain_s = {r["articles"]: r["seconds"] for r in runs if r["runner"] == "plain"}
     direct_s = {r["articles"]: r["seconds"] for r in runs if r["runner"] == "direct"}
     common = sorted(set(plain_s) & set(direct_s))
     ratio = round(float(direct_s[common[-1]]) / float(plain_s[common[-1]]), 3) if common else None
     result = {"runs": runs, "ratio_direct_to_plain": ratio, "stages_ms_per_article": stages}
     print(f"\nratio direct/plain at {common[-1] if common else '-'} articles: {ratio}")
-    print("stage cost (ms per article, plain loop): " + ", ".join(f"{k} {v}" for k, v in stages.items()))
+    print(
+        "stage cost (ms per article, plain loop): "
+        + ", ".join(f"{k} {v}" for k, v in stages.items())
+    )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
     return 0

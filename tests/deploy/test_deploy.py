@@ -90,7 +90,9 @@ def test_pipeline_code_touches_no_local_file_directly(path: Path) -> None:
         f"{path.name}:{n}: {line.strip()}"
         for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
         # Package data through importlib.resources is not a data path: it works from a wheel or zip.
-        if LOCAL_IO.search(line) and not line.strip().startswith("#") and "resources.files(" not in line
+        if LOCAL_IO.search(line)
+        and not line.strip().startswith("#")
+        and "resources.files(" not in line
     ]
     assert hits == []
 

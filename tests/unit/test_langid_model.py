@@ -114,5 +114,9 @@ def test_profile_grams_equal_langdetects_own_ngram_buffer() -> None:
                     out.append(gram)
         return out
 
-    for text in ("Regjeringen vil bruke MER penger, sa NRK-sjefen. Æ ø å!", "ABC abc  x—y “z” 12,5 % Ørsta", "Путин и ЕС"):
+    for text in (
+        "Regjeringen vil bruke MER penger, sa NRK-sjefen. Æ ø å!",
+        "ABC abc  x—y “z” 12,5 % Ørsta",
+        "Путин и ЕС",
+    ):
         assert profile_grams(text) == reference(text)
