@@ -60,6 +60,9 @@ _MANY_BREAKS = re.compile(r"\n{3,}")
 _ESCAPED_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});")
 
 MAX_TEXT_CHARS = 200_000
+# Characters that UTF-8 read as Latin-1/Windows-1252 leaves behind (Ã¸, Ã¥, â€™), and the
+# replacement character: only text with one of them goes through ftfy.
+_MOJIBAKE_HINT = re.compile("[\u00c2\u00c3\u00c5\u00e2\u0080-\u009f\ufffd]")
 
 
 class _TextExtractor(HTMLParser):
@@ -113,7 +116,8 @@ def clean_text(value: str | None, *, markup: bool = True) -> str | None:
             text = html_to_text(text)
         elif _ESCAPED_ENTITY.search(text):
             text = html.unescape(text)
-    text = ftfy.fix_text(text, unescape_html=False, normalization="NFC")
+    if _MOJIBAKE_HINT.search(text):  # ftfy is the costliest step here; most text needs nothing
+        text = ftfy.fix_text(text, unescape_html=False, normalization="NFC")
     text = unicodedata.normalize("NFC", text)
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
