@@ -86,8 +86,24 @@ def main(verbose: bool) -> None:
     _quiet_logging(verbose)
 
 
+# Options the job commands share; anything click does not know is left for Beam.
+_BEAM_PASSTHROUGH = {"ignore_unknown_options": True, "allow_extra_args": True}
+_output_option = click.option(
+    "--output",
+    default="out",
+    show_default=True,
+    help="Output folder (or gs://... with a cloud runner).",
+)
+_timezone_option = click.option(
+    "--timezone",
+    default="Europe/Oslo",
+    show_default=True,
+    help="Zone of the partition date and of feed dates without a zone.",
+)
+
+
 @main.command(
-    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    context_settings=_BEAM_PASSTHROUGH,
     epilog="Any other option (--runner, --project, --direct_num_workers ...) goes to Beam.",
 )
 @click.option(
@@ -97,13 +113,8 @@ def main(verbose: bool) -> None:
     metavar="PATH_OR_GLOB",
     help="Feed or wire-text file, folder or glob; repeatable. Default: the bundled samples.",
 )
-@click.option("--output", default="out", show_default=True, help="Output folder (or gs://...).")
-@click.option(
-    "--timezone",
-    default="Europe/Oslo",
-    show_default=True,
-    help="Zone of the partition date and of feed dates without a zone.",
-)
+@_output_option
+@_timezone_option
 @click.pass_context
 def run(ctx: click.Context, inputs: tuple[str, ...], output: str, timezone: str) -> None:
     """Read feeds and wire text, keep Norwegian articles, write Parquet tables."""
@@ -125,7 +136,7 @@ def run(ctx: click.Context, inputs: tuple[str, ...], output: str, timezone: str)
 
 
 @main.command(
-    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    context_settings=_BEAM_PASSTHROUGH,
     epilog="Any other option goes to Beam. With --streaming and a cloud runner, the true streaming graph is built.",
 )
 @click.option(
@@ -136,7 +147,7 @@ def run(ctx: click.Context, inputs: tuple[str, ...], output: str, timezone: str)
     metavar="FEEDS.yaml|URL",
     help="A YAML file (feeds: [{name, url}]) or a feed URL; repeatable.",
 )
-@click.option("--output", default="out", show_default=True, help="Output folder.")
+@_output_option
 @click.option(
     "--interval",
     default=300.0,
@@ -161,9 +172,7 @@ def run(ctx: click.Context, inputs: tuple[str, ...], output: str, timezone: str)
     type=click.FloatRange(min=0.01),
     help="How long an article id is remembered.",
 )
-@click.option(
-    "--timezone", default="Europe/Oslo", show_default=True, help="Zone of the partition date."
-)
+@_timezone_option
 @click.option(
     "--window",
     default=300.0,
