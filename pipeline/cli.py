@@ -325,22 +325,33 @@ def eval_group() -> None:
     """Measure the models on labelled data."""
 
 
-@eval_group.command(name="langid")
-@click.argument("tsv", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
+_report_format = click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
+
+
+def _read_or_fail(
+    path: Path, reader: Callable[[Path], Any], errors: tuple[type[Exception], ...]
+) -> Any:
+    """A labelled file read by `reader`; a missing or malformed file is a one-line error."""
+    if not path.is_file():
+        fail(f"{str(path)!r} is not a file")
+    try:
+        return reader(path)
+    except errors as exc:
+        fail(str(exc))
+
+
+@eval_group.command(name="langid")
+@click.argument("tsv", type=click.Path(dir_okay=False, path_type=Path))
+@_report_format
 def eval_langid(tsv: Path, fmt: str) -> None:
     """Language detection accuracy on TSV lines `label<TAB>text` (nb, nn, da, sv, en, de, ...)."""
-    from pipeline.evaluate import BadInput, evaluate_langid, read_tsv, render_langid
+    from pipeline.evaluate import BadInput, evaluate_langid, read_tsv, render
 
-    if not tsv.is_file():
-        fail(f"{str(tsv)!r} is not a file")
-    try:
-        pairs = read_tsv(tsv)
-    except (BadInput, UnicodeDecodeError) as exc:
-        fail(str(exc))
-    click.echo(render_langid(evaluate_langid(pairs), fmt))
+    click.echo(
+        render(evaluate_langid(_read_or_fail(tsv, read_tsv, (BadInput, UnicodeDecodeError))), fmt)
+    )
 
 
 @eval_group.command(name="ner")
@@ -350,24 +361,17 @@ def eval_langid(tsv: Path, fmt: str) -> None:
     required=True,
     help="CoNLL-U with NorNE tags in MISC (name=B-PER), e.g. ../shared/data/norne/nob/dev.conllu.",
 )
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@_report_format
 def eval_ner(conllu: Path, fmt: str) -> None:
     """Strict entity-level precision, recall and F1 (exact span and label), per label and micro."""
-    import json
-
     from pipeline.conll import ConllError, read_conll
-    from pipeline.evaluate import evaluate_ner
+    from pipeline.evaluate import evaluate_ner, render
 
-    if not conllu.is_file():
-        fail(f"{str(conllu)!r} is not a file")
-    try:
-        sentences = read_conll(conllu)
-    except (ConllError, UnicodeDecodeError) as exc:
-        fail(str(exc))
-    report = evaluate_ner(sentences)
-    click.echo(json.dumps(report.as_dict(), indent=2) if fmt == "json" else report.table())
+    click.echo(
+        render(
+            evaluate_ner(_read_or_fail(conllu, read_conll, (ConllError, UnicodeDecodeError))), fmt
+        )
+    )
 
 
 @main.command()

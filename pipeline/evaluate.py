@@ -109,8 +109,8 @@ def evaluate_langid(
     return report
 
 
-def render_langid(report: LangIdReport, fmt: str) -> str:
-    """The report as a table or JSON."""
+def render(report: LangIdReport | NerReport, fmt: str) -> str:
+    """Either report as JSON or as its text table."""
     return json.dumps(report.as_dict(), indent=2) if fmt == "json" else report.table()
 
 

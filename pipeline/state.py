@@ -185,7 +185,3 @@ class StreamState:
         )
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
-
-    def seen_count(self) -> int:
-        """How many article ids are remembered."""
-        return int(self._db.execute("SELECT count(*) FROM seen").fetchone()[0])

@@ -36,10 +36,6 @@ class Vocabulary:
         """Every slug a partition may carry, `unclassified` last."""
         return (*(t.slug for t in self.topics), UNCLASSIFIED)
 
-    def by_slug(self, slug: str) -> Topic | None:
-        """The topic with this slug, or None (also for `unclassified`)."""
-        return next((t for t in self.topics if t.slug == slug), None)
-
 
 @cache
 def vocabulary() -> Vocabulary:

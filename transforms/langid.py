@@ -21,7 +21,9 @@ CLASSES = ("da", "de", "en", "nb", "nn", "sv")
 NORWEGIAN = ("nb", "nn")
 # langdetect profiles scored as features: the model's own classes plus near neighbours.
 PROFILE_LANGS = ("no", "da", "sv", "en", "de", "nl", "fr", "es", "it", "fi", "af", "et")
-MAX_CHARS = 400  # accuracy is flat beyond ~300 characters (100 % on 300-char chunks) and cost grows with it
+MAX_CHARS = (
+    400  # accuracy is flat beyond ~300 characters (100 % on 300-char chunks) and cost grows with it
+)
 NGRAM_MAX = 5
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SPACE = re.compile(r"\s+")
@@ -134,14 +136,14 @@ class LangIdModel:
             ]
         )
 
-    def analyse(self, text: str, profiles: Profiles) -> tuple[np.ndarray, np.ndarray]:
-        """(class probabilities over CLASSES, log-likelihood under each of PROFILE_LANGS)."""
+    def analyse(self, text: str, profiles: Profiles) -> tuple[np.ndarray, np.ndarray, int]:
+        """(class probabilities over CLASSES, log-likelihood under each of PROFILE_LANGS, grams scored)."""
         profile_ll = profiles.log_likelihood(text)
         x = self.stack_inputs(text, self.nb_log_posterior(text), profile_ll)
         logits = self.coef @ x + self.intercept
         logits -= logits.max()
         p = np.exp(logits)
-        return np.asarray(p / p.sum(), dtype=np.float64), profile_ll[0]
+        return np.asarray(p / p.sum(), dtype=np.float64), profile_ll[0], profile_ll[1]
 
 
 class Profiles:

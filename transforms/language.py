@@ -19,7 +19,6 @@ from transforms.langid import (
     PROFILE_LANGS,
     LangIdModel,
     Profiles,
-    profile_grams,
     shipped_model,
 )
 
@@ -43,9 +42,17 @@ class Detection:
     confidence: float  # probability of the decision (Norwegian or not)
 
 
+def _letters(text: str) -> list[str]:
+    return _LETTER.findall(text[:MAX_CHARS])
+
+
+def _too_few(letters: list[str]) -> bool:
+    return len(letters) < MIN_LETTERS
+
+
 def too_short(text: str) -> bool:
     """Fewer letters than any language can be told from."""
-    return len(_LETTER.findall(text[:MAX_CHARS])) < MIN_LETTERS
+    return _too_few(_letters(text))
 
 
 class LanguageDetector:
@@ -58,17 +65,15 @@ class LanguageDetector:
     def __init__(self, model: LangIdModel | None = None) -> None:
         self._model = model or shipped_model()
         self._profiles = Profiles()
-        self._factory = DetectorFactory()
-        self._factory.load_profile(PROFILES_DIRECTORY)
-        self._factory.set_seed(0)
-
-    def probabilities(self, text: str) -> dict[str, float]:
-        """The model's probability for each of its classes."""
-        probs, _ = self._model.analyse(text, self._profiles)
-        return dict(zip(CLASSES, probs.tolist(), strict=True))
+        self._factory: DetectorFactory | None = None
 
     def _name_script(self, text: str) -> str:
-        # Rare in Norwegian feeds, so langdetect's full (seeded) detector can afford to name it.
+        # Rare in Norwegian feeds, so langdetect's full (seeded) detector can afford to name it;
+        # its 55 profiles are loaded the first time one is needed, not at every worker start.
+        if self._factory is None:
+            self._factory = DetectorFactory()
+            self._factory.load_profile(PROFILES_DIRECTORY)
+            self._factory.set_seed(0)
         detector = self._factory.create()
         detector.append(text[:MAX_CHARS])
         try:
@@ -78,17 +83,16 @@ class LanguageDetector:
 
     def detect(self, text: str) -> Detection:
         """Language of `text` (its first MAX_CHARS characters)."""
-        letters = _LETTER.findall(text[:MAX_CHARS])
-        if len(letters) < MIN_LETTERS:
+        letters = _letters(text)
+        if _too_few(letters):
             return Detection("und", False, None, 0.0)
         latin = sum(
             1 for ch in letters if ch < "\u0250" or unicodedata.name(ch, "").startswith("LATIN")
         )
         if latin < LATIN_SHARE * len(letters):
             return Detection(self._name_script(text), False, None, 1.0)
-        probs_array, profile_ll = self._model.analyse(text, self._profiles)
-        grams = max(1, len(profile_grams(text)))
-        if float(profile_ll.max()) / grams < GIBBERISH_FLOOR:
+        probs_array, profile_ll, grams = self._model.analyse(text, self._profiles)
+        if float(profile_ll.max()) / max(1, grams) < GIBBERISH_FLOOR:
             return Detection("und", False, None, 1.0)
         probs = dict(zip(CLASSES, probs_array.tolist(), strict=True))
         p_no = probs["nb"] + probs["nn"]

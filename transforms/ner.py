@@ -6,7 +6,6 @@ The model is trained by `make train-ner` (pipeline/train_ner.py) and ships insid
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -14,7 +13,6 @@ from importlib import resources
 
 import pycrfsuite
 
-LABELS = ("PER", "ORG", "LOC", "GPE_LOC", "GPE_ORG", "PROD", "EVT", "DRV", "MISC")
 MODEL_FILE = "ner.crfsuite"
 # Letters, digits and the joiners inside Norwegian names and models: S-400, Iskander-M, O'Neill.
 _TOKEN = re.compile(r"\w+(?:[-'’.&/]\w+)*\.?|[^\w\s]", re.UNICODE)
@@ -125,7 +123,15 @@ _OFFSETS = ((-2, "-2:"), (-1, "-1:"), (1, "1:"), (2, "2:"))
 def _core_features(word: str, lexicon: Lexicon) -> tuple[str, ...]:
     low = word.lower()
     f = ["b", *_word_features(word, "", lexicon)]
-    f += [f"p2={low[:2]}", f"p3={low[:3]}", f"p4={low[:4]}", f"s2={low[-2:]}", f"s3={low[-3:]}", f"s4={low[-4:]}", f"s5={low[-5:]}"]
+    f += [
+        f"p2={low[:2]}",
+        f"p3={low[:3]}",
+        f"p4={low[:4]}",
+        f"s2={low[-2:]}",
+        f"s3={low[-3:]}",
+        f"s4={low[-4:]}",
+        f"s5={low[-5:]}",
+    ]
     f.append(f"len={min(len(word), 12)}")
     if "-" in word:
         f.append("hyphen")
@@ -194,16 +200,14 @@ def spans(tags: Sequence[str]) -> list[Span]:
 
 
 class NerModel:
-    """The CRF tagger; build once per worker (it maps the model file)."""
+    """The CRF tagger; build once per worker (it holds the 3 MB model in memory)."""
 
     def __init__(self, model_bytes: bytes | None = None, lexicon: Lexicon | None = None) -> None:
         data = model_bytes if model_bytes is not None else _shipped_bytes()
-        # pycrfsuite opens models by file name: keep a private copy for this process.
-        self._file = tempfile.NamedTemporaryFile(prefix="nordwire-ner-", suffix=".crfsuite")  # noqa: SIM115
-        self._file.write(data)
-        self._file.flush()
+        # crfsuite reads the model from this buffer without copying it: keep it alive with the tagger.
+        self._model_bytes = data
         self._tagger = pycrfsuite.Tagger()
-        self._tagger.open(self._file.name)
+        self._tagger.open_inmemory(self._model_bytes)
         self.lexicon = lexicon if lexicon is not None else shipped_lexicon()
         self._cache: FeatureCache = {}
         self.gazetteer = frozenset(w for w, tags in self.lexicon.items() if "gaz" in tags)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipeline.query import connect
 from tests.conftest import ROOT
-from tests.streaming.feedserver import feed_server, rss, send
+from tests.streaming.feedserver import feed_server, rss, send, stream_command
 
 
 def visible(output: Path, guid: str) -> bool:
@@ -38,18 +38,7 @@ def measure(interval: float, timeout: float = 300.0) -> float:
         server.routes["/feed"] = lambda h: send(h, 200, rss(items))
         output = Path(tmp) / "out"
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "pipeline",
-                "stream",
-                "--feeds",
-                server.url("/feed"),
-                "--output",
-                str(output),
-                "--interval",
-                str(interval),
-            ],
+            stream_command(server.url("/feed"), output, "--interval", str(interval)),
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -129,6 +129,23 @@ def huge(megabytes: int) -> Handler:
     return handle
 
 
+def stream_command(feed_url: str, output: object, *extra: str) -> list[str]:
+    """`nordwire stream` against one feed, as a user would start it."""
+    import sys
+
+    return [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "stream",
+        "--feeds",
+        feed_url,
+        "--output",
+        str(output),
+        *extra,
+    ]
+
+
 @contextmanager
 def feed_server() -> Iterator[FeedServer]:
     server = FeedServer()

@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from pipeline.query import connect
 from tests.conftest import ROOT
-from tests.streaming.feedserver import feed_server, rss, send
+from tests.streaming.feedserver import feed_server, rss, send, stream_command
 
 WINDOW = 10  # items stay in the feed for this many requests, as on a real feed
 
@@ -26,18 +25,7 @@ def test_kill_9_at_any_moment_loses_nothing_and_duplicates_nothing(tmp_path: Pat
     out = tmp_path / "out"
     with feed_server() as server:
         server.routes["/feed"] = growing
-        command = [
-            sys.executable,
-            "-m",
-            "pipeline",
-            "stream",
-            "--feeds",
-            server.url("/feed"),
-            "--output",
-            str(out),
-            "--interval",
-            "1",
-        ]
+        command = stream_command(server.url("/feed"), out, "--interval", "1")
         for delay in (1.2, 2.0, 2.7, 3.5, 4.4):
             proc = subprocess.Popen(
                 command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -60,18 +48,7 @@ def test_sigterm_finishes_the_cycle_and_exits_0(tmp_path: Path) -> None:
     with feed_server() as server:
         server.routes["/feed"] = lambda h: send(h, 200, rss([("sak-9001", "Siste sak")]))
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "pipeline",
-                "stream",
-                "--feeds",
-                server.url("/feed"),
-                "--output",
-                str(tmp_path / "out"),
-                "--interval",
-                "60",
-            ],
+            stream_command(server.url("/feed"), tmp_path / "out", "--interval", "60"),
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
