@@ -41,9 +41,14 @@ class Outputs:
     written: PCollection
 
 
-def process_items(items: PCollection, tz: ZoneInfo) -> tuple[PCollection, PCollection]:
-    """Identified items -> (finished articles, rejects): dedup, normalise, language, extract, topic."""
-    unique = items | "Dedup" >> DropDuplicates()
+def process_items(
+    items: PCollection, tz: ZoneInfo, *, grouped: bool = False
+) -> tuple[PCollection, PCollection]:
+    """Identified items -> (finished articles, rejects): dedup, normalise, language, extract, topic.
+
+    `grouped` dedups by grouping whole items (windowed streams, small local batches).
+    """
+    unique = items | "Dedup" >> DropDuplicates(grouped)
     clean = unique.items | "Normalise" >> Normalise()
     norwegian = clean.items | "DetectLanguage" >> DetectLanguage()
     extracted = norwegian.items | "Extract" >> ExtractMetadata(tz)

@@ -17,6 +17,8 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import GlobalWindows
+from apache_beam.utils.windowed_value import WindowedValue
 
 from schemas import PIPELINE_VERSION, articles, entities, quotes, rejects
 from schemas.items import Item
@@ -32,6 +34,9 @@ TABLES: dict[str, tuple[pa.Schema, str]] = {
     "entities": (entities.SCHEMA, "entity_id"),
     "quotes": (quotes.SCHEMA, "quote_id"),
 }
+# Rows (articles and rejects; their entity and quote rows ride along) buffered per worker
+# before a bounded run writes: about 150 MB of rows, and the file count a run makes.
+FLUSH_ROWS = 10_000
 # Entity and quote rows ride on their article's row and are written only when it is new.
 _CHILDREN = "_children"
 
@@ -76,45 +81,97 @@ def write_table(directory: str, rows: list[Row], schema: pa.Schema, key: str) ->
     return final
 
 
+def write_rows(
+    output: str, date: str, values: Iterable[tuple[str, str, Row]], seen: dict[str, set[str]]
+) -> Iterator[str]:
+    """Write one day's (table, topic, row) values, skipping keys in `seen` (table -> keys).
+
+    Keys written are added to `seen`; yields the paths of the files written.
+    """
+    groups: dict[tuple[str, str], dict[str, Row]] = defaultdict(dict)
+    for table, topic, row in values:
+        groups[(table, topic)][row[TABLES[table][1]]] = row
+    for (table, topic), by_key in sorted(groups.items()):
+        present = seen.setdefault(table, set())
+        fresh = [row for k, row in by_key.items() if k not in present]
+        skipped = len(by_key) - len(fresh)
+        if skipped:
+            Metrics.counter("write", f"{table}:already_present").inc(skipped)
+        if not fresh:
+            continue
+        # Children first: if the run dies before the article file, a re-run writes the same
+        # child files again (same keys, same names) instead of leaving orphans or duplicates.
+        children: dict[str, list[Row]] = defaultdict(list)
+        for row in fresh:
+            for child_table, child_rows in row.pop(_CHILDREN, {}).items():
+                children[child_table].extend(child_rows)
+        for child_table, child_rows in sorted(children.items()):
+            if child_rows:
+                yield _write(output, child_table, date, topic, child_rows)
+        yield _write(output, table, date, topic, fresh)
+        present.update(by_key)
+        if table == "rejects":
+            for row in fresh:
+                Metrics.counter("write", f"rejects:{row['reason']}").inc()
+        else:
+            Metrics.counter("write", f"{table}:{topic}").inc(len(fresh))
+
+
+def _write(output: str, table: str, date: str, topic: str, rows: list[Row]) -> str:
+    schema, key = TABLES[table]
+    directory = FileSystems.join(output, table, *partition_path(date, topic).split("/"))
+    return write_table(directory, rows, schema, key)
+
+
 class _WriteDayFn(beam.DoFn):
-    """Writes one day's rows of every table; skips keys that earlier runs already wrote."""
+    """Writes one day's grouped rows of every table (windowed streams: one file set per window)."""
 
     def __init__(self, output: str) -> None:
         self._output = output
 
     def process(self, element: tuple[str, Iterable[tuple[str, str, Row]]]) -> Iterator[str]:
         date, values = element
-        groups: dict[tuple[str, str], dict[str, Row]] = defaultdict(dict)
-        for table, topic, row in values:
-            groups[(table, topic)][row[TABLES[table][1]]] = row
-        seen = {table: existing_keys(self._output, table, date) for table in {t for t, _ in groups}}
-        for (table, topic), by_key in sorted(groups.items()):
-            fresh = [row for k, row in by_key.items() if k not in seen[table]]
-            skipped = len(by_key) - len(fresh)
-            if skipped:
-                Metrics.counter("write", f"{table}:already_present").inc(skipped)
-            if not fresh:
-                continue
-            # Children first: if the run dies before the article file, a re-run writes the same
-            # child files again (same keys, same names) instead of leaving orphans or duplicates.
-            children: dict[str, list[Row]] = defaultdict(list)
-            for row in fresh:
-                for child_table, child_rows in row.pop(_CHILDREN, {}).items():
-                    children[child_table].extend(child_rows)
-            for child_table, child_rows in sorted(children.items()):
-                if child_rows:
-                    yield self._write(child_table, date, topic, child_rows)
-            yield self._write(table, date, topic, fresh)
-            if table == "rejects":
-                for row in fresh:
-                    Metrics.counter("write", f"rejects:{row['reason']}").inc()
-            else:
-                Metrics.counter("write", f"{table}:{topic}").inc(len(fresh))
+        values = list(values)
+        seen = {t: existing_keys(self._output, t, date) for t in {t for t, _, _ in values}}
+        yield from write_rows(self._output, date, values, seen)
 
-    def _write(self, table: str, date: str, topic: str, rows: list[Row]) -> str:
-        schema, key = TABLES[table]
-        directory = FileSystems.join(self._output, table, *partition_path(date, topic).split("/"))
-        return write_table(directory, rows, schema, key)
+
+class _WriteBufferedFn(beam.DoFn):
+    """Bounded runs: buffers rows and writes them every FLUSH_ROWS rows and at bundle end.
+
+    Memory stays at one buffer however large the run; each flush writes one file per
+    partition it touches. Keys already on disk (read once per day per worker) or written by
+    this worker are skipped, so a retried bundle adds nothing twice.
+    """
+
+    def __init__(self, output: str, flush_rows: int = FLUSH_ROWS) -> None:
+        self._output = output
+        self._flush_rows = flush_rows
+        self._seen: dict[str, dict[str, set[str]]] = {}  # date -> table -> keys
+        self._buffer: dict[str, list[tuple[str, str, Row]]] = defaultdict(list)
+        self._count = 0
+
+    def start_bundle(self) -> None:
+        self._buffer, self._count = defaultdict(list), 0
+
+    def process(self, element: Keyed) -> Iterator[str]:
+        date, value = element
+        self._buffer[date].append(value)
+        self._count += 1
+        if self._count >= self._flush_rows:
+            yield from self._flush()
+
+    def finish_bundle(self) -> Iterator[WindowedValue]:
+        for path in self._flush():
+            yield GlobalWindows.windowed_value(path)
+
+    def _flush(self) -> Iterator[str]:
+        buffer, self._buffer, self._count = self._buffer, defaultdict(list), 0
+        for date, values in sorted(buffer.items()):
+            if date not in self._seen:
+                tables = {t for t, _, _ in values} | {"articles", "rejects"}
+                self._seen[date] = {t: existing_keys(self._output, t, date) for t in tables}
+            yield from write_rows(self._output, date, values, self._seen[date])
 
 
 def _article_value(item: Item, tz: ZoneInfo) -> Keyed:
@@ -138,22 +195,39 @@ def _reject_value(reject: Reject, tz: ZoneInfo) -> Keyed:
 
 
 class WriteTables(beam.PTransform):
-    """(articles, rejects) -> Parquet under output/<table>/date=.../topic=.../; yields file paths."""
+    """(articles, rejects) -> Parquet under output/<table>/date=.../topic=.../; yields file paths.
 
-    def __init__(self, output: str, tz: ZoneInfo = OSLO) -> None:
+    `grouped=True` (windowed streams) groups each window's rows by day and writes one file
+    per partition per window; otherwise rows are written from a bounded buffer per worker.
+    """
+
+    def __init__(
+        self,
+        output: str,
+        tz: ZoneInfo = OSLO,
+        *,
+        grouped: bool = False,
+        flush_rows: int = FLUSH_ROWS,
+    ) -> None:
         super().__init__()
         if not output:
             raise ValueError("WriteTables needs an output folder")
         self._output = output
         self._tz = tz
+        self._grouped = grouped
+        self._flush_rows = flush_rows
 
     def expand(self, pcolls: tuple[Any, Any]) -> Any:
         items, reject_rows = pcolls
         keyed_articles = items | "ArticleRows" >> beam.Map(_article_value, self._tz)
         keyed_rejects = reject_rows | "RejectRows" >> beam.Map(_reject_value, self._tz)
-        return (
-            (keyed_articles, keyed_rejects)
-            | "AllRows" >> beam.Flatten()
-            | "GroupByDay" >> beam.GroupByKey()
-            | "WriteDay" >> beam.ParDo(_WriteDayFn(self._output))
+        rows = (keyed_articles, keyed_rejects) | "AllRows" >> beam.Flatten()
+        if self._grouped:
+            return (
+                rows
+                | "GroupByDay" >> beam.GroupByKey()
+                | "WriteDay" >> beam.ParDo(_WriteDayFn(self._output))
+            )
+        return rows | "WriteBuffered" >> beam.ParDo(
+            _WriteBufferedFn(self._output, self._flush_rows)
         )

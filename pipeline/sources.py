@@ -122,7 +122,10 @@ class ReadInputs(beam.PTransform):
         )
         read = (
             matched.files
-            | "Spread" >> beam.Reshuffle()
+            # Grouping by path spreads the reads over workers and reads a file named twice once.
+            | "KeyByPath" >> beam.Map(lambda meta: (meta.path, meta))
+            | "OncePerPath" >> beam.GroupByKey()
+            | "First" >> beam.Map(lambda kv: next(iter(kv[1])))
             | "Read" >> beam.ParDo(_ReadFn()).with_outputs(REJECTS, main="documents")
         )
         rejects: PCollection = (matched[REJECTS], read[REJECTS]) | "ReadRejects" >> beam.Flatten()

@@ -197,7 +197,23 @@ def _preference(item: Item) -> tuple[Any, ...]:
     return (-text, -(item.published_fallback is not None), item.input, item.item_index)
 
 
+def _duplicate(other: Item, kept_input: str, kept_index: int) -> Reject:
+    return Reject(
+        stage="dedup",
+        reason="duplicate",
+        input=other.input,
+        fetched_at=other.fetched_at,
+        source=other.source,
+        item_index=other.item_index,
+        article_id=other.article_id,
+        detail=f"same article as {kept_input} item {kept_index}",
+        excerpt=excerpt_of(other.title_raw or other.content_raw),
+    )
+
+
 class _KeepOneFn(beam.DoFn):
+    """Grouped items of one article_id -> the preferred one, the rest as duplicate rejects."""
+
     def __init__(self) -> None:
         self._dupes = Metrics.counter("dedup", "duplicate")
 
@@ -207,29 +223,62 @@ class _KeepOneFn(beam.DoFn):
         yield kept
         for other in others:
             self._dupes.inc()
-            yield TaggedOutput(
-                REJECTS,
-                Reject(
-                    stage="dedup",
-                    reason="duplicate",
-                    input=other.input,
-                    fetched_at=other.fetched_at,
-                    source=other.source,
-                    item_index=other.item_index,
-                    article_id=other.article_id,
-                    detail=f"same article as {kept.input} item {kept.item_index}",
-                    excerpt=excerpt_of(other.title_raw or other.content_raw),
-                ),
-            )
+            yield TaggedOutput(REJECTS, _duplicate(other, kept.input, kept.item_index))
+
+
+def _winner(
+    element: tuple[str, Iterable[tuple[Any, ...]]],
+) -> Iterator[tuple[str, tuple[str, int]]]:
+    # Only ids seen more than once: the side input stays as small as the duplicates.
+    article_id, preferences = element
+    ranked = sorted(preferences)
+    if len(ranked) > 1:
+        yield article_id, (ranked[0][2], ranked[0][3])
+
+
+class _KeepWinnerFn(beam.DoFn):
+    """Items + {article_id: (input, item_index) to keep} -> kept items, duplicate rejects."""
+
+    def __init__(self) -> None:
+        self._dupes = Metrics.counter("dedup", "duplicate")
+
+    def process(self, item: Item, winners: dict[str, tuple[str, int]]) -> Iterator[Any]:
+        winner = winners.get(item.article_id or "")
+        if winner is None or winner == (item.input, item.item_index):
+            yield item
+            return
+        self._dupes.inc()
+        yield TaggedOutput(REJECTS, _duplicate(item, *winner))
 
 
 class DropDuplicates(beam.PTransform):
-    """One item per article_id within the run; the others become `duplicate` rejects."""
+    """One item per article_id within the run (or window); the others become `duplicate` rejects.
+
+    `grouped=False` (bounded runs) shuffles only (article_id, preference) records and filters
+    the items against the winners of duplicated ids as a side input, so memory holds no group
+    of whole items; it relies on each (input, item_index) being read once, which ReadInputs
+    ensures. `grouped=True` groups the items themselves: for windowed streams, where a
+    side input would have to wait for its window.
+    """
+
+    def __init__(self, grouped: bool = False) -> None:
+        super().__init__()
+        self._grouped = grouped
 
     def expand(self, pcoll: PCollection) -> Any:
-        return (
+        if self._grouped:
+            return (
+                pcoll
+                | "KeyById" >> beam.Map(lambda item: (item.article_id, item))
+                | "GroupById" >> beam.GroupByKey()
+                | "KeepOne" >> beam.ParDo(_KeepOneFn()).with_outputs(REJECTS, main="items")
+            )
+        winners = (
             pcoll
-            | "KeyById" >> beam.Map(lambda item: (item.article_id, item))
+            | "Preference" >> beam.Map(lambda item: (item.article_id or "", _preference(item)))
             | "GroupById" >> beam.GroupByKey()
-            | "KeepOne" >> beam.ParDo(_KeepOneFn()).with_outputs(REJECTS, main="items")
+            | "Winners" >> beam.FlatMap(_winner)
         )
+        return pcoll | "KeepOne" >> beam.ParDo(
+            _KeepWinnerFn(), winners=beam.pvalue.AsDict(winners)
+        ).with_outputs(REJECTS, main="items")

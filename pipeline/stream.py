@@ -194,7 +194,7 @@ def _write(
     options = PipelineOptions(beam_argv)
     pipeline = beam.Pipeline(runner=local_runner(options), options=options)
     articles, item_rejects = process_items(
-        pipeline | "NewItems" >> beam.Create(items, reshuffle=False), tz
+        pipeline | "NewItems" >> beam.Create(items, reshuffle=False), tz, grouped=True
     )
     parse_rejects = pipeline | "ParseRejects" >> beam.Create(rejects, reshuffle=False)
     all_rejects = (item_rejects, parse_rejects) | "AllRejects" >> beam.Flatten()

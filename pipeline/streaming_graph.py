@@ -132,7 +132,7 @@ def build_streaming(
     parsed = documents | "Parse" >> ParseDocuments()
     ids = parsed.items | "Identify" >> AssignIds()
     fresh = ids.items | "WindowAndDeduplicate" >> WindowAndDeduplicate(window, lateness, memory)
-    articles, item_rejects = process_items(fresh, tz)
+    articles, item_rejects = process_items(fresh, tz, grouped=True)
     early = (parsed[REJECTS], ids[REJECTS]) | "EarlyRejects" >> beam.Flatten()
     early_windowed = (
         early
@@ -144,7 +144,7 @@ def build_streaming(
         )
     )
     rejects = (early_windowed, item_rejects) | "AllRejects" >> beam.Flatten()
-    written = (articles, rejects) | "WriteTables" >> WriteTables(output, tz)
+    written = (articles, rejects) | "WriteTables" >> WriteTables(output, tz, grouped=True)
     return Outputs(articles=articles, rejects=rejects, written=written)
 
 

@@ -123,12 +123,15 @@ def test_every_dofn_pickles_and_loads_heavy_objects_only_in_setup() -> None:
         "_MatchFn",
         "_ReadFn",
         "_WriteDayFn",
+        "_WriteBufferedFn",
+        "_KeepWinnerFn",
         "_FetchFn",
     }
     for cls in dofns:
         args = {
             "_StageFn": ("language", _language_fn, ()),
             "_WriteDayFn": ("gs://bucket/out",),
+            "_WriteBufferedFn": ("gs://bucket/out",),
         }.get(cls.__name__, ())
         fn = cls(*args)
         clone = pickler.loads(pickler.dumps(fn))

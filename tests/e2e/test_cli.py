@@ -184,6 +184,21 @@ def test_bad_inputs_become_rejects_and_the_run_goes_on(tmp_path: Path) -> None:
     assert "truncated.atom" in files  # every input is accounted for
 
 
+def test_a_file_named_twice_is_read_once(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    feed = inputs / "feed.atom"
+    feed.write_bytes((ROOT / "pipeline" / "samples" / "vestlandsnytt.atom").read_bytes())
+    out = tmp_path / "out"
+    once = nordwire("run", "--input", str(feed), "--output", str(tmp_path / "once")).stdout
+    twice = nordwire(
+        "run", "--input", str(feed), "--input", str(inputs / "*.atom"), "--output", str(out)
+    ).stdout
+    assert twice.split(", ")[:3] == once.split(", ")[:3]  # inputs, items, articles
+    rejects = query(out, "SELECT reason FROM rejects")
+    assert "duplicate" not in {r["reason"] for r in rejects}
+
+
 def test_user_mistakes_are_one_line_and_exit_2(tmp_path: Path) -> None:
     missing = nordwire(
         "run", "--input", str(tmp_path / "nope.xml"), "--output", str(tmp_path / "o"), check=False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import apache_beam as beam
 import pyarrow.parquet as pq
@@ -12,7 +13,7 @@ import pytest
 
 from pipeline.sink import WriteTables, write_table
 from schemas import articles
-from schemas.items import Item
+from schemas.items import Item, Mention
 from schemas.rejects import Reject
 from tests.conftest import FETCHED, local_pipeline, make_item
 from transforms.partition import PARTITION_RE
@@ -31,25 +32,26 @@ def finished(article_id: str, topic: str, day: int) -> Item:
     )
 
 
-def write(output: Path, items: list[Item], rejects: list[Reject]) -> None:
+def write(output: Path, items: list[Item], rejects: list[Reject], **options: Any) -> None:
     with local_pipeline() as p:
         a = p | "Items" >> beam.Create(items)
         r = p | "Rejects" >> beam.Create(rejects)
-        _ = (a, r) | WriteTables(str(output))
+        _ = (a, r) | WriteTables(str(output), **options)
 
 
 def files(output: Path) -> list[str]:
     return sorted(str(f.relative_to(output)) for f in output.rglob("*") if f.is_file())
 
 
-def test_files_land_in_partitions_and_no_temp_files_remain(tmp_path: Path) -> None:
+@pytest.mark.parametrize("grouped", [False, True])
+def test_files_land_in_partitions_and_no_temp_files_remain(tmp_path: Path, grouped: bool) -> None:
     items = [
         finished("a1", "sport", 10),
         finished("a2", "politics", 10),
         finished("a3", "sport", 11),
     ]
     rejects = [Reject(stage="language", reason="not_norwegian", input="f", fetched_at=FETCHED)]
-    write(tmp_path, items, rejects)
+    write(tmp_path, items, rejects, grouped=grouped)
     written = files(tmp_path)
     assert len(written) == 4
     for path in written:
@@ -66,11 +68,12 @@ def test_files_land_in_partitions_and_no_temp_files_remain(tmp_path: Path) -> No
     assert sport.schema.names[: len(articles.SCHEMA.names)] == articles.SCHEMA.names
 
 
-def test_writing_the_same_rows_again_adds_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("grouped", [False, True])
+def test_writing_the_same_rows_again_adds_nothing(tmp_path: Path, grouped: bool) -> None:
     items = [finished("a1", "sport", 10), finished("a2", "sport", 10)]
-    write(tmp_path, items, [])
+    write(tmp_path, items, [], grouped=grouped)
     first = files(tmp_path)
-    write(tmp_path, [*items, finished("a3", "sport", 10)], [])
+    write(tmp_path, [*items, finished("a3", "sport", 10)], [], grouped=grouped)
     second = files(tmp_path)
     assert set(first) < set(second) and len(second) == len(first) + 1
     ids = pq.read_table(tmp_path / "articles").column("article_id").to_pylist()
@@ -81,6 +84,30 @@ def test_an_article_seen_again_under_another_topic_is_not_duplicated(tmp_path: P
     write(tmp_path, [finished("a1", "sport", 10)], [])
     write(tmp_path, [finished("a1", "politics", 10)], [])
     assert pq.read_table(tmp_path / "articles").num_rows == 1
+
+
+def test_a_bounded_buffer_writes_every_row_once_in_several_files(tmp_path: Path) -> None:
+    people = (Mention("title", "Jonas Gahr Støre", "PER", 0, 16, 0, "Jonas Gahr Støre"),)
+    items = [
+        finished(f"a{i}", "sport", 10).evolve(title="Jonas Gahr Støre", entities=people)
+        for i in range(7)
+    ]
+    rejects = [
+        Reject(
+            stage="language", reason="not_norwegian", input="f", item_index=i, fetched_at=FETCHED
+        )
+        for i in range(3)
+    ]
+    write(tmp_path, items, rejects, flush_rows=2)
+    day = tmp_path / "articles" / "date=2024-03-10" / "topic=sport"
+    assert len(list(day.iterdir())) > 1  # flushed along the way, not held to the end
+    ids = pq.read_table(tmp_path / "articles").column("article_id").to_pylist()
+    assert sorted(ids) == [f"a{i}" for i in range(7)]
+    assert pq.read_table(tmp_path / "entities").num_rows == 7
+    assert pq.read_table(tmp_path / "rejects").num_rows == 3
+    before = files(tmp_path)
+    write(tmp_path, items, rejects, flush_rows=2)
+    assert files(tmp_path) == before
 
 
 def test_write_table_is_deterministic(tmp_path: Path) -> None:

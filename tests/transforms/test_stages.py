@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import apache_beam as beam
+import pytest
 from apache_beam.testing.util import assert_that, equal_to
 
 from pipeline.stages import (
@@ -68,18 +69,20 @@ def test_assign_ids() -> None:
     )
 
 
-def test_drop_duplicates_keeps_the_richest_and_rejects_the_rest() -> None:
+@pytest.mark.parametrize("grouped", [False, True])
+def test_drop_duplicates_keeps_the_richest_and_rejects_the_rest(grouped: bool) -> None:
     a = item(article_id="x", title_raw="kort", summary_raw="kort", item_index=0)
     b = item(article_id="x", title_raw="lang", summary_raw="mye lengre tekst", item_index=1)
     c = item(article_id="y", title_raw="annen", item_index=2)
+    d = item(article_id="x", title_raw="kort igjen", summary_raw="kort", item_index=3)
     with local_pipeline() as p:
-        out = p | beam.Create([a, b, c]) | DropDuplicates()
+        out = p | beam.Create([a, d, b, c]) | DropDuplicates(grouped)
         assert_that(
             out.items | beam.Map(lambda i: i.title_raw), equal_to(["lang", "annen"]), label="kept"
         )
         assert_that(
             out[REJECTS] | beam.Map(lambda r: (r.reason, r.item_index, r.article_id)),
-            equal_to([("duplicate", 0, "x")]),
+            equal_to([("duplicate", 0, "x"), ("duplicate", 3, "x")]),
             label="dupes",
         )
 
