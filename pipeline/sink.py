@@ -168,10 +168,10 @@ class _WriteBufferedFn(beam.DoFn):
     def _flush(self) -> Iterator[str]:
         buffer, self._buffer, self._count = self._buffer, defaultdict(list), 0
         for date, values in sorted(buffer.items()):
-            if date not in self._seen:
-                tables = {t for t, _, _ in values} | {"articles", "rejects"}
-                self._seen[date] = {t: existing_keys(self._output, t, date) for t in tables}
-            yield from write_rows(self._output, date, values, self._seen[date])
+            day = self._seen.setdefault(date, {})
+            for table in {t for t, _, _ in values} - day.keys():
+                day[table] = existing_keys(self._output, table, date)
+            yield from write_rows(self._output, date, values, day)
 
 
 def _article_value(item: Item, tz: ZoneInfo) -> Keyed:
@@ -221,13 +221,17 @@ class WriteTables(beam.PTransform):
         items, reject_rows = pcolls
         keyed_articles = items | "ArticleRows" >> beam.Map(_article_value, self._tz)
         keyed_rejects = reject_rows | "RejectRows" >> beam.Map(_reject_value, self._tz)
-        rows = (keyed_articles, keyed_rejects) | "AllRows" >> beam.Flatten()
         if self._grouped:
             return (
-                rows
+                (keyed_articles, keyed_rejects)
+                | "AllRows" >> beam.Flatten()
                 | "GroupByDay" >> beam.GroupByKey()
                 | "WriteDay" >> beam.ParDo(_WriteDayFn(self._output))
             )
-        return rows | "WriteBuffered" >> beam.ParDo(
-            _WriteBufferedFn(self._output, self._flush_rows)
-        )
+        # One writer per table and no Flatten before them: a local runner materialises a
+        # Flatten's inputs, which would hold every article row of the run at once.
+        written = [
+            rows | f"Write{name}" >> beam.ParDo(_WriteBufferedFn(self._output, self._flush_rows))
+            for name, rows in (("Articles", keyed_articles), ("Rejects", keyed_rejects))
+        ]
+        return written | "Written" >> beam.Flatten()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -27,6 +27,23 @@ MAX_CHARS = (
 NGRAM_MAX = 5
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SPACE = re.compile(r"\s+")
+# Characters that langdetect's normaliser turns into a space, and so end its n-gram buffer:
+# text split on them scores word by word with exactly the grams of the whole text.
+_BREAKS = " \t\n\r\f\v\xa0\u2000-\u200a\u2028\u2029\u202f\u205f"
+_CHUNK = re.compile(f"[^{_BREAKS}]+[{_BREAKS}]?")  # a word and the break after it
+CACHE_WORDS = 200_000  # per-word scores kept per worker; words repeat, so most texts hit
+
+
+def _word_grams(word: str) -> list[str]:
+    padded = f" {word} "
+    size = len(padded)
+    out: list[str] = []
+    for n in range(1, NGRAM_MAX + 1):
+        if n > size:
+            break
+        out.extend(padded[i : i + n] for i in range(size - n + 1))
+    out.extend("w:" + w for w in _WORD.findall(word))
+    return out
 
 
 def features(text: str) -> list[str]:
@@ -34,13 +51,7 @@ def features(text: str) -> list[str]:
     lowered = _SPACE.sub(" ", text[:MAX_CHARS].lower())
     out: list[str] = []
     for word in lowered.split():
-        padded = f" {word} "
-        size = len(padded)
-        for n in range(1, NGRAM_MAX + 1):
-            if n > size:
-                break
-            out.extend(padded[i : i + n] for i in range(size - n + 1))
-    out.extend("w:" + w for w in _WORD.findall(lowered))
+        out.extend(_word_grams(word))
     return out
 
 
@@ -114,12 +125,28 @@ class LangIdModel:
     coef: np.ndarray  # stacker (classes, inputs)
     intercept: np.ndarray  # (classes,)
     meta: dict[str, object]
+    _words: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+
+    def _word_score(self, word: str) -> np.ndarray:
+        score = self._words.get(word)
+        if score is None:
+            rows = [self.vocab[g] for g in _word_grams(word) if g in self.vocab]
+            score = self.feature_log_prob[rows].sum(axis=0, dtype=np.float64)
+            if len(self._words) >= CACHE_WORDS:
+                self._words.clear()
+            self._words[word] = score
+        return score
 
     def nb_log_posterior(self, text: str) -> np.ndarray:
-        """Naive Bayes log posterior over CLASSES (uniform prior)."""
-        vocab = self.vocab
-        rows = [vocab[f] for f in features(text) if f in vocab]
-        scores = self.feature_log_prob[rows].sum(axis=0) if rows else np.zeros(len(CLASSES))
+        """Naive Bayes log posterior over CLASSES (uniform prior): the sum over `features(text)`.
+
+        Summed per word from a cache, since a word's n-grams never reach past its spaces.
+        """
+        words = text[:MAX_CHARS].lower().split()
+        if words:
+            scores = np.sum([self._word_score(w) for w in words], axis=0)
+        else:
+            scores = np.zeros(len(CLASSES))
         return np.asarray(scores - np.logaddexp.reduce(scores), dtype=np.float64)
 
     def stack_inputs(
@@ -151,20 +178,41 @@ class Profiles:
 
     def __init__(self) -> None:
         self.grams, self.table, self.unseen = load_profiles()
+        self._words: dict[str, tuple[np.ndarray, int]] = {}
 
-    def log_likelihood(self, text: str) -> tuple[np.ndarray, int]:
-        """Summed log-probability of the text's 1-3-grams under each profile, and the gram count."""
-        grams = profile_grams(text)
+    def score_grams(self, grams: list[str]) -> np.ndarray:
+        """Summed log-probability of `grams` under each profile (unseen grams get a floor)."""
+        total = np.zeros(len(PROFILE_LANGS), dtype=np.float64)
         known = [self.grams[g] for g in grams if g in self.grams]
-        total = (
-            self.table[known].sum(axis=0)
-            if known
-            else np.zeros(len(PROFILE_LANGS), dtype=np.float32)
-        )
+        if known:
+            total += self.table[known].sum(axis=0, dtype=np.float64)
         for g in grams:
             if g not in self.grams:
-                total = total + self.unseen[len(g) - 1]
-        return np.asarray(total, dtype=np.float64), len(grams)
+                total += self.unseen[len(g) - 1]
+        return total
+
+    def _word(self, chunk: str) -> tuple[np.ndarray, int]:
+        found = self._words.get(chunk)
+        if found is None:
+            grams = profile_grams(chunk)
+            found = (self.score_grams(grams), len(grams))
+            if len(self._words) >= CACHE_WORDS:
+                self._words.clear()
+            self._words[chunk] = found
+        return found
+
+    def log_likelihood(self, text: str) -> tuple[np.ndarray, int]:
+        """Summed log-probability of the text's 1-3-grams under each profile, and the gram count.
+
+        Equal to `score_grams(profile_grams(text))`, summed per word from a cache: the buffer
+        starts afresh after every space, so each word (with the space after it) is scored alone.
+        """
+        text = text[:MAX_CHARS]
+        chunks = _CHUNK.findall(text)
+        if not chunks:
+            return np.zeros(len(PROFILE_LANGS), dtype=np.float64), 0
+        scored = [self._word(c) for c in chunks]
+        return np.sum([s for s, _ in scored], axis=0), sum(n for _, n in scored)
 
 
 MODEL_FILE = "langid.npz"

@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.sink import write_table
+from pipeline.sink import FLUSH_ROWS, TABLES, write_table
 from schemas import PIPELINE_VERSION, articles, entities, quotes
 from schemas.items import Item, RawDocument
 from transforms.dates import OSLO
@@ -25,6 +25,17 @@ from transforms.partition import item_partition, partition_path
 from transforms.quotes import find_quotes
 from transforms.temporal import find_dates
 from transforms.topic import TopicClassifier, assign_topic
+
+
+def flush(rows: dict[tuple[str, str, str], list[dict[str, object]]], output: Path) -> float:
+    """Write and empty the buffered rows, one file per table and partition; returns seconds."""
+    started = time.perf_counter()
+    for (table, date, topic), table_rows in rows.items():
+        if table_rows:
+            schema, key = TABLES[table]
+            write_table(str(output / table / partition_path(date, topic)), table_rows, schema, key)
+    rows.clear()
+    return time.perf_counter() - started
 
 
 def run(folder: Path, output: Path) -> dict[str, object]:
@@ -81,14 +92,9 @@ def run(folder: Path, output: Path) -> dict[str, object]:
         rows[("entities", date, topic)].extend(entities.to_rows(item, PIPELINE_VERSION))
         rows[("quotes", date, topic)].extend(quotes.to_rows(item, PIPELINE_VERSION))
         n += 1
-    t = time.perf_counter()
-    from pipeline.sink import TABLES
-
-    for (table, date, topic), table_rows in rows.items():
-        if table_rows:
-            schema, key = TABLES[table]
-            write_table(str(output / table / partition_path(date, topic)), table_rows, schema, key)
-    cost["write"] += time.perf_counter() - t
+        if n % FLUSH_ROWS == 0:  # the same bounded buffer as the pipeline's sink
+            cost["write"] += flush(rows, output)
+    cost["write"] += flush(rows, output)
     seconds = time.perf_counter() - started
     return {
         "articles": n,

@@ -65,7 +65,8 @@ def test_batch_graph_translates_without_touching_inputs() -> None:
         "Parse",
         "Dedup/GroupById",
         "DetectLanguage",
-        "WriteTables/WriteBuffered",
+        "WriteTables/WriteArticles",
+        "WriteTables/WriteRejects",
     ):
         assert any(n == step or n.startswith(step + "/") for n in found), step
     assert any(image.endswith(f"_sdk:{beam.__version__}") for image in sdk_images(proto))

@@ -120,3 +120,43 @@ def test_profile_grams_equal_langdetects_own_ngram_buffer() -> None:
         "Путин и ЕС",
     ):
         assert profile_grams(text) == reference(text)
+
+
+def test_per_word_scores_equal_scoring_the_whole_text() -> None:
+    import numpy as np
+
+    from transforms.langid import MAX_CHARS, Profiles, features, profile_grams, shipped_model
+
+    model, profiles = shipped_model(), Profiles()
+    long = "Statsministeren sier at regjeringen vil øke budsjettet neste år. " * 12
+    texts = [
+        "Regjeringen vil bruke MER penger, sa NRK-sjefen. Æ ø å!",
+        "ABC abc  x—y “z” 12,5 % Ørsta NRK-SJEFEN sier\u00a0at\u2009det\tog\nsånn ",
+        " Eg veit ikkje kva ho meiner ",
+        "Путин и ЕС",
+        long,  # cut at MAX_CHARS in the middle of a word
+        "",
+    ]
+    for text in texts:
+        rows = [model.vocab[f] for f in features(text) if f in model.vocab]
+        whole = model.feature_log_prob[rows].sum(axis=0, dtype=np.float64)
+        whole = whole - np.logaddexp.reduce(whole) if rows else None
+        if whole is not None:
+            assert np.allclose(model.nb_log_posterior(text), whole, atol=1e-9), text
+        grams = profile_grams(text[:MAX_CHARS])
+        scored, count = profiles.log_likelihood(text)
+        assert count == len(grams), text
+        assert np.allclose(scored, profiles.score_grams(grams), atol=1e-9), text
+
+
+def test_every_word_break_is_a_space_to_langdetect() -> None:
+    from langdetect.utils.ngram import NGram
+
+    breaks = " \t\n\r\f\v\xa0\u2028\u2029\u202f\u205f" + "".join(
+        chr(c) for c in range(0x2000, 0x200B)
+    )
+    from transforms.langid import _CHUNK
+
+    for ch in breaks:
+        assert NGram.normalize(ch) == " ", repr(ch)
+        assert _CHUNK.findall(f"a{ch}b") == [f"a{ch}", "b"], repr(ch)
