@@ -44,11 +44,20 @@ def _second_pass(tokens: list[str], tags: list[str]) -> list[str]:
     return out
 
 
-def _mentions(field: str, text: str, ner: NerModel) -> list[Mention]:
+def _mentions(texts: dict[str, str], ner: NerModel) -> list[Mention]:
+    # Every sentence of every field in one tagging call: one decoding pass per article.
+    found = [
+        (field, text, index, sent)
+        for field, text in texts.items()
+        if text
+        for index, sent in enumerate(sentences(tokenize(text)))
+    ]
+    all_words = [[t.text for t in sent] for _, _, _, sent in found]
     out: list[Mention] = []
-    for index, sent in enumerate(sentences(tokenize(text))):
-        words = [t.text for t in sent]
-        for span in spans(_second_pass(words, ner.tag(words))):
+    for (field, text, index, sent), words, tags in zip(
+        found, all_words, ner.tag_many(all_words), strict=True
+    ):
+        for span in spans(_second_pass(words, tags)):
             start, end = sent[span.start].start, sent[span.end - 1].end
             out.append(
                 Mention(field, text[start:end], span.label, start, end, index, text[start:end])
@@ -121,7 +130,6 @@ def _speaker(raw: str | None, quote_start: int, field: str, mentions: list[Menti
 def analyse(item: Item, ner: NerModel, tz: ZoneInfo = OSLO) -> Item:
     """Entities, quotes and dates of an article's title, summary and body."""
     anchor = item.published_at.astimezone(tz).date() if item.published_at else None
-    mentions: list[Mention] = []
     texts: dict[str, str] = {}
     cut = 0
     for field in FIELDS:
@@ -130,9 +138,7 @@ def analyse(item: Item, ner: NerModel, tz: ZoneInfo = OSLO) -> Item:
             cut += len(text) - MAX_CHARS_PER_FIELD
             text = text[:MAX_CHARS_PER_FIELD]
         texts[field] = text
-        if text:
-            mentions += _mentions(field, text, ner)
-    mentions = link(mentions, ner.gazetteer)
+    mentions = link(_mentions(texts, ner), ner.gazetteer)
     quotes = [
         QuoteMention(
             field,

@@ -13,6 +13,8 @@ from importlib import resources
 
 import pycrfsuite
 
+from transforms.crf import CrfDecoder
+
 MODEL_FILE = "ner.crfsuite"
 # Letters, digits and the joiners inside Norwegian names and models: S-400, Iskander-M, O'Neill.
 _TOKEN = re.compile(r"\w+(?:[-'’.&/]\w+)*\.?|[^\w\s]", re.UNICODE)
@@ -209,16 +211,21 @@ class NerModel:
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open_inmemory(self._model_bytes)
         self.lexicon = lexicon if lexicon is not None else shipped_lexicon()
-        self._cache: FeatureCache = {}
         self.gazetteer = frozenset(w for w, tags in self.lexicon.items() if "gaz" in tags)
+        self._decoder = CrfDecoder(self._tagger, self._word_part)
+
+    def _word_part(self, word: str, prefix: str) -> Sequence[str]:
+        if prefix:
+            return _word_features(word, prefix, self.lexicon)
+        return _core_features(word, self.lexicon)
 
     def tag(self, words: Sequence[str]) -> list[str]:
         """IOB2 tags for one sentence."""
-        if not words:
-            return []
-        if len(self._cache) > 500_000:  # bounded memory on a long-running worker
-            self._cache.clear()
-        return list(self._tagger.tag(sentence_features(words, self.lexicon, self._cache)))
+        return self._decoder.tag_many([words])[0]
+
+    def tag_many(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
+        """IOB2 tags for many sentences at once (an article's): one decoding pass for all."""
+        return self._decoder.tag_many(sentences)
 
 
 def _shipped_bytes() -> bytes:

@@ -14,6 +14,7 @@ _WORD = re.compile(r"[^\W_]+(?:[-/][^\W_]+)*", re.UNICODE)
 MIN_KEYWORD_HITS = 2
 TITLE_WEIGHT = 2
 DESK_SCORE = 0.5
+CACHE_WORDS = 200_000  # cached word -> topics per worker; cleared when full
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +54,17 @@ class TopicClassifier:
         self.vocab = vocab or vocabulary()
         self._matcher = _index(self.vocab)
         self._categories = {_fold(c): t.slug for t in self.vocab.topics for c in t.categories}
+        self._words: dict[str, frozenset[str]] = {}  # word -> topics: news vocabulary repeats
 
-    def _word_topics(self, word: str) -> set[str]:
+    def _word_topics(self, word: str) -> frozenset[str]:
+        found = self._words.get(word)
+        if found is None:
+            if len(self._words) >= CACHE_WORDS:
+                self._words.clear()
+            found = self._words[word] = frozenset(self._match(word))
+        return found
+
+    def _match(self, word: str) -> set[str]:
         m = self._matcher
         found: set[str] = set(m.exact.get(word, ()))
         for n in m.prefix_lengths:

@@ -114,3 +114,32 @@ def test_seed_article_entities_quote_and_dates(seed_path: Path, ner: NerModel) -
     (quote,) = [q for q in out.quotes if q.quote.startswith("De neste månedene")]
     assert quote.speaker == "Vladimir Putin" and quote.speaker_raw == "Putin"
     assert any(d.text == "24. februar" and d.value == "2022-02-24" for d in out.dates)
+
+
+def _sample_sentences() -> list[list[str]]:
+    import re
+
+    from tests.conftest import ROOT
+
+    text = " ".join(
+        re.sub(r"<[^>]+>", " ", p.read_text("utf-8"))
+        for p in sorted((ROOT / "pipeline" / "samples").iterdir())
+    )
+    return [[t.text for t in s] for s in sentences(tokenize(text))]
+
+
+def test_batched_decoding_gives_crfsuites_own_tags(ner: NerModel) -> None:
+    import pycrfsuite
+
+    from transforms.ner import _shipped_bytes, sentence_features
+
+    model = _shipped_bytes()  # crfsuite reads it in place: keep it referenced
+    reference = pycrfsuite.Tagger()
+    reference.open_inmemory(model)
+    sents = _sample_sentences()
+    assert len(sents) > 30
+    want = [list(reference.tag(sentence_features(s, ner.lexicon))) for s in sents]
+    assert ner.tag_many(sents) == want  # all at once, sentences of every length
+    assert [ner.tag(s) for s in sents[:20]] == want[:20]  # one at a time
+    assert any(tag != "O" for tags in want for tag in tags)
+    assert ner.tag_many([[], sents[0], []]) == [[], want[0], []]
