@@ -144,8 +144,9 @@ class _WriteBufferedFn(beam.DoFn):
     """Bounded runs: buffers rows and writes them every FLUSH_ROWS rows and at bundle end.
 
     Memory stays at one buffer however large the run; each flush writes one file per
-    partition it touches. Keys already on disk (read once per day per worker) or written by
-    this worker are skipped, so a retried bundle adds nothing twice.
+    partition it touches. Keys already on disk (read once per day per bundle) or written in
+    this bundle are skipped. The keys are read again for each bundle, so a retried bundle
+    sees what its failed attempt wrote, wherever that ran, and adds nothing twice.
     """
 
     def __init__(self, output: str, flush_rows: int = FLUSH_ROWS) -> None:
@@ -156,7 +157,7 @@ class _WriteBufferedFn(beam.DoFn):
         self._count = 0
 
     def start_bundle(self) -> None:
-        self._buffer, self._count = defaultdict(list), 0
+        self._buffer, self._count, self._seen = defaultdict(list), 0, {}
 
     def process(self, element: Keyed) -> Iterator[str]:
         date, value = element

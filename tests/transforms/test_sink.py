@@ -131,3 +131,28 @@ def test_a_failed_write_leaves_no_file_behind(
     with pytest.raises(OSError, match="No space left"):
         write_table(str(tmp_path / "x"), rows, articles.SCHEMA, "article_id")
     assert list((tmp_path / "x").iterdir()) == []
+
+
+def test_a_run_that_died_mid_write_is_completed_by_the_next_without_duplicates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipeline.sink as sink
+
+    items = [finished(f"a{i}", "sport", 10 + i % 3) for i in range(9)]
+    real, calls = sink.write_table, []
+
+    def dies_on_the_fourth_file(*args: Any, **kwargs: Any) -> str:
+        calls.append(args[0])
+        if len(calls) == 4:
+            raise OSError(errno.EIO, "I/O error")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sink, "write_table", dies_on_the_fourth_file)
+    with pytest.raises(Exception, match="I/O error"):
+        write(tmp_path, items, [], flush_rows=2)
+    partial = pq.read_table(tmp_path / "articles").column("article_id").to_pylist()
+    assert 0 < len(partial) < 9
+    monkeypatch.setattr(sink, "write_table", real)
+    write(tmp_path, items, [], flush_rows=2)
+    ids = pq.read_table(tmp_path / "articles").column("article_id").to_pylist()
+    assert sorted(ids) == sorted(f"a{i}" for i in range(9))
