@@ -34,8 +34,8 @@ TABLES: dict[str, tuple[pa.Schema, str]] = {
     "entities": (entities.SCHEMA, "entity_id"),
     "quotes": (quotes.SCHEMA, "quote_id"),
 }
-# Rows (articles and rejects; their entity and quote rows ride along) buffered per worker
-# before a bounded run writes: about 150 MB of rows, and the file count a run makes.
+# Rows (articles or rejects; an article's entity and quote rows ride along) a worker buffers
+# before a bounded run writes: it bounds the memory and sets how many files a large run makes.
 FLUSH_ROWS = 10_000
 ZSTD_MIN_ROWS = 100
 # Entity and quote rows ride on their article's row and are written only when it is new.

@@ -53,11 +53,14 @@ class CrfDecoder:
         self._bos = self._attrs.get("BOS", self._zero)
         self._eos = self._attrs.get("EOS", self._zero)
 
-    def _part(self, prefix: str, word: str) -> int:
-        if self._used - self._base >= CACHE_ROWS:  # bounded memory on a long-running worker
+    def _bound_cache(self) -> None:
+        # Only between batches: rows handed out for the batch being built must stay valid.
+        if sum(len(cached) for cached in self._parts.values()) >= CACHE_ROWS:
             for cached in self._parts.values():
                 cached.clear()
             self._used = self._base + 1
+
+    def _part(self, prefix: str, word: str) -> int:
         rows = [self._attrs[a] for a in self._features(word, prefix) if a in self._attrs]
         if not rows:
             row = self._parts[prefix][word] = self._zero
@@ -109,6 +112,7 @@ class CrfDecoder:
             return [[] for _ in sentences]
         # Longest first, so that the sentences still running at step t are a prefix.
         kept.sort(key=len, reverse=True)
+        self._bound_cache()
         rows = self._rows(kept)  # may grow the table: before reading it
         emissions = self._table[rows].sum(axis=1)
         lengths = np.array([len(s) for s in kept])

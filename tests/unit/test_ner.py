@@ -143,3 +143,23 @@ def test_batched_decoding_gives_crfsuites_own_tags(ner: NerModel) -> None:
     assert [ner.tag(s) for s in sents[:20]] == want[:20]  # one at a time
     assert any(tag != "O" for tags in want for tag in tags)
     assert ner.tag_many([[], sents[0], []]) == [[], want[0], []]
+
+
+def test_a_full_decoder_cache_is_emptied_between_batches_not_within(
+    ner: NerModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import transforms.crf as crf
+
+    sents = _sample_sentences()
+    want = ner.tag_many(sents)
+    fresh = NerModel()
+    monkeypatch.setattr(crf, "CACHE_ROWS", 50)  # far fewer than one batch's words
+    assert fresh.tag_many(sents) == want
+
+    def cached() -> int:
+        return sum(len(c) for c in fresh._decoder._parts.values())
+
+    full = cached()
+    assert full > 50
+    assert fresh.tag_many(sents[:5]) == want[:5]  # emptied before this batch, then refilled
+    assert 0 < cached() < full
