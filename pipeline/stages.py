@@ -257,7 +257,7 @@ class DropDuplicates(beam.PTransform):
     `grouped=False` (bounded runs) shuffles only (article_id, preference) records and filters
     the items against the winners of duplicated ids as a side input, so memory holds no group
     of whole items; it relies on each (input, item_index) being read once, which ReadInputs
-    ensures. `grouped=True` groups the items themselves: for windowed streams, where a
+    (one read per path) and the poll-once graph (one fetch per URL) ensure. `grouped=True` groups the items themselves: for windowed streams, where a
     side input would have to wait for its window.
     """
 

@@ -172,7 +172,8 @@ def poll_once_pipeline(
     pipeline = beam.Pipeline(options=options)
     documents = (
         pipeline
-        | "FeedUrls" >> beam.Create(urls)
+        # Each feed once: the dedup below relies on (input, item_index) naming one item.
+        | "FeedUrls" >> beam.Create(list(dict.fromkeys(urls)))
         | "SpreadFeeds" >> beam.Reshuffle()
         | "Fetch" >> beam.ParDo(_FetchFn())
     )
