@@ -100,6 +100,25 @@ _timezone_option = click.option(
     show_default=True,
     help="Zone of the partition date and of feed dates without a zone.",
 )
+_state_dir_option = click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where seen ids and feed health live. Default: OUTPUT/_state.",
+)
+_table_format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="How to print the result.",
+)
+
+
+def state_folder(output: str, state_dir: Path | None) -> Path:
+    """The streaming state folder: --state-dir, else OUTPUT/_state."""
+    return state_dir or Path(output) / "_state"
 
 
 @main.command(
@@ -159,12 +178,7 @@ def run(ctx: click.Context, inputs: tuple[str, ...], output: str, timezone: str)
     "--once", is_flag=True, help="Run one cycle and exit (for cron or a cloud scheduler)."
 )
 @click.option("--max-cycles", type=click.IntRange(min=1), default=None, help="Stop after N cycles.")
-@click.option(
-    "--state-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where seen ids and feed health live. Default: OUTPUT/_state.",
-)
+@_state_dir_option
 @click.option(
     "--retention-days",
     default=30.0,
@@ -213,7 +227,7 @@ def stream(
     if _is_remote(output) and state_dir is None:
         fail("a remote --output needs a local --state-dir")
     check_output(output)
-    state = state_dir or Path(output) / "_state"
+    state = state_folder(output, state_dir)
     try:
         code = run_stream(
             feeds,
@@ -290,25 +304,14 @@ def feeds() -> None:
 @click.option(
     "--output", default="out", show_default=True, help="Output folder of `nordwire stream`."
 )
-@click.option(
-    "--state-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="State folder (default: OUTPUT/_state).",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-)
+@_state_dir_option
+@_table_format_option
 def feeds_status(output: str, state_dir: Path | None, fmt: str) -> None:
     """Per feed: last status, failures in a row, last success, fetches, new items, last error."""
     from pipeline.query import render
     from pipeline.state import StreamState
 
-    folder = state_dir or Path(output) / "_state"
+    folder = state_folder(output, state_dir)
     if not (folder / "state.sqlite").is_file():
         fail(f"no streaming state in {str(folder)!r}; run `nordwire stream` first")
     state = StreamState(folder)
@@ -406,14 +409,7 @@ def detect(fmt: str) -> None:
 @main.command()
 @click.argument("sql")
 @click.option("--output", default="out", show_default=True, help="Folder the tables are in.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-    help="How to print the result.",
-)
+@_table_format_option
 def query(sql: str, output: str, fmt: str) -> None:
     """Run SQL with DuckDB over the tables (views: articles, entities, quotes, rejects)."""
     import duckdb

@@ -90,13 +90,16 @@ def write_rows(
 ) -> Iterator[str]:
     """Write one day's (table, topic, row) values, skipping keys in `seen` (table -> keys).
 
-    Keys written are added to `seen`; yields the paths of the files written.
+    A table missing from `seen` has its keys on disk read first; keys written are added to
+    `seen`. Yields the paths of the files written.
     """
     groups: dict[tuple[str, str], dict[str, Row]] = defaultdict(dict)
     for table, topic, row in values:
         groups[(table, topic)][row[TABLES[table][1]]] = row
     for (table, topic), by_key in sorted(groups.items()):
-        present = seen.setdefault(table, set())
+        if table not in seen:
+            seen[table] = existing_keys(output, table, date)
+        present = seen[table]
         fresh = [row for k, row in by_key.items() if k not in present]
         skipped = len(by_key) - len(fresh)
         if skipped:
@@ -135,9 +138,7 @@ class _WriteDayFn(beam.DoFn):
 
     def process(self, element: tuple[str, Iterable[tuple[str, str, Row]]]) -> Iterator[str]:
         date, values = element
-        values = list(values)
-        seen = {t: existing_keys(self._output, t, date) for t in {t for t, _, _ in values}}
-        yield from write_rows(self._output, date, values, seen)
+        yield from write_rows(self._output, date, values, {})
 
 
 class _WriteBufferedFn(beam.DoFn):
@@ -173,10 +174,7 @@ class _WriteBufferedFn(beam.DoFn):
     def _flush(self) -> Iterator[str]:
         buffer, self._buffer, self._count = self._buffer, defaultdict(list), 0
         for date, values in sorted(buffer.items()):
-            day = self._seen.setdefault(date, {})
-            for table in {t for t, _, _ in values} - day.keys():
-                day[table] = existing_keys(self._output, table, date)
-            yield from write_rows(self._output, date, values, day)
+            yield from write_rows(self._output, date, values, self._seen.setdefault(date, {}))
 
 
 def _article_value(item: Item, tz: ZoneInfo) -> Keyed:

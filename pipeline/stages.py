@@ -31,14 +31,10 @@ def error_reject(stage: str, element: object, exc: BaseException) -> Reject:
     """The rejects row for an element whose stage raised."""
     error = f"{type(exc).__name__}: {exc}"[:2000]
     if isinstance(element, Item):
-        return Reject(
-            stage=stage,
-            reason="error",
-            input=element.input,
-            fetched_at=element.fetched_at,
-            source=element.source,
-            item_index=element.item_index,
-            article_id=element.article_id,
+        return Reject.of_item(
+            element,
+            stage,
+            "error",
             error=error,
             excerpt=excerpt_of(element.title or element.title_raw or element.content_raw),
         )
@@ -112,14 +108,10 @@ def _given(fn: StageFn) -> StageFn:
 def _normalise_or_reject(item: Item) -> Item | Reject:
     out = normalise(item)
     if not (out.title or out.summary or out.body):
-        return Reject(
-            stage="normalise",
-            reason="empty",
-            input=item.input,
-            fetched_at=item.fetched_at,
-            source=item.source,
-            item_index=item.item_index,
-            article_id=item.article_id,
+        return Reject.of_item(
+            item,
+            "normalise",
+            "empty",
             detail="item has no title and no text",
             excerpt=excerpt_of(item.link),
         )
@@ -198,14 +190,10 @@ def _preference(item: Item) -> tuple[Any, ...]:
 
 
 def _duplicate(other: Item, kept_input: str, kept_index: int) -> Reject:
-    return Reject(
-        stage="dedup",
-        reason="duplicate",
-        input=other.input,
-        fetched_at=other.fetched_at,
-        source=other.source,
-        item_index=other.item_index,
-        article_id=other.article_id,
+    return Reject.of_item(
+        other,
+        "dedup",
+        "duplicate",
         detail=f"same article as {kept_input} item {kept_index}",
         excerpt=excerpt_of(other.title_raw or other.content_raw),
     )

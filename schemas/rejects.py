@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    from schemas.items import Item
 
 SCHEMA_VERSION = 1
 
@@ -51,6 +54,20 @@ class Reject:
             str(v) for v in (self.stage, self.reason, self.input, self.item_index, self.article_id)
         )
         return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+    @classmethod
+    def of_item(cls, item: Item, stage: str, reason: str, **details: Any) -> Reject:
+        """The reject of an item, carrying where it came from (input, index, id, source)."""
+        return cls(
+            stage=stage,
+            reason=reason,
+            input=item.input,
+            fetched_at=item.fetched_at,
+            source=item.source,
+            item_index=item.item_index,
+            article_id=item.article_id,
+            **details,
+        )
 
     def to_row(self, pipeline_version: str) -> dict[str, Any]:
         """The Parquet row (partition columns excluded)."""

@@ -124,14 +124,10 @@ def detect_language(item: Item, detector: LanguageDetector) -> Item | Reject:
     text, label = detection_text(item)
     result = detector.detect(text)
     if not result.norwegian:
-        return Reject(
-            stage=STAGE,
-            reason="not_norwegian",
-            input=item.input,
-            fetched_at=item.fetched_at,
-            source=item.source,
-            item_index=item.item_index,
-            article_id=item.article_id,
+        return Reject.of_item(
+            item,
+            STAGE,
+            "not_norwegian",
             detected_language=result.language,
             detail=f"detected {result.language} ({result.confidence:.2f}) on {label}",
             excerpt=excerpt_of(text),

@@ -26,30 +26,18 @@ _WRAPPER = (
     "print('MAXRSS=%d' % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
     "sys.exit(code)"
 )
+
+
+def _nordwire_run(src: str, out: str, *beam_options: str) -> list[str]:
+    return [sys.executable, "-m", "pipeline", "run", "--input", src, "--output", out, *beam_options]
+
+
 RUNNERS = {
     "plain": lambda src, out: [sys.executable, "-m", "tests.bench.plain", src, out],
-    "direct": lambda src, out: [
-        sys.executable,
-        "-m",
-        "pipeline",
-        "run",
-        "--input",
-        src,
-        "--output",
-        out,
-    ],
-    "direct-mp": lambda src, out: [
-        sys.executable,
-        "-m",
-        "pipeline",
-        "run",
-        "--input",
-        src,
-        "--output",
-        out,
-        "--direct_num_workers=2",
-        "--direct_running_mode=multi_processing",
-    ],
+    "direct": _nordwire_run,
+    "direct-mp": lambda src, out: _nordwire_run(
+        src, out, "--direct_num_workers=2", "--direct_running_mode=multi_processing"
+    ),
 }
 
 

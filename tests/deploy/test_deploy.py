@@ -180,42 +180,16 @@ def test_step_labels_are_unique_and_stable() -> None:
     )
 
 
+# The two offline commands the cloud issue gives, with the fake project and bucket names.
+_DATAFLOW = "--runner DataflowRunner --project p --region europe-north1 --temp_location gs://b/tmp"
+
+
 @pytest.mark.parametrize(
     "args",
     [
-        [
-            "run",
-            "--runner",
-            "DataflowRunner",
-            "--project",
-            "p",
-            "--region",
-            "europe-north1",
-            "--temp_location",
-            "gs://b/tmp",
-            "--output",
-            "gs://b/out",
-            "--input",
-            "gs://b/in/*.xml",
-            "--dry_run=True",
-        ],
-        [
-            "stream",
-            "--runner",
-            "DataflowRunner",
-            "--project",
-            "p",
-            "--region",
-            "europe-north1",
-            "--temp_location",
-            "gs://b/tmp",
-            "--output",
-            "gs://b/out",
-            "--streaming",
-            "--feeds",
-            "https://www.nrk.no/toppsaker.rss",
-            "--dry_run=True",
-        ],
+        f"run {_DATAFLOW} --output gs://b/out --input gs://b/in/*.xml --dry_run=True".split(),
+        f"stream {_DATAFLOW} --output gs://b/out --streaming "
+        "--feeds https://www.nrk.no/toppsaker.rss --dry_run=True".split(),
     ],
     ids=["run", "stream"],
 )
