@@ -16,8 +16,17 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pycrfsuite
 
-PARTS = 9  # own, -2, -1, +1, +2, BOS, EOS, bigram with the previous word, with the next
-PREFIXES = ("", "-2:", "-1:", "1:", "2:")
+# The feature template, shared with ner.sentence_features (which trains the model): a word's
+# own features, each neighbour's under a prefix, BOS/EOS, and the bigrams with the previous
+# word (`bi=a|b`, on b) and with the next (`bi+=a|b`, on a).
+NEIGHBOURS = ((-2, "-2:"), (-1, "-1:"), (1, "1:"), (2, "2:"))  # (offset, feature prefix)
+BOS, EOS = "BOS", "EOS"
+BIGRAM_PREVIOUS, BIGRAM_NEXT = "bi=", "bi+="
+PREFIXES = ("", *(prefix for _, prefix in NEIGHBOURS))
+# Columns of a token's parts: own, the neighbours, then BOS, EOS and the two bigrams.
+_BOS_COL = len(PREFIXES)
+_EOS_COL, _PREVIOUS_COL, _NEXT_COL = _BOS_COL + 1, _BOS_COL + 2, _BOS_COL + 3
+PARTS = _BOS_COL + 4
 CACHE_ROWS = 400_000  # cached word parts per worker; cleared when full
 
 
@@ -50,8 +59,8 @@ class CrfDecoder:
         self._used = self._base + 1
         self._parts: dict[str, dict[str, int]] = {p: {} for p in PREFIXES}  # prefix -> word -> row
         self._features = features
-        self._bos = self._attrs.get("BOS", self._zero)
-        self._eos = self._attrs.get("EOS", self._zero)
+        self._bos = self._attrs.get(BOS, self._zero)
+        self._eos = self._attrs.get(EOS, self._zero)
 
     def _bound_cache(self) -> None:
         # Only between batches: rows handed out for the batch being built must stay valid.
@@ -85,7 +94,7 @@ class CrfDecoder:
         lows = [w.lower() for w in words]
         rows = np.full((n, PARTS), zero, dtype=np.int64)
         rows[:, 0] = self._column("", words)
-        for column, prefix, offset in ((1, "-2:", -2), (2, "-1:", -1), (3, "1:", 1), (4, "2:", 2)):
+        for column, (offset, prefix) in enumerate(NEIGHBOURS, start=1):
             near = np.array(self._column(prefix, words), dtype=np.int64)
             if offset < 0:
                 same = sentence[-offset:] == sentence[:offset]
@@ -97,12 +106,15 @@ class CrfDecoder:
         first[1:] = sentence[1:] != sentence[:-1]
         last = np.ones(n, dtype=bool)
         last[:-1] = first[1:]
-        rows[first, 5] = self._bos
-        rows[last, 6] = self._eos
+        rows[first, _BOS_COL] = self._bos
+        rows[last, _EOS_COL] = self._eos
         pairs = [f"{a}|{b}" for a, b in itertools.pairwise(lows)]
         inner = ~first[1:]
-        rows[1:, 7] = np.where(inner, [attrs.get("bi=" + p, zero) for p in pairs], zero)
-        rows[:-1, 8] = np.where(inner, [attrs.get("bi+=" + p, zero) for p in pairs], zero)
+        previous = [attrs.get(BIGRAM_PREVIOUS + p, zero) for p in pairs]
+        rows[1:, _PREVIOUS_COL] = np.where(inner, previous, zero)
+        rows[:-1, _NEXT_COL] = np.where(
+            inner, [attrs.get(BIGRAM_NEXT + p, zero) for p in pairs], zero
+        )
         return rows
 
     def tag_many(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:

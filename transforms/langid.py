@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
@@ -31,7 +32,7 @@ _SPACE = re.compile(r"\s+")
 # text split on them scores word by word with exactly the grams of the whole text.
 _BREAKS = " \t\n\r\f\v\xa0\u2000-\u200a\u2028\u2029\u202f\u205f"
 _CHUNK = re.compile(f"[^{_BREAKS}]+[{_BREAKS}]?")  # a word and the break after it
-CACHE_WORDS = 200_000  # per-word scores kept per worker; words repeat, so most texts hit
+CACHE_WORDS = 200_000  # per-word scores kept per worker (least recently used go); words repeat
 
 
 def _word_grams(word: str) -> list[str]:
@@ -125,17 +126,14 @@ class LangIdModel:
     coef: np.ndarray  # stacker (classes, inputs)
     intercept: np.ndarray  # (classes,)
     meta: dict[str, object]
-    _words: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+    _word_score: Callable[[str], np.ndarray] = field(init=False, compare=False, repr=False)
 
-    def _word_score(self, word: str) -> np.ndarray:
-        score = self._words.get(word)
-        if score is None:
-            rows = [self.vocab[g] for g in _word_grams(word) if g in self.vocab]
-            score = self.feature_log_prob[rows].sum(axis=0, dtype=np.float64)
-            if len(self._words) >= CACHE_WORDS:
-                self._words.clear()
-            self._words[word] = score
-        return score
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_word_score", lru_cache(maxsize=CACHE_WORDS)(self._score_word))
+
+    def _score_word(self, word: str) -> np.ndarray:
+        rows = [self.vocab[g] for g in _word_grams(word) if g in self.vocab]
+        return np.asarray(self.feature_log_prob[rows].sum(axis=0, dtype=np.float64))
 
     def nb_log_posterior(self, text: str) -> np.ndarray:
         """Naive Bayes log posterior over CLASSES (uniform prior): the sum over `features(text)`.
@@ -178,7 +176,7 @@ class Profiles:
 
     def __init__(self) -> None:
         self.grams, self.table, self.unseen = load_profiles()
-        self._words: dict[str, tuple[np.ndarray, int]] = {}
+        self._word = lru_cache(maxsize=CACHE_WORDS)(self._score_word)
 
     def score_grams(self, grams: list[str]) -> np.ndarray:
         """Summed log-probability of `grams` under each profile (unseen grams get a floor)."""
@@ -191,15 +189,9 @@ class Profiles:
                 total += self.unseen[len(g) - 1]
         return total
 
-    def _word(self, chunk: str) -> tuple[np.ndarray, int]:
-        found = self._words.get(chunk)
-        if found is None:
-            grams = profile_grams(chunk)
-            found = (self.score_grams(grams), len(grams))
-            if len(self._words) >= CACHE_WORDS:
-                self._words.clear()
-            self._words[chunk] = found
-        return found
+    def _score_word(self, chunk: str) -> tuple[np.ndarray, int]:
+        grams = profile_grams(chunk)
+        return self.score_grams(grams), len(grams)
 
     def log_likelihood(self, text: str) -> tuple[np.ndarray, int]:
         """Summed log-probability of the text's 1-3-grams under each profile, and the gram count.

@@ -13,7 +13,7 @@ from importlib import resources
 
 import pycrfsuite
 
-from transforms.crf import CrfDecoder
+from transforms.crf import BIGRAM_NEXT, BIGRAM_PREVIOUS, BOS, EOS, NEIGHBOURS, CrfDecoder
 
 MODEL_FILE = "ner.crfsuite"
 # Letters, digits and the joiners inside Norwegian names and models: S-400, Iskander-M, O'Neill.
@@ -118,10 +118,6 @@ def _word_features(word: str, prefix: str, lexicon: Lexicon) -> list[str]:
     return feats
 
 
-FeatureCache = dict[tuple[str, str], tuple[str, ...]]
-_OFFSETS = ((-2, "-2:"), (-1, "-1:"), (1, "1:"), (2, "2:"))
-
-
 def _core_features(word: str, lexicon: Lexicon) -> tuple[str, ...]:
     low = word.lower()
     f = ["b", *_word_features(word, "", lexicon)]
@@ -142,38 +138,34 @@ def _core_features(word: str, lexicon: Lexicon) -> tuple[str, ...]:
     return tuple(f)
 
 
-def sentence_features(
-    words: Sequence[str], lexicon: Lexicon | None = None, cache: FeatureCache | None = None
-) -> list[list[str]]:
-    """CRF features of each token of a sentence; `lexicon` maps a lower-case word to extra tags
-    (place-name gazetteer, common lower-case word). A word's own and neighbour features depend on
-    the word alone, so `cache` (per worker) keeps them: news vocabulary repeats a lot."""
+def word_part(word: str, prefix: str, lexicon: Lexicon) -> list[str]:
+    """The features a word gives its own token (prefix "") or a neighbour's (prefix "-1:", ...)."""
+    return (
+        list(_core_features(word, lexicon)) if not prefix else _word_features(word, prefix, lexicon)
+    )
+
+
+def sentence_features(words: Sequence[str], lexicon: Lexicon | None = None) -> list[list[str]]:
+    """CRF features of each token of a sentence (the template of transforms/crf.py), as
+    crfsuite trains on them; `lexicon` maps a lower-case word to extra tags (place-name
+    gazetteer, common lower-case word)."""
     lex = lexicon or {}
-    memo: FeatureCache = cache if cache is not None else {}
     feats: list[list[str]] = []
     n = len(words)
     lows = [w.lower() for w in words]
     for i, word in enumerate(words):
-        core = memo.get((word, ""))
-        if core is None:
-            core = memo[(word, "")] = _core_features(word, lex)
-        f = list(core)
+        f = word_part(word, "", lex)
         if i == 0:
-            f.append("BOS")
+            f.append(BOS)
         if i == n - 1:
-            f.append("EOS")
-        for offset, prefix in _OFFSETS:
-            j = i + offset
-            if 0 <= j < n:
-                other = words[j]
-                near = memo.get((other, prefix))
-                if near is None:
-                    near = memo[(other, prefix)] = tuple(_word_features(other, prefix, lex))
-                f.extend(near)
+            f.append(EOS)
+        for offset, prefix in NEIGHBOURS:
+            if 0 <= i + offset < n:
+                f.extend(word_part(words[i + offset], prefix, lex))
         if i > 0:
-            f.append(f"bi={lows[i - 1]}|{lows[i]}")
+            f.append(f"{BIGRAM_PREVIOUS}{lows[i - 1]}|{lows[i]}")
         if i + 1 < n:
-            f.append(f"bi+={lows[i]}|{lows[i + 1]}")
+            f.append(f"{BIGRAM_NEXT}{lows[i]}|{lows[i + 1]}")
         feats.append(f)
     return feats
 
@@ -212,12 +204,9 @@ class NerModel:
         self._tagger.open_inmemory(self._model_bytes)
         self.lexicon = lexicon if lexicon is not None else shipped_lexicon()
         self.gazetteer = frozenset(w for w, tags in self.lexicon.items() if "gaz" in tags)
-        self._decoder = CrfDecoder(self._tagger, self._word_part)
-
-    def _word_part(self, word: str, prefix: str) -> Sequence[str]:
-        if prefix:
-            return _word_features(word, prefix, self.lexicon)
-        return _core_features(word, self.lexicon)
+        self._decoder = CrfDecoder(
+            self._tagger, lambda word, prefix: word_part(word, prefix, self.lexicon)
+        )
 
     def tag(self, words: Sequence[str]) -> list[str]:
         """IOB2 tags for one sentence."""

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from schemas.items import Item
 from schemas.topics import UNCLASSIFIED, Vocabulary, vocabulary
@@ -14,7 +15,7 @@ _WORD = re.compile(r"[^\W_]+(?:[-/][^\W_]+)*", re.UNICODE)
 MIN_KEYWORD_HITS = 2
 TITLE_WEIGHT = 2
 DESK_SCORE = 0.5
-CACHE_WORDS = 200_000  # cached word -> topics per worker; cleared when full
+CACHE_WORDS = 200_000  # cached word -> topics per worker (least recently used go)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,17 +55,10 @@ class TopicClassifier:
         self.vocab = vocab or vocabulary()
         self._matcher = _index(self.vocab)
         self._categories = {_fold(c): t.slug for t in self.vocab.topics for c in t.categories}
-        self._words: dict[str, frozenset[str]] = {}  # word -> topics: news vocabulary repeats
+        # word -> topics, cached: news vocabulary repeats.
+        self._word_topics = lru_cache(maxsize=CACHE_WORDS)(self._match)
 
-    def _word_topics(self, word: str) -> frozenset[str]:
-        found = self._words.get(word)
-        if found is None:
-            if len(self._words) >= CACHE_WORDS:
-                self._words.clear()
-            found = self._words[word] = frozenset(self._match(word))
-        return found
-
-    def _match(self, word: str) -> set[str]:
+    def _match(self, word: str) -> frozenset[str]:
         m = self._matcher
         found: set[str] = set(m.exact.get(word, ()))
         for n in m.prefix_lengths:
@@ -76,7 +70,7 @@ class TopicClassifier:
             if n >= len(word):
                 break
             found.update(m.suffix.get(word[-n:], ()))
-        return found
+        return frozenset(found)
 
     def keyword_scores(self, title: str, text: str) -> Counter[str]:
         """Weighted keyword hits per topic (title words count TITLE_WEIGHT times)."""
