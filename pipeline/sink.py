@@ -67,22 +67,28 @@ def write_table(directory: str, rows: list[Row], schema: pa.Schema, key: str) ->
     # nothing on a few rows; on large files it halves the size at the same speed.
     codec = "zstd" if len(rows) >= ZSTD_MIN_ROWS else "snappy"
     pq.write_table(pa.Table.from_pylist(rows, schema=schema), buffer, compression=codec)
-    temp = FileSystems.join(directory, f".tmp-{uuid.uuid4().hex}")
+    write_atomically(
+        final, buffer.getvalue(), FileSystems.join(directory, f".tmp-{uuid.uuid4().hex}")
+    )
+    return final
+
+
+def write_atomically(final: str, data: bytes, temp: str) -> None:
+    """Write `data` to `temp`, then rename it to `final`: readers never see a half file."""
     handle = FileSystems.create(
         temp, mime_type="application/octet-stream", compression_type=CompressionTypes.UNCOMPRESSED
     )
     try:
         try:
-            handle.write(buffer.getvalue())
+            handle.write(data)
         finally:
             handle.close()
         FileSystems.rename([temp], [final])
     except Exception:
-        # Disk full, permissions: leave nothing a query could read, then fail loudly.
+        # Disk full, permissions: leave nothing a reader could take, then fail loudly.
         with contextlib.suppress(Exception):
             FileSystems.delete([temp])
         raise
-    return final
 
 
 def write_rows(

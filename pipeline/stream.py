@@ -37,7 +37,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from pipeline.fetch import Fetcher, FetchResult
 from pipeline.graph import process_items
 from pipeline.run import breakdown, local_runner, summarise
-from pipeline.sink import WriteTables
+from pipeline.sink import WriteTables, write_atomically
 from pipeline.stages import error_reject
 from pipeline.state import FeedUpdate, PendingRaw, StreamState
 from schemas.items import Item, RawDocument
@@ -116,13 +116,7 @@ def land_raw(output: str, result: FetchResult) -> str:
         (path, gzip.compress(result.body, mtime=0)),
         (path[: -len(".feed.gz")] + ".json", json.dumps(meta, indent=1, sort_keys=True).encode()),
     ):
-        temp = f"{target}.tmp"
-        handle = FileSystems.create(temp, compression_type=CompressionTypes.UNCOMPRESSED)
-        try:
-            handle.write(data)
-        finally:
-            handle.close()
-        FileSystems.rename([temp], [target])
+        write_atomically(target, data, f"{target}.tmp")
     return path
 
 

@@ -72,6 +72,14 @@ def _timestamped(item: Item, lateness: timedelta) -> TimestampedValue:
     return TimestampedValue(item, event_time(item, lateness).timestamp())
 
 
+def fixed_windows(window: timedelta, lateness: timedelta) -> beam.WindowInto:
+    """The windows every streaming output is written in (items and rejects alike)."""
+    return beam.WindowInto(
+        FixedWindows(int(window.total_seconds())),
+        allowed_lateness=Duration(seconds=int(lateness.total_seconds())),
+    )
+
+
 class PollFeeds(beam.PTransform):
     """Every `interval` seconds, fetch every feed: an unbounded PCollection of RawDocuments."""
 
@@ -104,11 +112,7 @@ class WindowAndDeduplicate(beam.PTransform):
         return (
             items
             | "EventTime" >> beam.Map(_timestamped, self._lateness)
-            | "FixedWindows"
-            >> beam.WindowInto(
-                FixedWindows(int(self._window.total_seconds())),
-                allowed_lateness=Duration(seconds=int(self._lateness.total_seconds())),
-            )
+            | "FixedWindows" >> fixed_windows(self._window, self._lateness)
             | "KeyById"
             >> beam.Map(lambda item: (item.article_id, item)).with_output_types(KV[str, Any])
             | "DedupAcrossPolls"
@@ -137,11 +141,7 @@ def build_streaming(
     early_windowed = (
         early
         | "RejectTime" >> beam.Map(lambda r: TimestampedValue(r, r.fetched_at.timestamp()))
-        | "RejectWindows"
-        >> beam.WindowInto(
-            FixedWindows(int(window.total_seconds())),
-            allowed_lateness=Duration(seconds=int(lateness.total_seconds())),
-        )
+        | "RejectWindows" >> fixed_windows(window, lateness)
     )
     rejects = (early_windowed, item_rejects) | "AllRejects" >> beam.Flatten()
     written = (articles, rejects) | "WriteTables" >> WriteTables(output, tz, grouped=True)
@@ -162,14 +162,20 @@ def cloud_runner_or_fail(options: PipelineOptions, what: str) -> None:
         )
 
 
+def _cloud_pipeline(argv: list[str], what: str, *, streaming: bool) -> beam.Pipeline:
+    options = PipelineOptions(argv)
+    cloud_runner_or_fail(options, what)
+    if streaming:
+        options.view_as(StandardOptions).streaming = True
+    offline_dry_run(options)
+    return beam.Pipeline(options=options)
+
+
 def poll_once_pipeline(
     urls: list[str], output: str, tz: ZoneInfo, argv: list[str]
 ) -> tuple[beam.Pipeline, Outputs]:
     """A bounded job that fetches every feed once and writes what is new (for Cloud Scheduler)."""
-    options = PipelineOptions(argv)
-    cloud_runner_or_fail(options, "--once on a cloud runner")
-    offline_dry_run(options)
-    pipeline = beam.Pipeline(options=options)
+    pipeline = _cloud_pipeline(argv, "--once on a cloud runner", streaming=False)
     documents = (
         pipeline
         # Each feed once: the dedup below relies on (input, item_index) naming one item.
@@ -192,10 +198,6 @@ def streaming_pipeline(
     window: timedelta,
 ) -> tuple[beam.Pipeline, Outputs]:
     """The streaming job on the runner named in `argv` (built, not run)."""
-    options = PipelineOptions(argv)
-    cloud_runner_or_fail(options, "--streaming")
-    options.view_as(StandardOptions).streaming = True
-    offline_dry_run(options)
-    pipeline = beam.Pipeline(options=options)
+    pipeline = _cloud_pipeline(argv, "--streaming", streaming=True)
     documents = pipeline | "PollFeeds" >> PollFeeds(urls, interval)
     return pipeline, build_streaming(documents, output, tz, window=window)
