@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.conll import read_conll
 from transforms.langid import CLASSES, NORWEGIAN, LangIdModel, Profiles, features
 from transforms.language import too_short
 
@@ -40,20 +41,9 @@ SEED = 0
 
 
 def norne_sentences(path: Path) -> list[str]:
-    """Sentences of an NDT-format CoNLL file, detokenised enough to read like text."""
-    sentences: list[str] = []
-    tokens: list[str] = []
-    for line in path.read_text("utf-8").splitlines():
-        if not line.strip():
-            if tokens:
-                sentences.append(" ".join(tokens))
-                tokens = []
-        elif not line.startswith("#"):
-            tokens.append(line.split("\t")[1])
-    if tokens:
-        sentences.append(" ".join(tokens))
-    fixed = (re.sub(r"([(«]) ", r"\1", re.sub(r" ([.,:;!?)»])", r"\1", s)) for s in sentences)
-    return list(fixed)
+    """Sentences of a NorNE CoNLL file, detokenised enough to read like text."""
+    joined = (" ".join(words) for words, _ in read_conll(path))
+    return [re.sub(r"([(«]) ", r"\1", re.sub(r" ([.,:;!?)»])", r"\1", s)) for s in joined]
 
 
 def chunks(sentences: list[str], size: int = CHUNK_CHARS) -> list[str]:

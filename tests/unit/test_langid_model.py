@@ -95,7 +95,9 @@ def test_training_helpers() -> None:
 
 def test_norne_sentences_are_detokenised(tmp_path: Path) -> None:
     path = tmp_path / "t.conll"
-    path.write_text("# c\n1\tHei\n2\t,\n3\tsa\n4\t«\n5\tdu\n6\t»\n7\t.\n\n", "utf-8")
+    words = ["Hei", ",", "sa", "«", "du", "»", "."]
+    rows = [f"{i}\t{w}\t_\t_\t_\t_\t_\t_\t_\tname=O" for i, w in enumerate(words, 1)]
+    path.write_text("# c\n" + "\n".join(rows) + "\n\n", "utf-8")
     assert norne_sentences(path) == ["Hei, sa «du»."]
 
 
