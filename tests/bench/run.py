@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from tests.bench.corpus import build
+from tests.bench.plain import analysis_split, split_stages
 from tests.conftest import ROOT
 
 _WRAPPER = (
@@ -76,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
                 seconds, rss, stdout = measure(runner, corpus, Path(tmp) / f"w{size}")
                 if runner == "plain":
                     plain = json.loads(stdout)
-                    stages = plain["stages_ms_per_article"]
+                    shares = analysis_split(corpus)  # outside the timed runs
+                    stages = split_stages(plain["stages_ms_per_article"], shares)
                     rss = max(rss, float(plain["peak_rss_mb"]))
                 runs.append(
                     {
