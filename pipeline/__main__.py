@@ -1,5 +1,5 @@
-"""`python -m pipeline` is the `nordwire` command."""
+"""`python -m nordwire.pipeline` is the `nordwire` command."""
 
-from pipeline.cli import main
+from nordwire.pipeline.cli import main
 
 main()

@@ -1,6 +1,6 @@
 """Entry point of the Dataflow Flex Template (and any launcher that only passes --flags).
 
-`python -m pipeline.launch --mode run|stream|once --output gs://... [--input ...] [--feeds ...]
+`python -m nordwire.pipeline.launch --mode run|stream|once --output gs://... [--input ...] [--feeds ...]
 [Beam options]`: submits the job and returns; list flags may be comma-separated.
 """
 
@@ -13,8 +13,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from apache_beam.options.pipeline_options import PipelineOptions
-
-from pipeline.options import JOB_PARAMETERS, NordwireOptions, split_list
+from nordwire.pipeline.config import JOB_PARAMETERS, NordwireOptions, split_list
 
 
 def _check(options: NordwireOptions) -> None:
@@ -28,8 +27,8 @@ def _check(options: NordwireOptions) -> None:
 
 def launch(argv: list[str]) -> str:
     """Build and submit the job `--mode` names; returns the job state."""
-    from pipeline.run import run_batch
-    from pipeline.streaming_graph import poll_once_pipeline, streaming_pipeline
+    from nordwire.pipeline.graph.streaming import poll_once_pipeline, streaming_pipeline
+    from nordwire.pipeline.runner import run_batch
 
     options = PipelineOptions(argv).view_as(NordwireOptions)
     _check(options)

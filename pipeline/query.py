@@ -13,8 +13,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-
-from pipeline.sink import TABLES
+from nordwire.pipeline.io.sink import TABLES
 
 FORMATS = ("table", "csv", "json")
 _CELL = 60

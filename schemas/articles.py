@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
-
-from schemas.items import Item
+from nordwire.schemas.items import Item
 
 SCHEMA_VERSION = 2  # 2: entity lists, dates, extraction_cut
 

@@ -6,8 +6,7 @@ import hashlib
 from typing import Any
 
 import pyarrow as pa
-
-from schemas.items import Item
+from nordwire.schemas.items import Item
 
 SCHEMA_VERSION = 1
 

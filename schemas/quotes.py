@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
-
-from schemas.entities import row_id
-from schemas.items import Item
+from nordwire.schemas.entities import row_id
+from nordwire.schemas.items import Item
 
 SCHEMA_VERSION = 1
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 if TYPE_CHECKING:
-    from schemas.items import Item
+    from nordwire.schemas.items import Item
 
 SCHEMA_VERSION = 1
 

@@ -40,7 +40,7 @@ class Vocabulary:
 @cache
 def vocabulary() -> Vocabulary:
     """Load and validate the vocabulary shipped in the package (cached)."""
-    raw = json.loads(resources.files("schemas").joinpath("topics.json").read_text("utf-8"))
+    raw = json.loads(resources.files("nordwire.schemas").joinpath("topics.json").read_text("utf-8"))
     topics = tuple(
         Topic(
             code=t["code"],

@@ -8,7 +8,7 @@ import re
 import unicodedata
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from schemas.items import Item
+from nordwire.schemas.items import Item
 
 # Query parameters that track a click, not identify a page.
 _TRACKING_EXACT = frozenset(

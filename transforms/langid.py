@@ -212,7 +212,7 @@ MODEL_FILE = "langid.npz"
 
 def load_model(path: Path | None = None) -> LangIdModel:
     """Load a model archive; by default the one shipped in the package."""
-    source = path or resources.files("transforms").joinpath("models", MODEL_FILE)
+    source = path or resources.files("nordwire.transforms").joinpath("models", MODEL_FILE)
     with source.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
         words = bytes(data["vocab"]).decode("utf-8").split("\n")
         return LangIdModel(

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from langdetect import DetectorFactory
 from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.lang_detect_exception import LangDetectException
-
-from schemas.items import Item
-from schemas.rejects import Reject, excerpt_of
-from transforms.langid import (
+from nordwire.schemas.items import Item
+from nordwire.schemas.rejects import Reject, excerpt_of
+from nordwire.transforms.langid import (
     CLASSES,
     MAX_CHARS,
     NORWEGIAN,

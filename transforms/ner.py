@@ -12,8 +12,7 @@ from functools import cache
 from importlib import resources
 
 import pycrfsuite
-
-from transforms.crf import BIGRAM_NEXT, BIGRAM_PREVIOUS, BOS, EOS, NEIGHBOURS, CrfDecoder
+from nordwire.transforms.crf import BIGRAM_NEXT, BIGRAM_PREVIOUS, BOS, EOS, NEIGHBOURS, CrfDecoder
 
 MODEL_FILE = "ner.crfsuite"
 # Letters, digits and the joiners inside Norwegian names and models: S-400, Iskander-M, O'Neill.
@@ -218,7 +217,7 @@ class NerModel:
 
 
 def _shipped_bytes() -> bytes:
-    return resources.files("transforms").joinpath("models", MODEL_FILE).read_bytes()
+    return resources.files("nordwire.transforms").joinpath("models", MODEL_FILE).read_bytes()
 
 
 LEXICON_FILE = "ner-lexicon.tsv"
@@ -238,5 +237,5 @@ def parse_lexicon(text: str) -> Lexicon:
 def shipped_lexicon() -> Lexicon:
     """The lexicon shipped with the model."""
     return parse_lexicon(
-        resources.files("transforms").joinpath("models", LEXICON_FILE).read_text("utf-8")
+        resources.files("nordwire.transforms").joinpath("models", LEXICON_FILE).read_text("utf-8")
     )

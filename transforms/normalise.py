@@ -8,8 +8,7 @@ import unicodedata
 from html.parser import HTMLParser
 
 import ftfy
-
-from schemas.items import Item
+from nordwire.schemas.items import Item
 
 # Elements whose content is never text a reader sees.
 _SKIP = frozenset(

@@ -13,9 +13,8 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
-
-from schemas.items import Item, RawDocument
-from schemas.rejects import Reject, excerpt_of
+from nordwire.schemas.items import Item, RawDocument
+from nordwire.schemas.rejects import Reject, excerpt_of
 
 MAX_INPUT_BYTES = 50 * 1024 * 1024
 MAX_ITEMS_PER_FEED = 5_000

@@ -8,8 +8,8 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from schemas.items import Item
-from schemas.topics import UNCLASSIFIED, Vocabulary, vocabulary
+from nordwire.schemas.items import Item
+from nordwire.schemas.topics import UNCLASSIFIED, Vocabulary, vocabulary
 
 _WORD = re.compile(r"[^\W_]+(?:[-/][^\W_]+)*", re.UNICODE)
 MIN_KEYWORD_HITS = 2

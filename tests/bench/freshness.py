@@ -14,9 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline.query import connect
+from nordwire.pipeline.query import connect
+
 from tests.conftest import ROOT
-from tests.streaming.feedserver import feed_server, rss, send, stream_command
+from tests.helpers.feedserver import feed_server, rss, send, stream_command
 
 
 def visible(output: Path, guid: str) -> bool:

@@ -12,19 +12,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.sink import FLUSH_ROWS, TABLES, write_table
-from schemas import PIPELINE_VERSION, articles, entities, quotes
-from schemas.items import Item, RawDocument
-from transforms.dates import OSLO
-from transforms.entities import analyse
-from transforms.extract import extract
-from transforms.identity import assign_id
-from transforms.language import LanguageDetector, detect_language
-from transforms.ner import NerModel
-from transforms.normalise import normalise
-from transforms.parse import parse_document
-from transforms.partition import item_partition, partition_path
-from transforms.topic import TopicClassifier, assign_topic
+from nordwire.pipeline.io.sink import FLUSH_ROWS, TABLES, write_table
+from nordwire.schemas import PIPELINE_VERSION, articles, entities, quotes
+from nordwire.schemas.items import Item, RawDocument
+from nordwire.transforms.dates import OSLO
+from nordwire.transforms.identity import assign_id
+from nordwire.transforms.language import LanguageDetector, detect_language
+from nordwire.transforms.mentions import extract_mentions
+from nordwire.transforms.metadata import extract_metadata
+from nordwire.transforms.ner import NerModel
+from nordwire.transforms.normalise import normalise
+from nordwire.transforms.parse import parse_document
+from nordwire.transforms.partition import item_partition, partition_path
+from nordwire.transforms.topic import TopicClassifier, assign_topic
 
 
 def flush(rows: dict[tuple[str, str, str], list[dict[str, object]]], output: Path) -> float:
@@ -68,14 +68,14 @@ def run(folder: Path, output: Path) -> dict[str, object]:
         cost["language"] += t2 - t1
         if not isinstance(result, Item):
             continue
-        item = extract(result)
+        item = extract_metadata(result)
         t3 = time.perf_counter()
-        item = analyse(item, ner)  # entities, quotes and dates: see analysis_split
+        item = extract_mentions(item, ner)  # entities, quotes and dates: see analysis_split
         t4 = time.perf_counter()
         item = assign_topic(item, topics)
         t5 = time.perf_counter()
-        cost["extract"] += t3 - t2
-        cost["analyse"] += t4 - t3
+        cost["metadata"] += t3 - t2
+        cost["mentions"] += t4 - t3
         cost["topic"] += t5 - t4
         date, topic = item_partition(item, OSLO)
         rows[("articles", date, topic)].append(articles.to_row(item, PIPELINE_VERSION))
@@ -98,11 +98,11 @@ def run(folder: Path, output: Path) -> dict[str, object]:
 
 
 def analysis_split(folder: Path, sample: int = 1000) -> dict[str, float]:
-    """Shares of `analyse` spent in its quote and date finders, timed on `sample` articles.
+    """Shares of `extract_mentions` spent in its quote and date finders, timed on `sample` articles.
 
     Run apart from the timed loop, so the floor does only the pipeline's work.
     """
-    import transforms.entities as analysis
+    import nordwire.transforms.mentions as analysis
 
     spent: dict[str, float] = defaultdict(float)
 
@@ -124,7 +124,7 @@ def analysis_split(folder: Path, sample: int = 1000) -> dict[str, float]:
             if isinstance(out, Item):
                 result = detect_language(normalise(assign_id(out)), detector)
                 if isinstance(result, Item):
-                    items.append(extract(result))
+                    items.append(extract_metadata(result))
         if len(items) >= sample:
             break
     originals = analysis.find_quotes, analysis.find_dates
@@ -133,7 +133,7 @@ def analysis_split(folder: Path, sample: int = 1000) -> dict[str, float]:
     try:
         started = time.perf_counter()
         for item in items[:sample]:
-            analyse(item, ner)
+            extract_mentions(item, ner)
         total = time.perf_counter() - started
     finally:
         analysis.find_quotes, analysis.find_dates = originals
@@ -141,9 +141,9 @@ def analysis_split(folder: Path, sample: int = 1000) -> dict[str, float]:
 
 
 def split_stages(stages: dict[str, float], shares: dict[str, float]) -> dict[str, float]:
-    """Stage costs with `analyse` split into entities, quotes and dates by `shares`."""
-    out = {k: v for k, v in stages.items() if k != "analyse"}
-    analysed = stages.get("analyse", 0.0)
+    """Stage costs with `extract_mentions` split into entities, quotes and dates by `shares`."""
+    out = {k: v for k, v in stages.items() if k != "mentions"}
+    analysed = stages.get("mentions", 0.0)
     for name, share in shares.items():
         out[name] = round(analysed * share, 4)
     out["entities"] = round(analysed * (1 - sum(shares.values())), 4)

@@ -30,7 +30,7 @@ _WRAPPER = (
 
 
 def _nordwire_run(src: str, out: str, *beam_options: str) -> list[str]:
-    return [sys.executable, "-m", "pipeline", "run", "--input", src, "--output", out, *beam_options]
+    return [sys.executable, "-m", "nordwire.pipeline", "run", "--input", src, "--output", out, *beam_options]
 
 
 RUNNERS = {

@@ -15,8 +15,8 @@ import apache_beam as beam
 import pytest
 from apache_beam.internal import pickler
 from apache_beam.options.pipeline_options import PipelineOptions
+from nordwire.pipeline.config import JOB_PARAMETERS, NordwireOptions, template_metadata
 
-from pipeline.options import JOB_PARAMETERS, NordwireOptions, template_metadata
 from tests.conftest import ROOT
 
 DEPLOY = ROOT / "deploy"
@@ -25,7 +25,7 @@ DEPLOY = ROOT / "deploy"
 def test_metadata_json_is_exactly_the_pipelines_own_options() -> None:
     on_disk = json.loads((DEPLOY / "dataflow" / "metadata.json").read_text("utf-8"))
     assert on_disk == template_metadata(), (
-        "regenerate: python -m pipeline.options > deploy/dataflow/metadata.json"
+        "regenerate: python -m nordwire.pipeline.config > deploy/dataflow/metadata.json"
     )
     import argparse
 
@@ -67,17 +67,8 @@ def test_beam_version_agrees_everywhere() -> None:
 # Modules whose code runs inside the pipeline: every path must go through Beam's FileSystems.
 IN_PIPELINE = [
     *sorted((ROOT / "transforms").glob("*.py")),
-    *(
-        ROOT / "pipeline" / f
-        for f in (
-            "graph.py",
-            "stages.py",
-            "sources.py",
-            "sink.py",
-            "streaming_graph.py",
-            "fetch.py",
-        )
-    ),
+    *sorted((ROOT / "pipeline" / "graph").glob("*.py")),
+    *sorted((ROOT / "pipeline" / "io").glob("*.py")),
 ]
 LOCAL_IO = re.compile(
     r"(?<![\w.])open\(|os\.path\.|os\.makedirs|os\.remove|shutil\.|\bglob\.|\bPath\(|\.read_text\(|\.write_(?:text|bytes)\("
@@ -98,13 +89,11 @@ def test_pipeline_code_touches_no_local_file_directly(path: Path) -> None:
 
 
 def _dofns() -> list[type[beam.DoFn]]:
-    import pipeline.sink
-    import pipeline.sources
-    import pipeline.stages
-    import pipeline.streaming_graph
+    from nordwire.pipeline.graph import stages, streaming
+    from nordwire.pipeline.io import sink, sources
 
     found = []
-    for module in (pipeline.stages, pipeline.sources, pipeline.sink, pipeline.streaming_graph):
+    for module in (stages, sources, sink, streaming):
         found += [
             c
             for _, c in inspect.getmembers(module, inspect.isclass)
@@ -114,7 +103,7 @@ def _dofns() -> list[type[beam.DoFn]]:
 
 
 def test_every_dofn_pickles_and_loads_heavy_objects_only_in_setup() -> None:
-    from pipeline.stages import _language_fn, _StageFn
+    from nordwire.pipeline.graph.stages import _language_fn, _StageFn
 
     dofns = _dofns()
     assert {d.__name__ for d in dofns} >= {
@@ -155,9 +144,9 @@ def _labels(pipeline: beam.Pipeline) -> list[str]:
 def test_step_labels_are_unique_and_stable() -> None:
     from datetime import timedelta
 
-    from pipeline.graph import build
-    from pipeline.streaming_graph import PollFeeds, build_streaming
-    from transforms.dates import OSLO
+    from nordwire.pipeline.graph.batch import build
+    from nordwire.pipeline.graph.streaming import PollFeeds, build_streaming
+    from nordwire.transforms.dates import OSLO
 
     batch = beam.Pipeline(options=PipelineOptions(["--input", "x.xml", "--output", "out"]))
     build(batch, batch._options)
@@ -197,7 +186,7 @@ def test_the_documented_dry_runs_exit_0_offline(args: list[str]) -> None:
     pytest.importorskip("apache_beam.runners.dataflow.internal.apiclient")
     env = {**os.environ, "GCE_METADATA_HOST": "127.0.0.1:9"}
     proc = subprocess.run(
-        [sys.executable, "-m", "pipeline", *args],
+        [sys.executable, "-m", "nordwire.pipeline", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from nordwire.transforms.partition import PARTITION_RE
 
 from tests.conftest import ROOT
-from transforms.partition import PARTITION_RE
 
 
 def nordwire(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(
-        [sys.executable, "-m", "pipeline", *args],
+        [sys.executable, "-m", "nordwire.pipeline", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -285,7 +285,7 @@ def test_eval_langid_and_detect(tmp_path: Path) -> None:
     proc = nordwire("eval", "langid", str(bad), check=False)
     assert proc.returncode == 2 and "label<TAB>text" in proc.stderr
     detected = subprocess.run(
-        [sys.executable, "-m", "pipeline", "detect", "--format", "json"],
+        [sys.executable, "-m", "nordwire.pipeline", "detect", "--format", "json"],
         input="Eg veit ikkje kva ho meiner om dette.",
         capture_output=True,
         text=True,

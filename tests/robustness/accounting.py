@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.query import connect
-from pipeline.run import run_batch
-from schemas.items import Item, RawDocument
-from transforms.parse import parse_document
+from nordwire.pipeline.query import connect
+from nordwire.pipeline.runner import run_batch
+from nordwire.schemas.items import Item, RawDocument
+from nordwire.transforms.parse import parse_document
 
 
 @dataclass

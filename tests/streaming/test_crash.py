@@ -8,9 +8,10 @@ import subprocess
 import time
 from pathlib import Path
 
-from pipeline.query import connect
+from nordwire.pipeline.query import connect
+
 from tests.conftest import ROOT
-from tests.streaming.feedserver import feed_server, rss, send, stream_command
+from tests.helpers.feedserver import feed_server, rss, send, stream_command
 
 WINDOW = 10  # items stay in the feed for this many requests, as on a real feed
 

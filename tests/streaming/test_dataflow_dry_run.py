@@ -8,10 +8,9 @@ from typing import Any
 import apache_beam as beam
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
-
-from pipeline.graph import build
-from pipeline.streaming_graph import streaming_pipeline
-from transforms.dates import OSLO
+from nordwire.pipeline.graph.batch import build
+from nordwire.pipeline.graph.streaming import streaming_pipeline
+from nordwire.transforms.dates import OSLO
 
 pytest.importorskip("apache_beam.runners.dataflow.internal.apiclient")
 
@@ -62,8 +61,8 @@ def test_batch_graph_translates_without_touching_inputs() -> None:
     found = names(proto)
     for step in (
         "ReadInputs/Match",
-        "Parse",
-        "Dedup/GroupById",
+        "ParseDocuments",
+        "DropDuplicates/GroupById",
         "DetectLanguage",
         "WriteTables/WriteArticles",
         "WriteTables/WriteRejects",

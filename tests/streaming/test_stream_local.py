@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from nordwire.pipeline.io.fetch import Fetcher
+from nordwire.pipeline.poller.cycles import CycleReport, Feed, FeedsError, load_feeds, run_cycle
+from nordwire.pipeline.poller.state import StreamState
+from nordwire.pipeline.query import connect
+from nordwire.transforms.dates import OSLO
 
-from pipeline.fetch import Fetcher
-from pipeline.query import connect
-from pipeline.state import StreamState
-from pipeline.stream import CycleReport, Feed, FeedsError, load_feeds, run_cycle
-from tests.streaming.feedserver import (
+from tests.helpers.feedserver import (
     FeedServer,
     conditional,
     feed_server,
@@ -23,7 +24,6 @@ from tests.streaming.feedserver import (
     send,
     slow,
 )
-from transforms.dates import OSLO
 
 
 @pytest.fixture
@@ -149,7 +149,7 @@ def test_raw_bodies_are_landed_and_can_be_processed_again(
     poller.cycle()
     landed = sorted((tmp_path / "out" / "_raw").rglob("*"))
     assert [p.suffix for p in landed if p.is_file()] == [".gz", ".json"]
-    from pipeline.run import run_batch
+    from nordwire.pipeline.runner import run_batch
 
     summary = run_batch(
         ["--input", str(tmp_path / "out" / "_raw" / "**" / "*.gz"), "--output", poller.output]
@@ -186,7 +186,7 @@ def test_feeds_status_and_once(server: FeedServer, tmp_path: Path) -> None:
     server.routes["/feed"] = lambda h: send(h, 200, rss([("sak-0400", "Status")]))
     server.routes["/down"] = lambda h: send(h, 503, b"", {"Retry-After": "30"})
     out = tmp_path / "out"
-    base = [sys.executable, "-m", "pipeline"]
+    base = [sys.executable, "-m", "nordwire.pipeline"]
     once = subprocess.run(
         [
             *base,

@@ -12,13 +12,13 @@ from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.test_stream import TestStream as BeamTestStream
 from apache_beam.testing.util import assert_that, equal_to_per_window
 from apache_beam.transforms.window import IntervalWindow, TimestampedValue
+from nordwire.pipeline.graph.streaming import build_streaming, event_time
+from nordwire.pipeline.query import connect
+from nordwire.schemas.items import RawDocument
+from nordwire.transforms.dates import OSLO
 
-from pipeline.query import connect
-from pipeline.streaming_graph import build_streaming, event_time
-from schemas.items import RawDocument
 from tests.conftest import make_item
-from tests.streaming.feedserver import rss
-from transforms.dates import OSLO
+from tests.helpers.feedserver import rss
 
 
 def at(hour: int, minute: int) -> datetime:

@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from nordwire.schemas.items import Item
+from nordwire.schemas.rejects import Reject
+from nordwire.transforms import parse
+from nordwire.transforms.identity import assign_id
+from nordwire.transforms.metadata import extract_metadata
+from nordwire.transforms.normalise import normalise
+from nordwire.transforms.parse import parse_document
 
-from schemas.items import Item
-from schemas.rejects import Reject
 from tests.conftest import FETCHED, make_item
-from tests.unit.test_parse import doc
-from transforms import parse
-from transforms.extract import extract
-from transforms.identity import assign_id
-from transforms.normalise import normalise
-from transforms.parse import parse_document
+from tests.helpers.documents import doc
 
 
 def rss(items: str, prolog: str = "") -> bytes:
@@ -85,10 +85,10 @@ def test_script_and_html_in_titles_are_stored_as_text() -> None:
 
 def test_future_dates_are_not_taken_as_fact() -> None:
     future = (FETCHED + timedelta(days=30)).strftime("%a, %d %b %Y %H:%M:%S +0000")
-    out = extract(make_item(published_raw=future))
+    out = extract_metadata(make_item(published_raw=future))
     assert out.published_at is None and out.date_precision == "none"
     soon = (FETCHED + timedelta(hours=2)).strftime("%a, %d %b %Y %H:%M:%S +0000")
-    assert extract(make_item(published_raw=soon)).published_at == FETCHED + timedelta(hours=2)
+    assert extract_metadata(make_item(published_raw=soon)).published_at == FETCHED + timedelta(hours=2)
 
 
 def test_a_feed_where_half_the_items_have_no_date() -> None:
@@ -98,7 +98,7 @@ def test_a_feed_where_half_the_items_have_no_date() -> None:
         + "</item>"
         for i in range(6)
     )
-    outs = [extract(i) for i in items_of(rss(body))]
+    outs = [extract_metadata(i) for i in items_of(rss(body))]
     assert [o.date_precision for o in outs] == ["none", "time"] * 3
     assert outs[1].published_at == datetime(2024, 3, 11, 8, 15, tzinfo=UTC)
 

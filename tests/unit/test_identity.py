@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from schemas.items import Item
+from nordwire.schemas.items import Item
+from nordwire.transforms.identity import assign_id, canonical_url
+
 from tests.conftest import make_item
-from transforms.identity import assign_id, canonical_url
 
 
 def item(**kw: Any) -> Item:

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from pipeline.train_langid import chunks, norne_sentences, save_model, train
-from transforms.langid import CLASSES, MODEL_FILE, features, load_model, shipped_model
+from nordwire.pipeline.tools.train_langid import chunks, norne_sentences, save_model, train
+from nordwire.transforms.langid import CLASSES, MODEL_FILE, features, load_model, shipped_model
 
 SHIPPED = Path(__file__).resolve().parents[2] / "transforms" / "models" / MODEL_FILE
 
@@ -103,8 +102,7 @@ def test_norne_sentences_are_detokenised(tmp_path: Path) -> None:
 
 def test_profile_grams_equal_langdetects_own_ngram_buffer() -> None:
     from langdetect.utils.ngram import NGram
-
-    from transforms.langid import profile_grams
+    from nordwire.transforms.langid import profile_grams
 
     def reference(text: str) -> list[str]:
         ngram, out = NGram(), []
@@ -126,8 +124,13 @@ def test_profile_grams_equal_langdetects_own_ngram_buffer() -> None:
 
 def test_per_word_scores_equal_scoring_the_whole_text() -> None:
     import numpy as np
-
-    from transforms.langid import MAX_CHARS, Profiles, features, profile_grams, shipped_model
+    from nordwire.transforms.langid import (
+        MAX_CHARS,
+        Profiles,
+        features,
+        profile_grams,
+        shipped_model,
+    )
 
     model, profiles = shipped_model(), Profiles()
     long = "Statsministeren sier at regjeringen vil øke budsjettet neste år. " * 12
@@ -157,7 +160,7 @@ def test_every_word_break_is_a_space_to_langdetect() -> None:
     breaks = " \t\n\r\f\v\xa0\u2028\u2029\u202f\u205f" + "".join(
         chr(c) for c in range(0x2000, 0x200B)
     )
-    from transforms.langid import _CHUNK
+    from nordwire.transforms.langid import _CHUNK
 
     for ch in breaks:
         assert NGram.normalize(ch) == " ", repr(ch)

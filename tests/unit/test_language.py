@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from nordwire.schemas.items import Item
+from nordwire.schemas.rejects import Reject
+from nordwire.transforms.language import LanguageDetector, detect_language
 
-from schemas.items import Item
-from schemas.rejects import Reject
 from tests.conftest import make_item
-from transforms.language import LanguageDetector, detect_language
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from nordwire.schemas.items import Mention
+from nordwire.transforms.mentions import extract_mentions, link
+from nordwire.transforms.ner import NerModel, sentences, spans, tokenize
 
-from schemas.items import Mention
 from tests.conftest import make_item
-from transforms.entities import analyse, link
-from transforms.ner import NerModel, sentences, spans, tokenize
 
 
 def test_tokens_keep_offsets_names_and_abbreviations() -> None:
@@ -85,23 +85,24 @@ def ner() -> NerModel:
 
 def test_bad_text_does_not_crash_and_is_bounded(ner: NerModel) -> None:
     huge = "Ola Nordmann bor i Bergen. " * 50_000  # about 1.3 MB
-    out = analyse(make_item(body=huge, title="", summary=None), ner)
+    out = extract_mentions(make_item(body=huge, title="", summary=None), ner)
     assert out.extraction_cut == len(huge) - 100_000
-    assert analyse(make_item(body="", title=None), ner).entities == ()
-    mixed = analyse(make_item(body="Путин и Лукашенко встретились. 北京 Ørsta 12345 ???"), ner)
+    assert extract_mentions(make_item(body="", title=None), ner).entities == ()
+    mixed = extract_mentions(make_item(body="Путин и Лукашенко встретились. 北京 Ørsta 12345 ???"), ner)
     assert isinstance(mixed.entities, tuple)
 
 
 def test_seed_article_entities_quote_and_dates(seed_path: Path, ner: NerModel) -> None:
-    from schemas.items import Item, RawDocument
+    from nordwire.schemas.items import Item, RawDocument
+    from nordwire.transforms.metadata import extract_metadata
+    from nordwire.transforms.normalise import normalise
+    from nordwire.transforms.parse import parse_document
+
     from tests.conftest import FETCHED
-    from transforms.extract import extract
-    from transforms.normalise import normalise
-    from transforms.parse import parse_document
 
     (item,) = parse_document(RawDocument(str(seed_path), seed_path.read_bytes(), FETCHED))
     assert isinstance(item, Item)
-    out = analyse(extract(normalise(item)), ner)
+    out = extract_mentions(extract_metadata(normalise(item)), ner)
     by_text: dict[str, set[str]] = {}
     for m in out.entities:
         by_text.setdefault(m.normalised, set()).add(m.label)
@@ -130,8 +131,7 @@ def _sample_sentences() -> list[list[str]]:
 
 def test_batched_decoding_gives_crfsuites_own_tags(ner: NerModel) -> None:
     import pycrfsuite
-
-    from transforms.ner import _shipped_bytes, sentence_features
+    from nordwire.transforms.ner import _shipped_bytes, sentence_features
 
     model = _shipped_bytes()  # crfsuite reads it in place: keep it referenced
     reference = pycrfsuite.Tagger()
@@ -148,7 +148,7 @@ def test_batched_decoding_gives_crfsuites_own_tags(ner: NerModel) -> None:
 def test_a_full_decoder_cache_is_emptied_between_batches_not_within(
     ner: NerModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import transforms.crf as crf
+    import nordwire.transforms.crf as crf
 
     sents = _sample_sentences()
     want = ner.tag_many(sents)

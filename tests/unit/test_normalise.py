@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import unicodedata
 
+from nordwire.transforms.normalise import clean_text, html_to_text, normalise
+
 from tests.conftest import make_item
-from transforms.normalise import clean_text, html_to_text, normalise
 
 
 def test_html_becomes_paragraphs_and_scripts_vanish() -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-
-from transforms.partition import PARTITION_RE, partition_date, partition_path, safe_topic
+from nordwire.transforms.partition import PARTITION_RE, partition_date, partition_path, safe_topic
 
 
 @pytest.mark.parametrize(

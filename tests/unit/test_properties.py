@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from nordwire.schemas.items import Item
+from nordwire.schemas.rejects import Reject
+from nordwire.transforms.dates import parse_date
+from nordwire.transforms.identity import assign_id, canonical_url
+from nordwire.transforms.metadata import extract_metadata, split_wire
+from nordwire.transforms.normalise import clean_text, normalise
+from nordwire.transforms.parse import parse_document
+from nordwire.transforms.partition import PARTITION_RE, item_partition, partition_path
 
-from schemas.items import Item
-from schemas.rejects import Reject
 from tests.conftest import make_item
-from tests.unit.test_parse import doc
-from transforms.dates import parse_date
-from transforms.extract import extract, split_wire
-from transforms.identity import assign_id, canonical_url
-from transforms.normalise import clean_text, normalise
-from transforms.parse import parse_document
-from transforms.partition import PARTITION_RE, item_partition, partition_path
+from tests.helpers.documents import doc
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -60,13 +60,13 @@ def test_identity_and_dates_never_raise(link: str, guid: str, date: str | None) 
     item = assign_id(make_item(link=link, guid=guid or None, title_raw=guid, published_raw=date))
     assert item.article_id and len(item.article_id) == 20
     parse_date(date)
-    extract(item)
+    extract_metadata(item)
 
 
 @FAST
 @given(st.text(max_size=200), st.text(max_size=200))
 def test_partition_paths_always_match(topic: str, source: str) -> None:
-    item = extract(make_item(source=source, topic=topic, published_raw="2024-03-01"))
+    item = extract_metadata(make_item(source=source, topic=topic, published_raw="2024-03-01"))
     date, safe = item_partition(item.evolve(topic=topic))
     assert PARTITION_RE.match(partition_path(date, safe))
     assert PARTITION_RE.match(partition_path(date, topic))

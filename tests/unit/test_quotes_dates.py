@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
-from transforms.quotes import find_quotes
-from transforms.temporal import find_dates
+from nordwire.transforms.quotes import find_quotes
+from nordwire.transforms.temporal import find_dates
 
 
 def test_dash_speech_with_the_reporting_clause_after() -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pyarrow as pa
+from nordwire.schemas import PIPELINE_VERSION, articles, rejects
+from nordwire.schemas.items import Item
+from nordwire.schemas.rejects import REASONS, Reject
 
-from schemas import PIPELINE_VERSION, articles, rejects
-from schemas.items import Item
-from schemas.rejects import REASONS, Reject
 from tests.conftest import FETCHED, make_item
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from schemas.topics import SLUG_RE, UNCLASSIFIED, vocabulary
-from transforms.topic import TopicClassifier
+from nordwire.schemas.topics import SLUG_RE, UNCLASSIFIED, vocabulary
+from nordwire.transforms.topic import TopicClassifier
 
 
 @pytest.fixture(scope="module")

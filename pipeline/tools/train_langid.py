@@ -19,10 +19,9 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-
-from pipeline.conll import read_conll
-from transforms.langid import CLASSES, NORWEGIAN, LangIdModel, Profiles, features
-from transforms.language import too_short
+from nordwire.pipeline.tools.conll import read_conll
+from nordwire.transforms.langid import CLASSES, NORWEGIAN, LangIdModel, Profiles, features
+from nordwire.transforms.language import too_short
 
 DEV_FILES = {
     "nb": "nob.txt",

@@ -8,8 +8,7 @@ from typing import Any
 import apache_beam as beam
 import pytest
 from apache_beam.testing.util import assert_that, equal_to
-
-from pipeline.stages import (
+from nordwire.pipeline.graph.stages import (
     REJECTS,
     AssignIds,
     ClassifyTopic,
@@ -20,9 +19,10 @@ from pipeline.stages import (
     ParseDocuments,
     _Stage,
 )
-from schemas.items import Item, RawDocument
+from nordwire.schemas.items import Item, RawDocument
+
 from tests.conftest import FETCHED, local_pipeline, make_item
-from tests.unit.test_parse import RSS
+from tests.helpers.documents import RSS
 
 
 def item(**kw: Any) -> Item:

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
-
-from schemas import PIPELINE_VERSION
+from nordwire.schemas import PIPELINE_VERSION
 
 USER_AGENT = f"nordwire/{PIPELINE_VERSION} (+https://github.com/nordwire; feed ingestion)"
 MAX_BODY_BYTES = 20 * 1024 * 1024

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from schemas.items import Item, RawDocument
+from nordwire.schemas.items import Item, RawDocument
+from nordwire.transforms.metadata import extract_metadata, is_byline, is_subheading, split_wire
+from nordwire.transforms.normalise import normalise
+from nordwire.transforms.parse import parse_document
+
 from tests.conftest import FETCHED, make_item
-from transforms.extract import extract, is_byline, is_subheading, split_wire
-from transforms.normalise import normalise
-from transforms.parse import parse_document
 
 WIRE = """Statsråden svarte på spørsmål. Foto: Kari Lien / NTB
 
@@ -49,7 +50,7 @@ def test_seed_article(seed_path: Path) -> None:
     raw = RawDocument(input=str(seed_path), data=seed_path.read_bytes(), fetched_at=FETCHED)
     (item,) = parse_document(raw)
     assert isinstance(item, Item)
-    out = extract(normalise(item))
+    out = extract_metadata(normalise(item))
     assert out.byline == "NTB" and out.source == "ntb"
     assert out.credits == ("Pool via AP / NTB",)
     assert out.caption is not None and out.caption.startswith(
@@ -69,7 +70,7 @@ def test_feed_item_byline_credit_and_dates() -> None:
         published_raw="Sun, 10 Mar 2024 21:40:00 CET",
         updated_raw="2024-03-10T22:00:00+01:00",
     )
-    out = extract(item)
+    out = extract_metadata(item)
     assert out.byline == "Ingrid Berg, Ola Haugland"
     assert out.credits == ("Terje Pedersen / NTB",)
     assert out.published_at == datetime(2024, 3, 10, 20, 40, tzinfo=UTC)

@@ -33,17 +33,16 @@ import yaml
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
-
-from pipeline.fetch import Fetcher, FetchResult
-from pipeline.graph import process_items
-from pipeline.run import breakdown, local_runner, summarise
-from pipeline.sink import WriteTables, write_atomically
-from pipeline.stages import error_reject
-from pipeline.state import FeedUpdate, PendingRaw, StreamState
-from schemas.items import Item, RawDocument
-from schemas.rejects import Reject
-from transforms.identity import assign_id
-from transforms.parse import parse_document
+from nordwire.pipeline.graph.batch import process_items
+from nordwire.pipeline.graph.stages import error_reject
+from nordwire.pipeline.io.fetch import Fetcher, FetchResult
+from nordwire.pipeline.io.sink import WriteTables, write_atomically
+from nordwire.pipeline.poller.state import FeedUpdate, PendingRaw, StreamState
+from nordwire.pipeline.runner import breakdown, local_runner, summarise
+from nordwire.schemas.items import Item, RawDocument
+from nordwire.schemas.rejects import Reject
+from nordwire.transforms.identity import assign_id
+from nordwire.transforms.parse import parse_document
 
 MAX_BACKOFF = timedelta(hours=1)
 MAX_RETRY_AFTER = timedelta(hours=6)

@@ -12,11 +12,10 @@ from apache_beam.io.filesystem import CompressionTypes, FileMetadata
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import PCollection, TaggedOutput
-
-from pipeline.stages import REJECTS
-from schemas.items import RawDocument
-from schemas.rejects import Reject
-from transforms.parse import MAX_INPUT_BYTES
+from nordwire.pipeline.graph.stages import REJECTS
+from nordwire.schemas.items import RawDocument
+from nordwire.schemas.rejects import Reject
+from nordwire.transforms.parse import MAX_INPUT_BYTES
 
 _GLOB = re.compile(r"[*?\[]")
 

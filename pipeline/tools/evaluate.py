@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from transforms.language import LanguageDetector
+from nordwire.transforms.language import LanguageDetector
 
 if TYPE_CHECKING:
-    from transforms.ner import NerModel
+    from nordwire.transforms.ner import NerModel
 
 LABEL_ALIASES = {
     "nob": "nb",
@@ -162,7 +162,7 @@ def evaluate_ner(
     sentences: list[tuple[list[str], list[str]]], model: NerModel | None = None
 ) -> NerReport:
     """Tag the given tokens and score against their tags."""
-    from transforms.ner import NerModel, spans
+    from nordwire.transforms.ner import NerModel, spans
 
     model = model or NerModel()
     started = time.perf_counter()

@@ -9,26 +9,25 @@ from zoneinfo import ZoneInfo
 
 import apache_beam as beam
 from apache_beam.pvalue import PCollection
-
-from pipeline.options import NordwireOptions
-from pipeline.sink import WriteTables
-from pipeline.sources import ReadInputs
-from pipeline.stages import (
+from nordwire.pipeline.config import NordwireOptions
+from nordwire.pipeline.graph.stages import (
     REJECTS,
     AssignIds,
     ClassifyTopic,
     DetectLanguage,
     DropDuplicates,
-    ExtractEntities,
+    ExtractMentions,
     ExtractMetadata,
     Normalise,
     ParseDocuments,
 )
+from nordwire.pipeline.io.sink import WriteTables
+from nordwire.pipeline.io.sources import ReadInputs
 
 
 def sample_inputs() -> list[str]:
     """The sample feeds and wire text shipped inside the package."""
-    folder = resources.files("pipeline").joinpath("samples")
+    folder = resources.files("nordwire.pipeline").joinpath("samples")
     return sorted(str(f) for f in folder.iterdir() if f.is_file() and not f.name.startswith("."))
 
 
@@ -48,12 +47,12 @@ def process_items(
 
     `grouped` dedups by grouping whole items (windowed streams, small local batches).
     """
-    unique = items | "Dedup" >> DropDuplicates(grouped)
+    unique = items | "DropDuplicates" >> DropDuplicates(grouped)
     clean = unique.items | "Normalise" >> Normalise()
     norwegian = clean.items | "DetectLanguage" >> DetectLanguage()
-    extracted = norwegian.items | "Extract" >> ExtractMetadata(tz)
-    analysed = extracted.items | "Entities" >> ExtractEntities(tz)
-    topics = analysed.items | "Topic" >> ClassifyTopic()
+    extracted = norwegian.items | "ExtractMetadata" >> ExtractMetadata(tz)
+    analysed = extracted.items | "ExtractMentions" >> ExtractMentions(tz)
+    topics = analysed.items | "ClassifyTopic" >> ClassifyTopic()
     stages = [unique, clean, norwegian, extracted, analysed, topics]
     rejects = [s[REJECTS] for s in stages] | "ItemRejects" >> beam.Flatten()
     return topics.items, rejects
@@ -61,8 +60,8 @@ def process_items(
 
 def process(documents: PCollection, tz: ZoneInfo) -> tuple[PCollection, PCollection]:
     """The core stages over RawDocuments: (finished items, every reject on the way)."""
-    parsed = documents | "Parse" >> ParseDocuments()
-    ids = parsed.items | "Identify" >> AssignIds()
+    parsed = documents | "ParseDocuments" >> ParseDocuments()
+    ids = parsed.items | "AssignIds" >> AssignIds()
     articles, item_rejects = process_items(ids.items, tz)
     rejects = (parsed[REJECTS], ids[REJECTS], item_rejects) | "StageRejects" >> beam.Flatten()
     return articles, rejects

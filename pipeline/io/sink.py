@@ -19,13 +19,12 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 from apache_beam.utils.windowed_value import WindowedValue
-
-from schemas import PIPELINE_VERSION, articles, entities, quotes, rejects
-from schemas.items import Item
-from schemas.rejects import Reject
-from schemas.topics import UNCLASSIFIED
-from transforms.dates import OSLO, local_date
-from transforms.partition import item_partition, partition_path
+from nordwire.schemas import PIPELINE_VERSION, articles, entities, quotes, rejects
+from nordwire.schemas.items import Item
+from nordwire.schemas.rejects import Reject
+from nordwire.schemas.topics import UNCLASSIFIED
+from nordwire.transforms.dates import OSLO, local_date
+from nordwire.transforms.partition import item_partition, partition_path
 
 # table -> (schema, key column): a key already present in a date's partitions is never written again.
 TABLES: dict[str, tuple[pa.Schema, str]] = {

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo
 
-from schemas.items import DateMention, Item, Mention, QuoteMention
-from transforms.dates import OSLO
-from transforms.ner import NerModel, sentences, spans, tokenize
-from transforms.quotes import PRONOUNS, find_quotes
-from transforms.temporal import find_dates
+from nordwire.schemas.items import DateMention, Item, Mention, QuoteMention
+from nordwire.transforms.dates import OSLO
+from nordwire.transforms.ner import NerModel, sentences, spans, tokenize
+from nordwire.transforms.quotes import PRONOUNS, find_quotes
+from nordwire.transforms.temporal import find_dates
 
 MAX_CHARS_PER_FIELD = 100_000  # a 1 MB "article" is cut here, and the cut is recorded
 FIELDS = ("title", "summary", "body", "caption")
@@ -127,7 +127,7 @@ def _speaker(raw: str | None, quote_start: int, field: str, mentions: list[Menti
     return raw
 
 
-def analyse(item: Item, ner: NerModel, tz: ZoneInfo = OSLO) -> Item:
+def extract_mentions(item: Item, ner: NerModel, tz: ZoneInfo = OSLO) -> Item:
     """Entities, quotes and dates of an article's title, summary and body."""
     anchor = item.published_at.astimezone(tz).date() if item.published_at else None
     texts: dict[str, str] = {}

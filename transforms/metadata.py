@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from schemas.items import Item
-from transforms.dates import OSLO, parse_date
+from nordwire.schemas.items import Item
+from nordwire.transforms.dates import OSLO, parse_date
 
 _CREDIT = re.compile(
     r"(?:^|(?<=[\s.(]))(?:Foto|Photo|Bilde|Illustrasjon|Grafikk|Faksimile|Skjermbilde|Skjermdump|Video)"
@@ -112,7 +112,7 @@ def _agency(byline: str | None) -> str | None:
     return AGENCIES.get(last)
 
 
-def extract(item: Item, tz: ZoneInfo = OSLO) -> Item:
+def extract_metadata(item: Item, tz: ZoneInfo = OSLO) -> Item:
     """Dates with precision, and byline, credits, caption and sub-headings."""
     published_at, precision = parse_date(item.published_raw, item.published_fallback, tz)
     if published_at is not None and published_at > item.fetched_at + FUTURE_TOLERANCE:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pipeline.fetch import Validators
+from nordwire.pipeline.io.fetch import Validators
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feeds (

@@ -22,14 +22,13 @@ from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.window import FixedWindows, TimestampedValue
 from apache_beam.typehints import KV
 from apache_beam.utils.timestamp import Duration
-
-from pipeline.fetch import Fetcher
-from pipeline.graph import Outputs, process, process_items
-from pipeline.run import offline_dry_run
-from pipeline.sink import WriteTables
-from pipeline.stages import REJECTS, AssignIds, ParseDocuments
-from schemas.items import Item, RawDocument
-from transforms.dates import parse_date
+from nordwire.pipeline.graph.batch import Outputs, process, process_items
+from nordwire.pipeline.graph.stages import REJECTS, AssignIds, ParseDocuments
+from nordwire.pipeline.io.fetch import Fetcher
+from nordwire.pipeline.io.sink import WriteTables
+from nordwire.pipeline.runner import offline_dry_run
+from nordwire.schemas.items import Item, RawDocument
+from nordwire.transforms.dates import parse_date
 
 
 class _FetchFn(beam.DoFn):
@@ -133,8 +132,8 @@ def build_streaming(
     memory: timedelta = timedelta(days=7),
 ) -> Outputs:
     """The streaming face of the batch graph, from RawDocuments to windowed Parquet writes."""
-    parsed = documents | "Parse" >> ParseDocuments()
-    ids = parsed.items | "Identify" >> AssignIds()
+    parsed = documents | "ParseDocuments" >> ParseDocuments()
+    ids = parsed.items | "AssignIds" >> AssignIds()
     fresh = ids.items | "WindowAndDeduplicate" >> WindowAndDeduplicate(window, lateness, memory)
     articles, item_rejects = process_items(fresh, tz, grouped=True)
     early = (parsed[REJECTS], ids[REJECTS]) | "EarlyRejects" >> beam.Flatten()

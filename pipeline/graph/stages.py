@@ -10,18 +10,17 @@ from zoneinfo import ZoneInfo
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import PCollection, TaggedOutput
-
-from schemas.items import Item, RawDocument
-from schemas.rejects import Reject, excerpt_of
-from transforms.dates import OSLO
-from transforms.entities import analyse
-from transforms.extract import extract
-from transforms.identity import assign_id
-from transforms.language import LanguageDetector, detect_language
-from transforms.ner import NerModel
-from transforms.normalise import normalise
-from transforms.parse import parse_document
-from transforms.topic import TopicClassifier, assign_topic
+from nordwire.schemas.items import Item, RawDocument
+from nordwire.schemas.rejects import Reject, excerpt_of
+from nordwire.transforms.dates import OSLO
+from nordwire.transforms.identity import assign_id
+from nordwire.transforms.language import LanguageDetector, detect_language
+from nordwire.transforms.mentions import extract_mentions
+from nordwire.transforms.metadata import extract_metadata
+from nordwire.transforms.ner import NerModel
+from nordwire.transforms.normalise import normalise
+from nordwire.transforms.parse import parse_document
+from nordwire.transforms.topic import TopicClassifier, assign_topic
 
 REJECTS = "rejects"
 StageFn = Callable[[Any], "Item | Reject | list[Item | Reject]"]
@@ -122,12 +121,12 @@ def _language_fn() -> StageFn:
     return functools.partial(detect_language, detector=LanguageDetector())
 
 
-def _extract_fn(tz_name: str) -> StageFn:
-    return functools.partial(extract, tz=ZoneInfo(tz_name))
+def _metadata_fn(tz_name: str) -> StageFn:
+    return functools.partial(extract_metadata, tz=ZoneInfo(tz_name))
 
 
-def _entities_fn(tz_name: str) -> StageFn:
-    return functools.partial(analyse, ner=NerModel(), tz=ZoneInfo(tz_name))
+def _mentions_fn(tz_name: str) -> StageFn:
+    return functools.partial(extract_mentions, ner=NerModel(), tz=ZoneInfo(tz_name))
 
 
 def _topic_fn() -> StageFn:
@@ -166,14 +165,14 @@ class ExtractMetadata(_Stage):
     """Dates with precision, byline, credits, caption and sub-headings."""
 
     def __init__(self, tz: ZoneInfo = OSLO) -> None:
-        super().__init__("extract", _extract_fn, tz.key)
+        super().__init__("metadata", _metadata_fn, tz.key)
 
 
-class ExtractEntities(_Stage):
+class ExtractMentions(_Stage):
     """Named entities (the shipped CRF, loaded once per worker), quotes with speakers, and dates."""
 
     def __init__(self, tz: ZoneInfo = OSLO) -> None:
-        super().__init__("entities", _entities_fn, tz.key)
+        super().__init__("mentions", _mentions_fn, tz.key)
 
 
 class ClassifyTopic(_Stage):

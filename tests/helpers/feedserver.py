@@ -136,7 +136,7 @@ def stream_command(feed_url: str, output: object, *extra: str) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "pipeline",
+        "nordwire.pipeline",
         "stream",
         "--feeds",
         feed_url,

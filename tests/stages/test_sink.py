@@ -10,13 +10,13 @@ from typing import Any
 import apache_beam as beam
 import pyarrow.parquet as pq
 import pytest
+from nordwire.pipeline.io.sink import WriteTables, write_table
+from nordwire.schemas import articles
+from nordwire.schemas.items import Item, Mention
+from nordwire.schemas.rejects import Reject
+from nordwire.transforms.partition import PARTITION_RE
 
-from pipeline.sink import WriteTables, write_table
-from schemas import articles
-from schemas.items import Item, Mention
-from schemas.rejects import Reject
 from tests.conftest import FETCHED, local_pipeline, make_item
-from transforms.partition import PARTITION_RE
 
 
 def finished(article_id: str, topic: str, day: int) -> Item:
@@ -136,7 +136,7 @@ def test_a_failed_write_leaves_no_file_behind(
 def test_a_run_that_died_mid_write_is_completed_by_the_next_without_duplicates(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import pipeline.sink as sink
+    import nordwire.pipeline.io.sink as sink
 
     items = [finished(f"a{i}", "sport", 10 + i % 3) for i in range(9)]
     real, calls = sink.write_table, []

@@ -16,10 +16,9 @@ from collections import Counter
 from pathlib import Path
 
 import pycrfsuite
-
-from pipeline.conll import read_conll
-from pipeline.evaluate import evaluate_ner
-from transforms.ner import LEXICON_FILE, Lexicon, NerModel, sentence_features
+from nordwire.pipeline.tools.conll import read_conll
+from nordwire.pipeline.tools.evaluate import evaluate_ner
+from nordwire.transforms.ner import LEXICON_FILE, Lexicon, NerModel, sentence_features
 
 SEED_PARAMS = {"c1": 0.02, "c2": 0.01, "max_iterations": 200}
 

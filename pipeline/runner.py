@@ -11,8 +11,7 @@ import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.runners.runner import PipelineRunner
-
-from pipeline.graph import build
+from nordwire.pipeline.graph.batch import build
 
 LOCAL_RUNNERS = (None, "DirectRunner", "direct")
 

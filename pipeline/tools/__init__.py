@@ -1,0 +1,1 @@
+"""Offline model tooling (training, evaluation, CoNLL reading): never copied into the worker image."""

@@ -1,0 +1,1 @@
+"""Helpers shared by test folders: feed documents and a local feed server."""
