@@ -2,19 +2,26 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+RUNTIME := $(VENV)/.runtime-stamp
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: demo test lint install clean robustness train-langid train-ner bench bench-freshness
 
-$(STAMP): pyproject.toml constraints.txt
+# The demo needs the runtime only; tests, lint, training and the Dataflow dry runs add the
+# dev and gcp extras on top.
+$(RUNTIME): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
+	touch $(RUNTIME)
+
+$(STAMP): $(RUNTIME)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,gcp]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
-demo: $(STAMP)
+demo: $(RUNTIME)
 	$(BIN)/nordwire run --output out
 	$(BIN)/nordwire query "SELECT topic, language, count(*) AS articles FROM articles GROUP BY ALL ORDER BY articles DESC, topic" --output out
 	$(BIN)/nordwire query "SELECT reason, count(*) AS rejects FROM rejects GROUP BY ALL ORDER BY rejects DESC" --output out

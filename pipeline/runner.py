@@ -1,4 +1,4 @@
-"""Run the batch graph and report what it did in one summary line."""
+"""Where jobs start: one pipeline factory, one submit, and the one-line summary of a run."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.runners.runner import PipelineRunner
-from nordwire.pipeline.graph.batch import build
-
-LOCAL_RUNNERS = (None, "DirectRunner", "direct")
+from nordwire.pipeline.config import JobConfig, is_local
 
 
 def breakdown(counts: Counter[str]) -> str:
@@ -34,11 +32,12 @@ class Summary:
     seconds: float = 0.0
     state: str = ""
     runner: str = ""  # set when the job ran elsewhere (Dataflow, Flink): counts are not known here
+    kind: str = "batch"
 
     def line(self) -> str:
         """The one summary line printed at the end of a run."""
         if self.runner:
-            return f"nordwire: batch job {self.state} on {self.runner}, {self.seconds:.1f} s"
+            return f"nordwire: {self.kind} job {self.state} on {self.runner}, {self.seconds:.1f} s"
 
         return (
             f"nordwire: {self.inputs} inputs read, {self.items} items seen, "
@@ -68,13 +67,19 @@ def offline_dry_run(options: PipelineOptions) -> None:
 
 def local_runner(options: PipelineOptions) -> PipelineRunner | None:
     """DirectRunner's in-process engine, without its Prism attempt (it downloads a binary)."""
-    if options.view_as(StandardOptions).runner not in LOCAL_RUNNERS:
-        return None
-    if options.view_as(StandardOptions).streaming:
+    standard = options.view_as(StandardOptions)
+    if standard.runner not in (None, "DirectRunner", "direct") or standard.streaming:
         return None
     from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 
     return FnApiRunner()
+
+
+def new_pipeline(config: JobConfig, *, streaming: bool = False) -> beam.Pipeline:
+    """An empty pipeline on the runner the config names (offline for a Dataflow dry run)."""
+    options = config.pipeline_options(streaming=streaming)
+    offline_dry_run(options)
+    return beam.Pipeline(runner=local_runner(options), options=options)
 
 
 def summarise(result: Any, seconds: float) -> Summary:
@@ -103,18 +108,32 @@ def summarise(result: Any, seconds: float) -> Summary:
     return summary
 
 
-def run_batch(argv: list[str]) -> Summary:
-    """Build and run the batch graph with Beam options `argv`; block until it ends."""
-    options = PipelineOptions(argv)
+def submit(pipeline: beam.Pipeline, kind: str = "batch") -> Summary:
+    """The one place a built job is started: run to the end here, or submit to a cloud runner.
+
+    A local run blocks and reports what it did; a cloud job is submitted and left to run.
+    """
     started = time.perf_counter()
-    offline_dry_run(options)
-    runner = local_runner(options)
-    pipeline = beam.Pipeline(runner=runner, options=options)
-    build(pipeline, options)
+    local = is_local(pipeline.options.view_as(StandardOptions).runner)
     result = pipeline.run()
-    if runner is not None:  # local: block and report; a cloud job is submitted and left to run
+    if local:
         result.wait_until_finish()
     summary = summarise(result, time.perf_counter() - started)
-    if runner is None:
+    if not local:
         summary.runner = type(pipeline.runner).__name__
+        summary.kind = kind
     return summary
+
+
+def run_job(config: JobConfig) -> Summary:
+    """Build the job `config` names (`run` or `stream`) and submit it."""
+    from nordwire.pipeline.graph.batch import build
+    from nordwire.pipeline.graph.streaming import build_streaming
+
+    if config.command == "stream":
+        pipeline = new_pipeline(config, streaming=True)
+        build_streaming(pipeline, config)
+        return submit(pipeline, "streaming")
+    pipeline = new_pipeline(config)
+    build(pipeline, config)
+    return submit(pipeline, "poll-once" if config.feeds else "batch")

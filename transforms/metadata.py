@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from nordwire.schemas.items import Item
@@ -112,12 +112,21 @@ def _agency(byline: str | None) -> str | None:
     return AGENCIES.get(last)
 
 
-def extract_metadata(item: Item, tz: ZoneInfo = OSLO) -> Item:
-    """Dates with precision, and byline, credits, caption and sub-headings."""
+def publication_time(item: Item, tz: ZoneInfo) -> tuple[datetime | None, str]:
+    """The item's publication time (UTC) and precision, as the articles table will hold it.
+
+    The streaming graph's event time uses this too, so the two never disagree.
+    """
     published_at, precision = parse_date(item.published_raw, item.published_fallback, tz)
     if published_at is not None and published_at > item.fetched_at + FUTURE_TOLERANCE:
         # A publication time after the item was fetched is a feed error, not a fact.
-        published_at, precision = None, "none"
+        return None, "none"
+    return published_at, precision
+
+
+def extract_metadata(item: Item, tz: ZoneInfo = OSLO) -> Item:
+    """Dates with precision, and byline, credits, caption and sub-headings."""
+    published_at, precision = publication_time(item, tz)
     updated_at, _ = parse_date(item.updated_raw, None, tz) if item.updated_raw else (None, "none")
     changes: dict[str, object] = {
         "published_at": published_at,

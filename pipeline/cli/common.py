@@ -10,7 +10,6 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -53,34 +52,8 @@ def check_output(output: str) -> None:
         fail(f"--output {output!r} is not writable: {exc.strerror or exc}")
 
 
-def zone(name: str) -> ZoneInfo:
-    """The time zone named by --timezone, or a one-line error."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        fail(f"--timezone {name!r} is not a known time zone")
-
-
-def remote_runner(args: list[str]) -> bool:
-    joined = " ".join(args)
-    match = re.search(r"--runner[= ](\S+)", joined)
-    return match is not None and match.group(1) not in ("DirectRunner", "direct")
-
-
 # Options the job commands share; anything click does not know is left for Beam.
 BEAM_PASSTHROUGH = {"ignore_unknown_options": True, "allow_extra_args": True}
-output_option = click.option(
-    "--output",
-    default="out",
-    show_default=True,
-    help="Output folder (or gs://... with a cloud runner).",
-)
-timezone_option = click.option(
-    "--timezone",
-    default="Europe/Oslo",
-    show_default=True,
-    help="Zone of the partition date and of feed dates without a zone.",
-)
 state_dir_option = click.option(
     "--state-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -95,11 +68,6 @@ table_format_option = click.option(
     show_default=True,
     help="How to print the result.",
 )
-
-
-def state_folder(output: str, state_dir: Path | None) -> Path:
-    """The streaming state folder: --state-dir, else OUTPUT/_state."""
-    return state_dir or Path(output) / "_state"
 
 
 def first_line(exc: BaseException) -> str:
@@ -117,3 +85,35 @@ def read_or_fail(
         return reader(path)
     except errors as exc:
         fail(str(exc))
+
+
+def job_options(command: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The click options of one job command, generated from config.PARAMETERS."""
+    from nordwire.pipeline.config import PARAMETERS
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        for p in reversed([p for p in PARAMETERS if command in p.commands]):
+            flag = f"--{p.name}"
+            if p.kind == "list":
+                option = click.option(flag, p.dest, multiple=True, metavar=p.metavar, help=p.help)
+            elif p.kind == "flag":
+                option = click.option(flag, p.dest, is_flag=True, help=p.help)
+            elif p.kind in ("float", "int"):
+                kind = click.FloatRange(min=p.minimum) if p.kind == "float" else click.IntRange(
+                    min=None if p.minimum is None else int(p.minimum)
+                )
+                option = click.option(
+                    flag, p.dest, type=kind, default=p.default, show_default=True, help=p.help
+                )
+            elif p.kind == "path":
+                option = click.option(
+                    flag, p.dest, type=click.Path(file_okay=False), default=None, help=p.help
+                )
+            else:
+                option = click.option(
+                    flag, p.dest, default=p.default, show_default=True, help=p.help
+                )
+            fn = option(fn)
+        return fn
+
+    return decorate

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import click
 from nordwire.pipeline.cli.app import main
-from nordwire.pipeline.cli.common import (
-    read_or_fail,
-)
+from nordwire.pipeline.cli.common import fail, read_or_fail
 
 
 @main.group(name="eval")
 def eval_group() -> None:
     """Measure the models on labelled data."""
+    # The worker image leaves the offline tools out (.dockerignore): say so instead of a traceback.
+    if importlib.util.find_spec("nordwire.pipeline.tools.evaluate") is None:
+        fail("the evaluation tools are not installed here; run `nordwire eval` from a clone")
 
 
 _report_format = click.option(

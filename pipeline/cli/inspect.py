@@ -12,19 +12,19 @@ from nordwire.pipeline.cli.common import (
     fail,
     is_remote,
     state_dir_option,
-    state_folder,
     table_format_option,
 )
+from nordwire.pipeline.config import state_folder
 
 
 @main.group()
 def feeds() -> None:
-    """Feed health from the streaming state."""
+    """Feed health from the poller's state."""
 
 
 @feeds.command(name="status")
 @click.option(
-    "--output", default="out", show_default=True, help="Output folder of `nordwire stream`."
+    "--output", default="out", show_default=True, help="Output folder of `nordwire poll`."
 )
 @state_dir_option
 @table_format_option
@@ -35,7 +35,7 @@ def feeds_status(output: str, state_dir: Path | None, fmt: str) -> None:
 
     folder = state_folder(output, state_dir)
     if not (folder / "state.sqlite").is_file():
-        fail(f"no streaming state in {str(folder)!r}; run `nordwire stream` first")
+        fail(f"no poller state in {str(folder)!r}; run `nordwire poll` first")
     state = StreamState(folder)
     try:
         rows = state.feed_rows()

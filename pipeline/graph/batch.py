@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import apache_beam as beam
 from apache_beam.pvalue import PCollection
-from nordwire.pipeline.config import NordwireOptions
+from nordwire.pipeline.config import JobConfig
 from nordwire.pipeline.graph.stages import (
     REJECTS,
     AssignIds,
@@ -21,6 +20,7 @@ from nordwire.pipeline.graph.stages import (
     Normalise,
     ParseDocuments,
 )
+from nordwire.pipeline.io.feeds import FetchFeeds
 from nordwire.pipeline.io.sink import WriteTables
 from nordwire.pipeline.io.sources import ReadInputs
 
@@ -40,14 +40,9 @@ class Outputs:
     written: PCollection
 
 
-def process_items(
-    items: PCollection, tz: ZoneInfo, *, grouped: bool = False
-) -> tuple[PCollection, PCollection]:
-    """Identified items -> (finished articles, rejects): dedup, normalise, language, extract, topic.
-
-    `grouped` dedups by grouping whole items (windowed streams, small local batches).
-    """
-    unique = items | "DropDuplicates" >> DropDuplicates(grouped)
+def process_items(items: PCollection, tz: ZoneInfo) -> tuple[PCollection, PCollection]:
+    """Identified items -> (finished articles, rejects): dedup, normalise, language, extract, topic."""
+    unique = items | "DropDuplicates" >> DropDuplicates()
     clean = unique.items | "Normalise" >> Normalise()
     norwegian = clean.items | "DetectLanguage" >> DetectLanguage()
     extracted = norwegian.items | "ExtractMetadata" >> ExtractMetadata(tz)
@@ -67,12 +62,17 @@ def process(documents: PCollection, tz: ZoneInfo) -> tuple[PCollection, PCollect
     return articles, rejects
 
 
-def build(p: beam.Pipeline, options: Any) -> Outputs:
-    """Add the batch graph to `p`; inputs are matched lazily, so building touches no file."""
-    opts = options.view_as(NordwireOptions)
-    tz = ZoneInfo(opts.timezone)
-    documents, read_rejects = p | "ReadInputs" >> ReadInputs(opts.input or sample_inputs())
-    articles, stage_rejects = process(documents, tz)
-    rejects = (read_rejects, stage_rejects) | "AllRejects" >> beam.Flatten()
-    written = (articles, rejects) | "WriteTables" >> WriteTables(opts.output, tz)
+def build(p: beam.Pipeline, config: JobConfig) -> Outputs:
+    """Add the bounded graph to `p`: over input files (matched lazily, so building touches no
+    file), or over every feed fetched once."""
+    tz = config.timezone
+    if config.feeds:
+        documents = p | "FetchFeeds" >> FetchFeeds(config.feed_urls)
+        articles, rejects = process(documents, tz)
+    else:
+        inputs = list(config.inputs) or sample_inputs()
+        documents, read_rejects = p | "ReadInputs" >> ReadInputs(inputs)
+        articles, stage_rejects = process(documents, tz)
+        rejects = (read_rejects, stage_rejects) | "AllRejects" >> beam.Flatten()
+    written = (articles, rejects) | "WriteTables" >> WriteTables(config.output, tz)
     return Outputs(articles=articles, rejects=rejects, written=written)

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import PCollection, TaggedOutput
-from nordwire.schemas.items import Item, RawDocument
+from nordwire.pipeline.windowing import windowed
+from nordwire.schemas.items import Item
 from nordwire.schemas.rejects import Reject, excerpt_of
-from nordwire.transforms.dates import OSLO
+from nordwire.transforms.contract import StageFn, apply_stage
 from nordwire.transforms.identity import assign_id
 from nordwire.transforms.language import LanguageDetector, detect_language
 from nordwire.transforms.mentions import extract_mentions
@@ -23,30 +24,6 @@ from nordwire.transforms.parse import parse_document
 from nordwire.transforms.topic import TopicClassifier, assign_topic
 
 REJECTS = "rejects"
-StageFn = Callable[[Any], "Item | Reject | list[Item | Reject]"]
-
-
-def error_reject(stage: str, element: object, exc: BaseException) -> Reject:
-    """The rejects row for an element whose stage raised."""
-    error = f"{type(exc).__name__}: {exc}"[:2000]
-    if isinstance(element, Item):
-        return Reject.of_item(
-            element,
-            stage,
-            "error",
-            error=error,
-            excerpt=excerpt_of(element.title or element.title_raw or element.content_raw),
-        )
-    if isinstance(element, RawDocument):
-        return Reject(
-            stage=stage,
-            reason="error",
-            input=element.input,
-            fetched_at=element.fetched_at,
-            error=error,
-            excerpt=excerpt_of(element.data),
-        )
-    raise TypeError(f"cannot reject a {type(element).__name__}") from exc
 
 
 class _StageFn(beam.DoFn):
@@ -67,15 +44,10 @@ class _StageFn(beam.DoFn):
 
     def process(self, element: Any) -> Iterator[Any]:
         assert self._fn is not None
-        try:
-            result = self._fn(element)
-        except Exception as exc:  # one bad element must not stop the run
-            self._errors.inc()
-            yield TaggedOutput(REJECTS, error_reject(self._stage, element, exc))
-            return
-        for out in result if isinstance(result, list) else [result]:
+        outs, raised = apply_stage(self._stage, self._fn, element)
+        for out in outs:
             if isinstance(out, Reject):
-                self._rejected.inc()
+                (self._errors if raised else self._rejected).inc()
                 yield TaggedOutput(REJECTS, out)
             else:
                 self._ok.inc()
@@ -164,14 +136,14 @@ class DetectLanguage(_Stage):
 class ExtractMetadata(_Stage):
     """Dates with precision, byline, credits, caption and sub-headings."""
 
-    def __init__(self, tz: ZoneInfo = OSLO) -> None:
+    def __init__(self, tz: ZoneInfo) -> None:
         super().__init__("metadata", _metadata_fn, tz.key)
 
 
 class ExtractMentions(_Stage):
     """Named entities (the shipped CRF, loaded once per worker), quotes with speakers, and dates."""
 
-    def __init__(self, tz: ZoneInfo = OSLO) -> None:
+    def __init__(self, tz: ZoneInfo) -> None:
         super().__init__("mentions", _mentions_fn, tz.key)
 
 
@@ -241,19 +213,15 @@ class _KeepWinnerFn(beam.DoFn):
 class DropDuplicates(beam.PTransform):
     """One item per article_id within the run (or window); the others become `duplicate` rejects.
 
-    `grouped=False` (bounded runs) shuffles only (article_id, preference) records and filters
-    the items against the winners of duplicated ids as a side input, so memory holds no group
-    of whole items; it relies on each (input, item_index) being read once, which ReadInputs
-    (one read per path) and the poll-once graph (one fetch per URL) ensure. `grouped=True` groups the items themselves: for windowed streams, where a
-    side input would have to wait for its window.
+    In the global window (bounded runs) it shuffles only (article_id, preference) records and
+    filters the items against the winners of duplicated ids as a side input, so memory holds
+    no group of whole items; it relies on each (input, item_index) being read once, which
+    ReadInputs (one read per path) and FetchFeeds (one fetch per URL) ensure. In windows (a
+    stream) it groups the items themselves, since a side input would wait for its window.
     """
 
-    def __init__(self, grouped: bool = False) -> None:
-        super().__init__()
-        self._grouped = grouped
-
     def expand(self, pcoll: PCollection) -> Any:
-        if self._grouped:
+        if windowed(pcoll):
             return (
                 pcoll
                 | "KeyById" >> beam.Map(lambda item: (item.article_id, item))

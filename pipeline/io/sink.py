@@ -19,11 +19,12 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 from apache_beam.utils.windowed_value import WindowedValue
+from nordwire.pipeline.windowing import windowed
 from nordwire.schemas import PIPELINE_VERSION, articles, entities, quotes, rejects
 from nordwire.schemas.items import Item
 from nordwire.schemas.rejects import Reject
 from nordwire.schemas.topics import UNCLASSIFIED
-from nordwire.transforms.dates import OSLO, local_date
+from nordwire.transforms.dates import local_date
 from nordwire.transforms.partition import item_partition, partition_path
 
 # table -> (schema, key column): a key already present in a date's partitions is never written again.
@@ -205,31 +206,24 @@ def _reject_value(reject: Reject, tz: ZoneInfo) -> Keyed:
 class WriteTables(beam.PTransform):
     """(articles, rejects) -> Parquet under output/<table>/date=.../topic=.../; yields file paths.
 
-    `grouped=True` (windowed streams) groups each window's rows by day and writes one file
-    per partition per window; otherwise rows are written from a bounded buffer per worker.
+    In windows (a stream) each window's rows are grouped by day and written as one file per
+    partition per window; in the global window (bounded runs) rows are written from a bounded
+    buffer per worker.
     """
 
-    def __init__(
-        self,
-        output: str,
-        tz: ZoneInfo = OSLO,
-        *,
-        grouped: bool = False,
-        flush_rows: int = FLUSH_ROWS,
-    ) -> None:
+    def __init__(self, output: str, tz: ZoneInfo, *, flush_rows: int = FLUSH_ROWS) -> None:
         super().__init__()
         if not output:
             raise ValueError("WriteTables needs an output folder")
         self._output = output
         self._tz = tz
-        self._grouped = grouped
         self._flush_rows = flush_rows
 
     def expand(self, pcolls: tuple[Any, Any]) -> Any:
         items, reject_rows = pcolls
         keyed_articles = items | "ArticleRows" >> beam.Map(_article_value, self._tz)
         keyed_rejects = reject_rows | "RejectRows" >> beam.Map(_reject_value, self._tz)
-        if self._grouped:
+        if windowed(items):
             return (
                 (keyed_articles, keyed_rejects)
                 | "AllRows" >> beam.Flatten()

@@ -1,4 +1,4 @@
-"""`nordwire stream` on a local runner: poll feeds in cycles, land raw bodies, process what is new, commit.
+"""`nordwire poll`, the local poller: poll feeds in cycles, land raw bodies, process what is new, commit.
 
 A cycle: fetch every due feed concurrently (conditional GET) -> store each new body in the
 raw store and record it as pending -> parse and identify every pending body -> keep items
@@ -22,78 +22,26 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import FrameType
-from typing import Any
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import apache_beam as beam
-import yaml
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions
+from nordwire.pipeline.config import JobConfig
 from nordwire.pipeline.graph.batch import process_items
-from nordwire.pipeline.graph.stages import error_reject
 from nordwire.pipeline.io.fetch import Fetcher, FetchResult
 from nordwire.pipeline.io.sink import WriteTables, write_atomically
 from nordwire.pipeline.poller.state import FeedUpdate, PendingRaw, StreamState
-from nordwire.pipeline.runner import breakdown, local_runner, summarise
+from nordwire.pipeline.runner import Summary, breakdown, new_pipeline, submit
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.schemas.rejects import Reject
+from nordwire.transforms.contract import apply_stage
 from nordwire.transforms.identity import assign_id
 from nordwire.transforms.parse import parse_document
 
 MAX_BACKOFF = timedelta(hours=1)
 MAX_RETRY_AFTER = timedelta(hours=6)
 FETCH_WORKERS = 8
-
-
-@dataclass(frozen=True, slots=True)
-class Feed:
-    """A feed to poll."""
-
-    name: str
-    url: str
-
-
-class FeedsError(ValueError):
-    """The feeds list cannot be used."""
-
-
-def _check_url(url: str, where: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FeedsError(f"{where}: {url!r} is not an http(s) URL")
-    return url
-
-
-def load_feeds(specs: list[str]) -> list[Feed]:
-    """Feeds from URLs and YAML files (`feeds: [{name, url}, ...]`), duplicates dropped."""
-    feeds: dict[str, Feed] = {}
-    for spec in specs:
-        if "://" in spec:
-            url = _check_url(spec, "--feeds")
-            feeds.setdefault(url, Feed(urlsplit(url).hostname or url, url))
-            continue
-        path = Path(spec)
-        if not path.is_file():
-            raise FeedsError(f"--feeds {spec!r} is neither a URL nor a file")
-        try:
-            data = yaml.safe_load(path.read_text("utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise FeedsError(f"{spec}: not valid YAML ({str(exc).splitlines()[0]})") from exc
-        entries = data.get("feeds") if isinstance(data, dict) else None
-        if not isinstance(entries, list) or not entries:
-            raise FeedsError(f"{spec}: expected `feeds:` with a list of {{name, url}}")
-        for i, entry in enumerate(entries, 1):
-            if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
-                raise FeedsError(f"{spec}: feed {i} has no url")
-            url = _check_url(entry["url"].strip(), f"{spec}: feed {i}")
-            feeds.setdefault(url, Feed(str(entry.get("name") or urlsplit(url).hostname), url))
-    if not feeds:
-        raise FeedsError("no feeds given")
-    return list(feeds.values())
 
 
 def land_raw(output: str, result: FetchResult) -> str:
@@ -127,23 +75,21 @@ def read_raw(path: str) -> bytes:
 
 
 def identify(documents: list[RawDocument]) -> tuple[list[Item], list[Reject]]:
-    """Parse and identify in the driver (pure functions), so new items can be told from seen ones."""
+    """Parse and identify in the driver, under the same contract as the Beam stages, so new
+    items can be told from seen ones before anything is processed."""
     items: list[Item] = []
     rejects: list[Reject] = []
     for doc in documents:
-        try:
-            outs = parse_document(doc)
-        except Exception as exc:  # the stages never raise, but a cycle must survive if one does
-            rejects.append(error_reject("parse", doc, exc))
-            continue
-        for out in outs:
-            if isinstance(out, Reject):
-                rejects.append(out)
-                continue
-            try:
-                items.append(assign_id(out))
-            except Exception as exc:
-                rejects.append(error_reject("identity", out, exc))
+        parsed, _ = apply_stage("parse", parse_document, doc)
+        for out in parsed:
+            identified, _ = (
+                apply_stage("identity", assign_id, out) if isinstance(out, Item) else ([out], False)
+            )
+            for one in identified:
+                if isinstance(one, Item):
+                    items.append(one)
+                else:
+                    rejects.append(one)
     return items, rejects
 
 
@@ -181,35 +127,28 @@ class CycleReport:
         )
 
 
-def _write(
-    items: list[Item], rejects: list[Reject], output: str, tz: ZoneInfo, beam_argv: list[str]
-) -> Any:
-    options = PipelineOptions(beam_argv)
-    pipeline = beam.Pipeline(runner=local_runner(options), options=options)
+def _write(items: list[Item], rejects: list[Reject], config: JobConfig) -> Summary:
+    """The batch stages over this cycle's new items, on the local runner, through the one submit."""
+    pipeline = new_pipeline(config)
+    tz = config.timezone
     articles, item_rejects = process_items(
-        pipeline | "NewItems" >> beam.Create(items, reshuffle=False), tz, grouped=True
+        pipeline | "NewItems" >> beam.Create(items, reshuffle=False), tz
     )
     parse_rejects = pipeline | "ParseRejects" >> beam.Create(rejects, reshuffle=False)
     all_rejects = (item_rejects, parse_rejects) | "AllRejects" >> beam.Flatten()
-    _ = (articles, all_rejects) | "WriteTables" >> WriteTables(output, tz)
-    result = pipeline.run()
-    result.wait_until_finish()
-    return result
+    _ = (articles, all_rejects) | "WriteTables" >> WriteTables(config.output, tz)
+    return submit(pipeline)
 
 
 def run_cycle(
-    feeds: list[Feed],
-    output: str,
+    config: JobConfig,
     state: StreamState,
     fetcher: Fetcher,
     *,
-    interval: float,
-    retention: timedelta,
-    tz: ZoneInfo,
-    beam_argv: list[str],
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> CycleReport:
     """Fetch, land, process and commit once."""
+    feeds, output, interval = config.feeds, config.output, config.interval
     started = time.perf_counter()
     report = CycleReport()
     moment = now()
@@ -255,9 +194,11 @@ def run_cycle(
         if url in updates:
             updates[url] = dataclasses.replace(updates[url], new_items=n)
     if fresh or rejects:
-        summary = summarise(_write(fresh, rejects, output, tz, beam_argv), 0.0)
+        summary = _write(fresh, rejects, config)
         report.articles, report.rejects = summary.articles, summary.rejects
-    state.commit((p.path for p in pending), fresh_ids, updates.values(), moment, retention)
+    state.commit(
+        (p.path for p in pending), fresh_ids, updates.values(), moment, config.dedup_memory
+    )
     report.seconds = time.perf_counter() - started
     return report
 
@@ -289,43 +230,21 @@ class StopFlag:
         self.event.set()
 
 
-def stream(
-    feeds: list[Feed],
-    output: str,
-    state_dir: Path,
-    *,
-    interval: float,
-    once: bool,
-    max_cycles: int | None,
-    retention: timedelta,
-    tz: ZoneInfo,
-    beam_argv: list[str],
-    echo: Callable[[str], None] = print,
-) -> int:
+def poll(config: JobConfig, echo: Callable[[str], None] = print) -> int:
     """Poll until stopped (or once, or max_cycles times); returns the exit code."""
     stop = StopFlag()
     stop.install()
-    sweep_temp(output)
-    state = StreamState(state_dir)
+    sweep_temp(config.output)
+    state = StreamState(config.state_folder)
     cycle = 0
     try:
         with Fetcher() as fetcher:
             while True:
                 cycle += 1
-                report = run_cycle(
-                    feeds,
-                    output,
-                    state,
-                    fetcher,
-                    interval=interval,
-                    retention=retention,
-                    tz=tz,
-                    beam_argv=beam_argv,
-                )
+                report = run_cycle(config, state, fetcher)
                 echo(report.line(cycle))
-                if once or (max_cycles is not None and cycle >= max_cycles) or stop.event.is_set():
-                    break
-                if stop.event.wait(interval):
+                done = config.once or (config.max_cycles is not None and cycle >= config.max_cycles)
+                if done or stop.event.is_set() or stop.event.wait(config.interval):
                     break
     finally:
         state.close()

@@ -17,7 +17,7 @@ from pathlib import Path
 from nordwire.pipeline.query import connect
 
 from tests.conftest import ROOT
-from tests.helpers.feedserver import feed_server, rss, send, stream_command
+from tests.helpers.feedserver import feed_server, poll_command, rss, send
 
 
 def visible(output: Path, guid: str) -> bool:
@@ -39,7 +39,7 @@ def measure(interval: float, timeout: float = 300.0) -> float:
         server.routes["/feed"] = lambda h: send(h, 200, rss(items))
         output = Path(tmp) / "out"
         proc = subprocess.Popen(
-            stream_command(server.url("/feed"), output, "--interval", str(interval)),
+            poll_command(server.url("/feed"), output, "--interval", str(interval)),
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -14,8 +14,8 @@ from pathlib import Path
 import apache_beam as beam
 import pytest
 from apache_beam.internal import pickler
-from apache_beam.options.pipeline_options import PipelineOptions
-from nordwire.pipeline.config import JOB_PARAMETERS, NordwireOptions, template_metadata
+from nordwire.pipeline.config import PARAMETERS
+from nordwire.pipeline.template import NordwireOptions, template_metadata
 
 from tests.conftest import ROOT
 
@@ -25,7 +25,7 @@ DEPLOY = ROOT / "deploy"
 def test_metadata_json_is_exactly_the_pipelines_own_options() -> None:
     on_disk = json.loads((DEPLOY / "dataflow" / "metadata.json").read_text("utf-8"))
     assert on_disk == template_metadata(), (
-        "regenerate: python -m nordwire.pipeline.config > deploy/dataflow/metadata.json"
+        "regenerate: python -m nordwire.pipeline.template > deploy/dataflow/metadata.json"
     )
     import argparse
 
@@ -39,12 +39,13 @@ def test_metadata_json_is_exactly_the_pipelines_own_options() -> None:
         assert param["label"] and param["helpText"]
 
 
-@pytest.mark.parametrize("param", JOB_PARAMETERS, ids=lambda p: p.name)
+@pytest.mark.parametrize("param", [p for p in PARAMETERS if p.template], ids=lambda p: p.name)
 def test_every_regex_compiles_accepts_the_example_and_rejects_nonsense(param) -> None:  # type: ignore[no-untyped-def]
     pattern = re.compile(param.regex)
     assert pattern.fullmatch(param.example)
-    if param.default is not None:
-        assert pattern.fullmatch(param.default) or param.name == "output"
+    default = param.template_default()
+    if default is not None:
+        assert pattern.fullmatch(default) or param.name == "output"
     for wrong in ("", "two words", "a,,b", "../etc; rm -rf /"):
         assert not pattern.fullmatch(wrong), (param.name, wrong)
 
@@ -89,11 +90,19 @@ def test_pipeline_code_touches_no_local_file_directly(path: Path) -> None:
 
 
 def _dofns() -> list[type[beam.DoFn]]:
-    from nordwire.pipeline.graph import stages, streaming
-    from nordwire.pipeline.io import sink, sources
+    import importlib
+    import pkgutil
 
+    from nordwire.pipeline import graph, io
+
+    # Every module of the graph and the I/O edges: code that runs on workers.
+    modules = [
+        importlib.import_module(f"{package.__name__}.{info.name}")
+        for package in (graph, io)
+        for info in pkgutil.iter_modules(package.__path__)
+    ]
     found = []
-    for module in (stages, sources, sink, streaming):
+    for module in modules:
         found += [
             c
             for _, c in inspect.getmembers(module, inspect.isclass)
@@ -144,25 +153,25 @@ def _labels(pipeline: beam.Pipeline) -> list[str]:
 def test_step_labels_are_unique_and_stable() -> None:
     from datetime import timedelta
 
+    from nordwire.pipeline.config import JobConfig
+    from nordwire.pipeline.feeds import Feed
     from nordwire.pipeline.graph.batch import build
-    from nordwire.pipeline.graph.streaming import PollFeeds, build_streaming
-    from nordwire.transforms.dates import OSLO
+    from nordwire.pipeline.graph.streaming import build_streaming
 
-    batch = beam.Pipeline(options=PipelineOptions(["--input", "x.xml", "--output", "out"]))
-    build(batch, batch._options)
+    feeds = (Feed("x", "https://x.no/rss"),)
+    batch = beam.Pipeline()
+    build(batch, JobConfig("run", inputs=("x.xml",), output="out"))
+    once = beam.Pipeline()
+    build(once, JobConfig("run", feeds=feeds, output="out"))
     streaming = beam.Pipeline()
     build_streaming(
-        streaming | "PollFeeds" >> PollFeeds(["https://x.no/rss"], 60),
-        "out",
-        OSLO,
-        window=timedelta(minutes=5),
+        streaming,
+        JobConfig("stream", feeds=feeds, output="out", interval=60, window=timedelta(minutes=5)),
     )
-    for labels in (_labels(batch), _labels(streaming)):
+    graphs = [_labels(batch), _labels(once), _labels(streaming)]
+    for labels in graphs:
         assert len(labels) == len(set(labels))
-    top = sorted(
-        {label.split("/")[0] for label in _labels(batch)}
-        | {label.split("/")[0] for label in _labels(streaming)}
-    )
+    top = sorted({label.split("/")[0] for labels in graphs for label in labels})
     snapshot = (Path(__file__).parent / "top_level_steps.txt").read_text().split()
     assert top == snapshot, (
         "step labels changed: Dataflow update needs a transform mapping; update the snapshot on purpose"
@@ -177,10 +186,12 @@ _DATAFLOW = "--runner DataflowRunner --project p --region europe-north1 --temp_l
     "args",
     [
         f"run {_DATAFLOW} --output gs://b/out --input gs://b/in/*.xml --dry_run=True".split(),
-        f"stream {_DATAFLOW} --output gs://b/out --streaming "
+        f"run {_DATAFLOW} --output gs://b/out "
+        "--feeds https://www.nrk.no/toppsaker.rss --dry_run=True".split(),
+        f"stream {_DATAFLOW} --output gs://b/out "
         "--feeds https://www.nrk.no/toppsaker.rss --dry_run=True".split(),
     ],
-    ids=["run", "stream"],
+    ids=["run", "run-feeds", "stream"],
 )
 def test_the_documented_dry_runs_exit_0_offline(args: list[str]) -> None:
     pytest.importorskip("apache_beam.runners.dataflow.internal.apiclient")
@@ -195,3 +206,15 @@ def test_the_documented_dry_runs_exit_0_offline(args: list[str]) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "DONE on DataflowRunner" in proc.stdout
+
+
+def test_the_worker_image_leaves_the_offline_tools_out() -> None:
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert "pipeline/tools/*" in ignored and "!pipeline/tools/__init__.py" in ignored
+    docker = (DEPLOY / "dataflow" / "Dockerfile").read_text()
+    assert "COPY pipeline ./pipeline" in docker
+    # Nothing that runs on workers imports the tools.
+    for path in [*(ROOT / "pipeline").rglob("*.py"), *(ROOT / "transforms").rglob("*.py")]:
+        if "tools" in path.parts or path.parts[-2] == "cli":
+            continue
+        assert "pipeline.tools" not in path.read_text("utf-8"), path

@@ -217,8 +217,32 @@ def test_user_mistakes_are_one_line_and_exit_2(tmp_path: Path) -> None:
 
 
 def test_help_on_every_command() -> None:
-    for args in ([], ["run"], ["query"]):
+    for args in ([], ["run"], ["poll"], ["stream"], ["query"], ["feeds", "status"]):
         assert "Usage:" in nordwire(*args, "--help").stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--inptu", "x.xml"], "no such option: --inptu (did you mean --input?)"),
+        (["run", "--ouput", "x"], "did you mean --output?"),
+        (["poll", "--feeds", "https://x.no/rss", "--window", "60"], "--window applies to"),
+        (
+            ["poll", "--feeds", "https://x.no/rss", "--runner", "DataflowRunner"],
+            "`nordwire poll` runs on this machine",
+        ),
+        (["stream", "--feeds", "https://x.no/rss"], "streaming runner"),
+    ],
+    ids=["typo-input", "typo-output", "wrong-command", "poll-on-cloud", "stream-locally"],
+)
+def test_options_are_strict_one_line_and_exit_2(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    proc = nordwire(*args, "--output", str(tmp_path / "o"), check=False)
+    assert proc.returncode == 2, proc.stdout
+    assert len(proc.stderr.strip().splitlines()) == 1 and proc.stderr.startswith("nordwire: error:")
+    assert message in proc.stderr
+    assert not (tmp_path / "o" / "articles").exists()  # nothing ran
 
 
 def test_a_write_failure_is_one_line_a_nonzero_exit_and_no_partial_files(tmp_path: Path) -> None:

@@ -129,15 +129,15 @@ def huge(megabytes: int) -> Handler:
     return handle
 
 
-def stream_command(feed_url: str, output: object, *extra: str) -> list[str]:
-    """`nordwire stream` against one feed, as a user would start it."""
+def poll_command(feed_url: str, output: object, *extra: str) -> list[str]:
+    """`nordwire poll` against one feed, as a user would start it."""
     import sys
 
     return [
         sys.executable,
         "-m",
         "nordwire.pipeline",
-        "stream",
+        "poll",
         "--feeds",
         feed_url,
         "--output",

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from nordwire.pipeline.config import parse
 from nordwire.pipeline.query import connect
-from nordwire.pipeline.runner import run_batch
+from nordwire.pipeline.runner import run_job
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.transforms.parse import parse_document
 
@@ -42,7 +43,7 @@ def expected(path: Path) -> tuple[int, int]:
 
 def account(corpus: Path, output: Path) -> Accounting:
     """Run nordwire over `corpus` into `output` and check every file's books."""
-    run_batch(["--input", str(corpus), "--output", str(output)])
+    run_job(parse("run", {"input": [str(corpus)], "output": str(output)}))
     con = connect(str(output))
     arts = dict(con.execute("SELECT input, count(*) FROM articles GROUP BY 1").fetchall())
     item_rejects = dict(

@@ -10,10 +10,12 @@ from typing import Any
 import apache_beam as beam
 import pyarrow.parquet as pq
 import pytest
+from apache_beam.transforms.window import FixedWindows
 from nordwire.pipeline.io.sink import WriteTables, write_table
 from nordwire.schemas import articles
 from nordwire.schemas.items import Item, Mention
 from nordwire.schemas.rejects import Reject
+from nordwire.transforms.dates import OSLO
 from nordwire.transforms.partition import PARTITION_RE
 
 from tests.conftest import FETCHED, local_pipeline, make_item
@@ -32,26 +34,31 @@ def finished(article_id: str, topic: str, day: int) -> Item:
     )
 
 
-def write(output: Path, items: list[Item], rejects: list[Reject], **options: Any) -> None:
+def write(
+    output: Path, items: list[Item], rejects: list[Reject], *, windowed: bool = False, **options: Any
+) -> None:
     with local_pipeline() as p:
         a = p | "Items" >> beam.Create(items)
         r = p | "Rejects" >> beam.Create(rejects)
-        _ = (a, r) | WriteTables(str(output), **options)
+        if windowed:  # a stream: one file set per window and day
+            a = a | "WindowItems" >> beam.WindowInto(FixedWindows(3600))
+            r = r | "WindowRejects" >> beam.WindowInto(FixedWindows(3600))
+        _ = (a, r) | WriteTables(str(output), OSLO, **options)
 
 
 def files(output: Path) -> list[str]:
     return sorted(str(f.relative_to(output)) for f in output.rglob("*") if f.is_file())
 
 
-@pytest.mark.parametrize("grouped", [False, True])
-def test_files_land_in_partitions_and_no_temp_files_remain(tmp_path: Path, grouped: bool) -> None:
+@pytest.mark.parametrize("windowed", [False, True])
+def test_files_land_in_partitions_and_no_temp_files_remain(tmp_path: Path, windowed: bool) -> None:
     items = [
         finished("a1", "sport", 10),
         finished("a2", "politics", 10),
         finished("a3", "sport", 11),
     ]
     rejects = [Reject(stage="language", reason="not_norwegian", input="f", fetched_at=FETCHED)]
-    write(tmp_path, items, rejects, grouped=grouped)
+    write(tmp_path, items, rejects, windowed=windowed)
     written = files(tmp_path)
     assert len(written) == 4
     for path in written:
@@ -68,12 +75,12 @@ def test_files_land_in_partitions_and_no_temp_files_remain(tmp_path: Path, group
     assert sport.schema.names[: len(articles.SCHEMA.names)] == articles.SCHEMA.names
 
 
-@pytest.mark.parametrize("grouped", [False, True])
-def test_writing_the_same_rows_again_adds_nothing(tmp_path: Path, grouped: bool) -> None:
+@pytest.mark.parametrize("windowed", [False, True])
+def test_writing_the_same_rows_again_adds_nothing(tmp_path: Path, windowed: bool) -> None:
     items = [finished("a1", "sport", 10), finished("a2", "sport", 10)]
-    write(tmp_path, items, [], grouped=grouped)
+    write(tmp_path, items, [], windowed=windowed)
     first = files(tmp_path)
-    write(tmp_path, [*items, finished("a3", "sport", 10)], [], grouped=grouped)
+    write(tmp_path, [*items, finished("a3", "sport", 10)], [], windowed=windowed)
     second = files(tmp_path)
     assert set(first) < set(second) and len(second) == len(first) + 1
     ids = pq.read_table(tmp_path / "articles").column("article_id").to_pylist()

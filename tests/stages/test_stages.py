@@ -8,6 +8,7 @@ from typing import Any
 import apache_beam as beam
 import pytest
 from apache_beam.testing.util import assert_that, equal_to
+from apache_beam.transforms.window import FixedWindows
 from nordwire.pipeline.graph.stages import (
     REJECTS,
     AssignIds,
@@ -20,6 +21,7 @@ from nordwire.pipeline.graph.stages import (
     _Stage,
 )
 from nordwire.schemas.items import Item, RawDocument
+from nordwire.transforms.dates import OSLO
 
 from tests.conftest import FETCHED, local_pipeline, make_item
 from tests.helpers.documents import RSS
@@ -69,14 +71,17 @@ def test_assign_ids() -> None:
     )
 
 
-@pytest.mark.parametrize("grouped", [False, True])
-def test_drop_duplicates_keeps_the_richest_and_rejects_the_rest(grouped: bool) -> None:
+@pytest.mark.parametrize("windowed", [False, True])
+def test_drop_duplicates_keeps_the_richest_and_rejects_the_rest(windowed: bool) -> None:
     a = item(article_id="x", title_raw="kort", summary_raw="kort", item_index=0)
     b = item(article_id="x", title_raw="lang", summary_raw="mye lengre tekst", item_index=1)
     c = item(article_id="y", title_raw="annen", item_index=2)
     d = item(article_id="x", title_raw="kort igjen", summary_raw="kort", item_index=3)
     with local_pipeline() as p:
-        out = p | beam.Create([a, d, b, c]) | DropDuplicates(grouped)
+        items = p | beam.Create([a, d, b, c])
+        if windowed:  # a stream: the dedup groups whole items per window
+            items = items | beam.WindowInto(FixedWindows(3600))
+        out = items | DropDuplicates()
         assert_that(
             out.items | beam.Map(lambda i: i.title_raw), equal_to(["lang", "annen"]), label="kept"
         )
@@ -111,7 +116,7 @@ def test_detect_language() -> None:
 
 def test_extract_metadata() -> None:
     with local_pipeline() as p:
-        out = p | beam.Create([item(published_raw="2024-03-12", title="T")]) | ExtractMetadata()
+        out = p | beam.Create([item(published_raw="2024-03-12", title="T")]) | ExtractMetadata(OSLO)
         assert_that(out.items | beam.Map(lambda i: i.date_precision), equal_to(["day"]))
 
 

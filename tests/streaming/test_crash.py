@@ -11,7 +11,7 @@ from pathlib import Path
 from nordwire.pipeline.query import connect
 
 from tests.conftest import ROOT
-from tests.helpers.feedserver import feed_server, rss, send, stream_command
+from tests.helpers.feedserver import feed_server, poll_command, rss, send
 
 WINDOW = 10  # items stay in the feed for this many requests, as on a real feed
 
@@ -26,7 +26,7 @@ def test_kill_9_at_any_moment_loses_nothing_and_duplicates_nothing(tmp_path: Pat
     out = tmp_path / "out"
     with feed_server() as server:
         server.routes["/feed"] = growing
-        command = stream_command(server.url("/feed"), out, "--interval", "1")
+        command = poll_command(server.url("/feed"), out, "--interval", "1")
         for delay in (1.2, 2.0, 2.7, 3.5, 4.4):
             proc = subprocess.Popen(
                 command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -49,7 +49,7 @@ def test_sigterm_finishes_the_cycle_and_exits_0(tmp_path: Path) -> None:
     with feed_server() as server:
         server.routes["/feed"] = lambda h: send(h, 200, rss([("sak-9001", "Siste sak")]))
         proc = subprocess.Popen(
-            stream_command(server.url("/feed"), tmp_path / "out", "--interval", "60"),
+            poll_command(server.url("/feed"), tmp_path / "out", "--interval", "60"),
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

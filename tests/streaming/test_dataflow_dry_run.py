@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import apache_beam as beam
 import pytest
-from apache_beam.options.pipeline_options import PipelineOptions
+from nordwire.pipeline.config import parse
 from nordwire.pipeline.graph.batch import build
-from nordwire.pipeline.graph.streaming import streaming_pipeline
-from nordwire.transforms.dates import OSLO
+from nordwire.pipeline.graph.streaming import build_streaming
+from nordwire.pipeline.runner import new_pipeline
 
 pytest.importorskip("apache_beam.runners.dataflow.internal.apiclient")
 
@@ -53,10 +52,11 @@ def sdk_images(proto: Any) -> set[str]:
 
 
 def test_batch_graph_translates_without_touching_inputs() -> None:
-    argv = [*FAKE, "--input", "gs://fake-bucket/in/*.xml", "--output", "gs://fake-bucket/out"]
-    options = PipelineOptions(argv)
-    pipeline = beam.Pipeline(options=options)
-    build(pipeline, options)
+    config = parse(
+        "run", {"input": ["gs://fake-bucket/in/*.xml"], "output": "gs://fake-bucket/out"}, FAKE
+    )
+    pipeline = new_pipeline(config)
+    build(pipeline, config)
     proto = translated(pipeline)
     found = names(proto)
     for step in (
@@ -72,14 +72,18 @@ def test_batch_graph_translates_without_touching_inputs() -> None:
 
 
 def test_streaming_graph_has_the_source_the_dedup_and_the_windowed_write() -> None:
-    pipeline, _ = streaming_pipeline(
-        ["https://www.nrk.no/toppsaker.rss"],
-        "gs://fake-bucket/out",
-        OSLO,
-        [*FAKE, "--output", "gs://fake-bucket/out"],
-        interval=60,
-        window=timedelta(minutes=5),
+    config = parse(
+        "stream",
+        {
+            "feeds": ["https://www.nrk.no/toppsaker.rss"],
+            "output": "gs://fake-bucket/out",
+            "interval": 60,
+            "window": 300,
+        },
+        FAKE,
     )
+    pipeline = new_pipeline(config, streaming=True)
+    build_streaming(pipeline, config)
     proto = translated(pipeline)
     found = names(proto)
     assert any(n.startswith("PollFeeds/Tick") for n in found)
@@ -94,12 +98,5 @@ def test_streaming_graph_has_the_source_the_dedup_and_the_windowed_write() -> No
 
 
 def test_streaming_needs_a_cloud_runner() -> None:
-    with pytest.raises(ValueError, match="cloud runner"):
-        streaming_pipeline(
-            ["https://x.no/rss"],
-            "out",
-            OSLO,
-            ["--output", "out"],
-            interval=60,
-            window=timedelta(minutes=5),
-        )
+    with pytest.raises(ValueError, match="streaming runner"):
+        parse("stream", {"feeds": ["https://x.no/rss"], "output": "out"})

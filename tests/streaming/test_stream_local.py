@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from nordwire.pipeline.config import JobConfig
+from nordwire.pipeline.feeds import Feed, FeedsError, load_feeds
 from nordwire.pipeline.io.fetch import Fetcher
-from nordwire.pipeline.poller.cycles import CycleReport, Feed, FeedsError, load_feeds, run_cycle
+from nordwire.pipeline.poller.cycles import CycleReport, run_cycle
 from nordwire.pipeline.poller.state import StreamState
 from nordwire.pipeline.query import connect
 from nordwire.transforms.dates import OSLO
@@ -33,28 +35,26 @@ def server() -> Iterator[FeedServer]:
 
 
 class Poller:
-    """Runs cycles the way `nordwire stream` does, with a clock the test can move."""
+    """Runs cycles the way `nordwire poll` does, with a clock the test can move."""
 
     def __init__(self, tmp: Path, server: FeedServer, paths: list[str]) -> None:
         self.output = str(tmp / "out")
         self.state = StreamState(tmp / "out" / "_state")
         self.fetcher = Fetcher(read_timeout=1.0, total_timeout=3.0)
         self.feeds = [Feed(p.strip("/"), server.url(p)) for p in paths]
+        self.config = JobConfig(
+            "poll",
+            output=self.output,
+            timezone=OSLO,
+            feeds=tuple(self.feeds),
+            interval=30.0,
+            dedup_memory=timedelta(days=30),
+        )
         self.now = datetime(2024, 3, 11, 12, 0, tzinfo=UTC)
 
     def cycle(self, advance: float = 60.0) -> CycleReport:
         self.now += timedelta(seconds=advance)
-        return run_cycle(
-            self.feeds,
-            self.output,
-            self.state,
-            self.fetcher,
-            interval=30.0,
-            retention=timedelta(days=30),
-            tz=OSLO,
-            beam_argv=[],
-            now=lambda: self.now,
-        )
+        return run_cycle(self.config, self.state, self.fetcher, now=lambda: self.now)
 
     def rows(self, sql: str) -> list[tuple[object, ...]]:
         return connect(self.output).execute(sql).fetchall()
@@ -149,11 +149,11 @@ def test_raw_bodies_are_landed_and_can_be_processed_again(
     poller.cycle()
     landed = sorted((tmp_path / "out" / "_raw").rglob("*"))
     assert [p.suffix for p in landed if p.is_file()] == [".gz", ".json"]
-    from nordwire.pipeline.runner import run_batch
+    from nordwire.pipeline.config import parse
+    from nordwire.pipeline.runner import run_job
 
-    summary = run_batch(
-        ["--input", str(tmp_path / "out" / "_raw" / "**" / "*.gz"), "--output", poller.output]
-    )
+    raw = str(tmp_path / "out" / "_raw" / "**" / "*.gz")
+    summary = run_job(parse("run", {"input": [raw], "output": poller.output}))
     assert summary.already_present == 1 and sum(summary.articles.values()) == 1
     assert poller.rows("SELECT count(*) FROM articles") == [(1,)]
 
@@ -190,7 +190,7 @@ def test_feeds_status_and_once(server: FeedServer, tmp_path: Path) -> None:
     once = subprocess.run(
         [
             *base,
-            "stream",
+            "poll",
             "--feeds",
             server.url("/feed"),
             "--feeds",
@@ -231,9 +231,9 @@ def test_feeds_status_and_once(server: FeedServer, tmp_path: Path) -> None:
         capture_output=True,
         text=True,
     )
-    assert missing.returncode == 2 and "run `nordwire stream` first" in missing.stderr
+    assert missing.returncode == 2 and "run `nordwire poll` first" in missing.stderr
     bad = subprocess.run(
-        [*base, "stream", "--feeds", "ftp://x/y", "--once"],
+        [*base, "poll", "--feeds", "ftp://x/y", "--once"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -12,7 +12,8 @@ from apache_beam.testing.test_pipeline import TestPipeline as BeamTestPipeline
 from apache_beam.testing.test_stream import TestStream as BeamTestStream
 from apache_beam.testing.util import assert_that, equal_to_per_window
 from apache_beam.transforms.window import IntervalWindow, TimestampedValue
-from nordwire.pipeline.graph.streaming import build_streaming, event_time
+from nordwire.pipeline.config import JobConfig
+from nordwire.pipeline.graph.streaming import event_time, stream_stages
 from nordwire.pipeline.query import connect
 from nordwire.schemas.items import RawDocument
 from nordwire.transforms.dates import OSLO
@@ -64,7 +65,8 @@ def test_windows_dedup_across_polls_late_item_and_empty_window(tmp_path: Path) -
     options.view_as(StandardOptions).streaming = True
     out = tmp_path / "out"
     with BeamTestPipeline(runner=BundleBasedDirectRunner(), options=options) as p:
-        outputs = build_streaming(p | events, str(out), OSLO, window=timedelta(minutes=5))
+        config = JobConfig("stream", output=str(out), timezone=OSLO, window=timedelta(minutes=5))
+        outputs = stream_stages(p | events, config)
         assert_that(
             outputs.articles | beam.Map(lambda item: item.guid),
             equal_to_per_window(
@@ -87,7 +89,7 @@ def test_windows_dedup_across_polls_late_item_and_empty_window(tmp_path: Path) -
 def test_event_time_is_publication_time_clamped_to_the_lateness() -> None:
     fetched = at(12, 0)
     item = make_item(fetched_at=fetched, published_raw="Mon, 11 Mar 2024 11:30:00 +0000")
-    assert event_time(item, timedelta(hours=6)) == at(11, 30)
+    assert event_time(item, timedelta(hours=6), OSLO) == at(11, 30)
     old = make_item(fetched_at=fetched, published_raw="Mon, 04 Mar 2024 11:30:00 +0000")
-    assert event_time(old, timedelta(hours=6)) == at(6, 0)
-    assert event_time(make_item(fetched_at=fetched), timedelta(hours=6)) == fetched
+    assert event_time(old, timedelta(hours=6), OSLO) == at(6, 0)
+    assert event_time(make_item(fetched_at=fetched), timedelta(hours=6), OSLO) == fetched
