@@ -91,7 +91,7 @@ def summarise(result: Any, seconds: float) -> Summary:
         return summary
     for c in counters:
         namespace, name, value = c.key.metric.namespace, c.key.metric.name, c.committed or 0
-        if (namespace, name) == ("read", "inputs"):
+        if (namespace, name) in (("read", "inputs"), ("fetch", "ok")):
             summary.inputs += value
         elif (namespace, name) == ("parse", "ok"):
             summary.items += value

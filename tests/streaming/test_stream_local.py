@@ -239,3 +239,24 @@ def test_feeds_status_and_once(server: FeedServer, tmp_path: Path) -> None:
         text=True,
     )
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_run_with_feeds_fetches_each_feed_once_and_writes_what_it_got(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    from nordwire.pipeline.config import parse
+    from nordwire.pipeline.runner import run_job
+
+    server.routes["/feed"] = lambda h: send(
+        h, 200, rss([("sak-0500", "Én gang"), ("sak-0501", "To")])
+    )
+    server.routes["/down"] = lambda h: send(h, 503, b"")
+    out = tmp_path / "out"
+    feeds = [server.url("/feed"), server.url("/feed"), server.url("/down")]
+    summary = run_job(parse("run", {"feeds": feeds, "output": str(out)}))
+    assert sum(summary.articles.values()) == 2
+    assert [path for path, _ in server.requests].count("/feed") == 1  # named twice, fetched once
+    again = run_job(parse("run", {"feeds": feeds, "output": str(out)}))
+    assert summary.inputs == 1 and again.already_present == 2
+    rows = connect(str(out)).execute("SELECT count(*), count(DISTINCT article_id) FROM articles")
+    assert rows.fetchall() == [(2, 2)]
