@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,gcp]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,gcp,report]'
 	touch $(STAMP)
 
 install: $(STAMP)
