@@ -112,7 +112,6 @@ def grouped_bars(groups: Sequence[tuple[str, Sequence[tuple[str, int]]]], xlabel
             ax.set_title(title)
             ax.set_xlabel(xlabel)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.margins(x=0.2)
             ax.tick_params(axis="y", labelsize=8)
         fig.tight_layout()

@@ -24,7 +24,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-from nordwire.pipeline.io.sink import TABLES
+from nordwire.schemas.reference import TABLES
 
 FORMATS = ("table", "line", "markdown", "csv", "json")
 DEFAULT_WIDTH = 60
@@ -71,7 +71,7 @@ def connect(output: str, unrestricted: bool = False) -> duckdb.DuckDBPyConnectio
     con.execute("SET TimeZone = 'UTC'")  # published_at is stored in UTC; show it as stored
     if "://" in output and not unrestricted:
         con.execute("LOAD httpfs")  # before the lock: remote outputs need it, nothing else does
-    for table, (schema, _) in TABLES.items():
+    for table, (schema, _, _) in TABLES.items():
         pattern = os.path.join(output, table, "**", "*.parquet")
         if _has_files(pattern):
             con.execute(

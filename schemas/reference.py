@@ -64,7 +64,8 @@ def _markdown(table: str) -> str:
     rule = "|---|---|---|---|" if ninjs else "|---|---|---|"
     lines = [f"## {table} — {what}", "", f"Schema version {version}.", "", head, rule]
     for path, field in walk(with_partitions(schema)):
-        kind = type_name(field.type) + ("" if field.nullable else ", not null")
+        # Backticks: GitHub would take `list<string>` for an HTML tag and hide it.
+        kind = f"`{type_name(field.type)}`" + ("" if field.nullable else ", not null")
         text = (description(field) or "").replace("|", "\\|")
         cells = [f"`{path}`", kind.replace("|", "\\|")]
         if ninjs:
