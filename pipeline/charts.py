@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
+from typing import Any, cast
 
 import matplotlib
 from matplotlib.axes import Axes
@@ -38,7 +39,8 @@ _RC = {
 
 @contextmanager
 def _style() -> Iterator[None]:
-    with matplotlib.rc_context(_RC):
+    # matplotlib types rc keys as a Literal union; the dict above is checked at run time by it.
+    with matplotlib.rc_context(cast(Any, _RC)):
         yield
 
 

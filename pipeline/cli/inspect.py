@@ -37,7 +37,13 @@ def feeds() -> None:
 @state_dir_option
 @table_format_option
 def feeds_status(output: str, state_dir: Path | None, fmt: str) -> None:
-    """Per feed: last status, failures in a row, last success, fetches, new items, last error."""
+    """Per feed: last status, failures in a row, last success, fetches, new items, last error.
+
+    \b
+    Examples:
+      nordwire feeds status
+      nordwire feeds status --output out --format json
+    """
     from nordwire.pipeline.poller.state import StreamState
     from nordwire.pipeline.query import render
 
@@ -58,7 +64,13 @@ def feeds_status(output: str, state_dir: Path | None, fmt: str) -> None:
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 def detect(fmt: str) -> None:
-    """Read text on stdin; print its language, variety and confidence."""
+    """Read text on stdin; print its language, variety and confidence.
+
+    \b
+    Examples:
+      echo "Eg veit ikkje kva eg skal gjere" | nordwire detect
+      nordwire detect --format json < artikkel.txt
+    """
     import json
 
     from nordwire.transforms.language import LanguageDetector

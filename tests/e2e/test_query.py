@@ -123,9 +123,10 @@ def test_schema_command_formats() -> None:
 
 
 def test_every_inspect_command_has_examples_in_its_help() -> None:
-    for command in (["query"], ["tables"], ["schema"], ["report"]):
+    for command in (["query"], ["tables"], ["schema"], ["report"], ["feeds", "status"], ["detect"]):
         _, stdout, _ = cli(*command, "--help")
-        assert "Examples:" in stdout and f"nordwire {command[0]}" in stdout.split("Examples:")[1]
+        assert "Examples:" in stdout, command
+        assert f"nordwire {' '.join(command)}" in stdout.split("Examples:")[1], command
 
 
 # --- the sandbox (issue 19, point 9) --------------------------------------------------------
