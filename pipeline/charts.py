@@ -135,5 +135,7 @@ def stacked_horizontal(
             left = [a + b for a, b in zip(left, values, strict=True)]
         ax.set_xlabel(xlabel)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.legend(loc="lower right", frameon=False, fontsize=8, title="stage")
+        ax.legend(
+            loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8, title="stage"
+        )
         return _svg(fig)

@@ -152,6 +152,14 @@ def feed_health(state_file: Path) -> list[dict[str, Any]]:
         db.close()
 
 
+def _feed_label(feed: dict[str, Any]) -> str:
+    # A failing feed often has no new items, so no bar to colour: its label says it.
+    name = str(feed["name"] or feed["url"])
+    if feed["failures"]:
+        return f"{name} (failing ×{feed['failures']}, last {feed['last_status'] or 'error'})"
+    return name
+
+
 def _none(what: str) -> str:
     return f"No {what} to show."
 
@@ -243,7 +251,7 @@ def sections(
                 "feeds",
                 "Feed health (new items per feed; red: failing now)",
                 charts.horizontal_bars(
-                    [(str(f["name"] or f["url"]), int(f["new_items"])) for f in feeds],
+                    [(_feed_label(f), int(f["new_items"])) for f in feeds],
                     "new items",
                     colours,
                 ),

@@ -52,6 +52,7 @@ def test_every_section_has_a_chart_and_the_page_is_self_contained(out: Path) -> 
     # most quoted speaker with a sample quote; feed health table from the poller state
     assert "<td>Erna Solberg</td><td>2</td><td>2</td>" in page and "Vi må ta grep nå" in page
     assert "HTTP 503" in page and "https://www.nrk.no/toppsaker.rss" in page
+    assert "vg (failing ×1, last 503)" in page
 
 
 def test_the_page_is_deterministic(out: Path) -> None:
