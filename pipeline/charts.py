@@ -37,6 +37,15 @@ _RC = {
 }
 
 
+LABEL = 32  # characters of a bar label; longer names end in …
+
+
+def label_text(text: str) -> str:
+    """A bar label on one line: whitespace (newlines in a name) folded, long names cut."""
+    text = " ".join(text.split())
+    return text if len(text) <= LABEL else text[: LABEL - 1] + "…"
+
+
 @contextmanager
 def _style() -> Iterator[None]:
     # matplotlib types rc keys as a Literal union; the dict above is checked at run time by it.
@@ -89,7 +98,7 @@ def horizontal_bars(
         height = max(1.6, 0.28 * len(rows) + 0.8)
         fig = Figure(figsize=(WIDTH * 0.75, height))
         ax: Axes = fig.add_subplot()
-        labels = [label for label, _ in rows][::-1]
+        labels = [label_text(label) for label, _ in rows][::-1]
         values = [value for _, value in rows][::-1]
         fill = list(colours)[::-1] if colours else [PALETTE[0]] * len(rows)
         bars = ax.barh(labels, values, color=fill)
@@ -107,13 +116,14 @@ def grouped_bars(groups: Sequence[tuple[str, Sequence[tuple[str, int]]]], xlabel
         fig = Figure(figsize=(WIDTH * 1.1, max(2.0, 0.26 * tallest + 1.0)))
         axes = fig.subplots(1, max(1, len(groups)), squeeze=False)[0]
         for ax, (title, rows), colour in zip(axes, groups, PALETTE, strict=False):
-            labels = [label for label, _ in rows][::-1]
+            labels = [label_text(label) for label, _ in rows][::-1]
             values = [value for _, value in rows][::-1]
             bars = ax.barh(labels, values, color=colour)
             ax.bar_label(bars, padding=2, fontsize=7)
             ax.set_title(title)
             ax.set_xlabel(xlabel)
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            # Narrow panels: few ticks, or their numbers run into each other.
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
             ax.margins(x=0.2)
             ax.tick_params(axis="y", labelsize=8)
         fig.tight_layout()

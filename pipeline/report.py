@@ -21,6 +21,7 @@ from nordwire.pipeline.query import connect
 
 TOP_SERIES = 7  # sources / topics drawn by name; the rest are "other"
 TOP_NAMES = 10
+SAMPLE = 300  # characters of a sample quote shown
 _VARIETY = {"nb": "bokmål", "nn": "nynorsk"}
 # NorNE labels drawn together: one panel per kind of name.
 ENTITY_GROUPS = (
@@ -108,11 +109,12 @@ def _entities(
 
 
 def _speakers(con: duckdb.DuckDBPyConnection, since: date | None) -> list[tuple[Any, ...]]:
-    # A sample quote: the longest one of the speaker's (ties by id), so it says something.
+    # A sample quote: the one nearest a tweet's length (ties by id), so it says something
+    # without a whole paragraph; the page cuts it at SAMPLE characters anyway.
     return _rows(
         con,
         "SELECT speaker, count(*) AS quotes, count(DISTINCT article_id) AS articles, "
-        "arg_max(quote, (length(quote), quote_id)) AS sample FROM quotes "
+        "arg_min(quote, (abs(length(quote) - 140), quote_id)) AS sample FROM quotes "
         f"WHERE speaker IS NOT NULL AND {_SINCE} GROUP BY speaker "
         f"ORDER BY quotes DESC, speaker LIMIT {TOP_NAMES}",
         since,
@@ -280,6 +282,8 @@ td.quote { max-width: 40rem; font-style: italic; }
 
 def _cell(value: Any, column: str) -> str:
     text = "" if value is None else str(value)
+    if column == "sample quote" and len(text) > SAMPLE:
+        text = text[: SAMPLE - 1] + "…"
     css = ' class="quote"' if column == "sample quote" else ""
     return f"<td{css}>{html.escape(text)}</td>"
 
@@ -315,7 +319,10 @@ def render_html(
         + (f" · since {since.isoformat()}" if since else "")
         + f" · generated {now.strftime('%Y-%m-%d %H:%M UTC')}</p>",
         '<ul class="summary">'
-        + "".join(f"<li><b>{n:,}</b>{html.escape(label)}</li>" for label, n in figures)
+        + "".join(
+            f"<li><b>{n:,}</b>{html.escape(label if n != 1 else label.removesuffix('s'))}</li>"
+            for label, n in figures
+        )
         + "</ul>",
     ]
     for part in parts:

@@ -88,6 +88,8 @@ def test_names_from_the_data_are_escaped(tmp_path: Path) -> None:
 
     svg = charts.horizontal_bars([("<script>alert(1)</script> $x$", 3)], "n")
     assert "<script>" not in svg and "&lt;script&gt;" in svg and "$x$" in svg
+    assert charts.label_text("Innenriks\nReisende") == "Innenriks Reisende"
+    assert charts.label_text("x" * 50) == "x" * 31 + "…"
 
 
 def test_an_empty_output_gives_notes_not_errors(tmp_path: Path) -> None:
