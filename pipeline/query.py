@@ -70,7 +70,16 @@ def connect(output: str, unrestricted: bool = False) -> duckdb.DuckDBPyConnectio
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")  # published_at is stored in UTC; show it as stored
     if "://" in output and not unrestricted:
-        con.execute("LOAD httpfs")  # before the lock: remote outputs need it, nothing else does
+        # Loaded before the lock (which forbids loading): remote outputs need it, nothing else.
+        try:
+            con.execute("LOAD httpfs")
+        except duckdb.Error as exc:
+            con.close()
+            raise duckdb.IOException(
+                f"reading {output} needs DuckDB's httpfs extension; install it once with "
+                f'`nordwire query --unrestricted --output {output} "INSTALL httpfs"` '
+                f"({str(exc).splitlines()[0]})"
+            ) from exc
     for table, (schema, _, _) in TABLES.items():
         pattern = os.path.join(output, table, "**", "*.parquet")
         if _has_files(pattern):

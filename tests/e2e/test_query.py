@@ -206,3 +206,44 @@ def test_unrestricted_gives_the_users_rights_back(out: Path, tmp_path: Path) -> 
     )
     assert code == 0, stderr
     assert target.read_text("utf-8").splitlines()[0] == "source"
+
+
+def test_the_interactive_shell_prompts_and_keeps_going_after_an_error(
+    out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from nordwire.pipeline.shell import Shell
+
+    typed = iter(
+        [
+            "SELECT count(*)",
+            "  AS n FROM articles;",
+            "SELEKT 1;",
+            ".maxwidth 5",
+            "SELECT 'abcdefgh' AS s;",
+            ".schema nosuch",
+        ]
+    )
+    prompts: list[str] = []
+
+    def fake_input(prompt: str) -> str:
+        prompts.append(prompt)
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    screen = io.StringIO()
+    shell = Shell(str(out))
+    try:
+        shell.loop(io.StringIO(), screen, interactive=True)
+    finally:
+        shell.close()
+    text = screen.getvalue()
+    assert prompts[:3] == ["nordwire> ", "      ...> ", "nordwire> "]
+    assert (
+        "\n6\n(1 row)" in text and 'error: Parser Error: syntax error at or near "SELEKT"' in text
+    )
+    assert "abcd…" in text and "unknown table 'nosuch'" in text
