@@ -176,7 +176,9 @@ def query(
             return
         if not text.strip():
             fail("no SQL given")
-        click.echo(run_query(text, output, fmt, max_width, unrestricted))
+        printed = run_query(text, output, fmt, max_width, unrestricted)
+        if printed:  # statements without a result (an --unrestricted COPY) print nothing
+            click.echo(printed)
     except QueryRefused as exc:
         fail(str(exc))
     except duckdb.Error as exc:
