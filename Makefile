@@ -16,7 +16,7 @@ $(RUNTIME): pyproject.toml constraints.txt
 	touch $(RUNTIME)
 
 $(STAMP): $(RUNTIME)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,gcp]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,gcp,report]'
 	touch $(STAMP)
 
 install: $(STAMP)

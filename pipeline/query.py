@@ -1,4 +1,12 @@
-"""`nordwire query`: DuckDB views over the Parquet tables, and output as a table, CSV or JSON."""
+"""`nordwire query`: sandboxed DuckDB views over the Parquet tables, and the result rendered for people or tools.
+
+By default a query can only read the output folder: statements other than SELECT (with
+DESCRIBE, SHOW, SUMMARIZE and EXPLAIN of those) are refused before they run, and DuckDB
+itself is locked down (`allowed_directories` = the output, `enable_external_access = false`,
+no extension install or autoload, `lock_configuration = true`). The statement check matters:
+DuckDB allows a `COPY ... TO` inside an allowed directory, which would add a file to a table.
+`unrestricted=True` (the CLI's `--unrestricted`) gives the user's own rights back.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +14,34 @@ import csv
 import glob
 import io
 import json
+import math
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import duckdb
 import pyarrow as pa
-from nordwire.pipeline.io.sink import TABLES
+from nordwire.schemas.reference import TABLES
 
-FORMATS = ("table", "csv", "json")
-_CELL = 60
+FORMATS = ("table", "line", "markdown", "csv", "json")
+DEFAULT_WIDTH = 60
+_READ_ONLY = {duckdb.StatementType.SELECT}
+_EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(?:ANALY[SZ]E\s+)?(?:\([^)]*\)\s*)?", re.IGNORECASE)
+
+
+class QueryRefused(ValueError):
+    """A statement the read-only sandbox does not run."""
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """Column names and rows of one statement."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
 
 
 def _has_files(pattern: str) -> bool:
@@ -25,17 +50,42 @@ def _has_files(pattern: str) -> bool:
     return any(True for _ in glob.iglob(pattern, recursive=True))
 
 
-def connect(output: str) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with one view per table; an empty table is an empty view, not an error."""
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _sandbox(con: duckdb.DuckDBPyConnection, output: str) -> None:
+    # Order matters: allowed_directories cannot change once external access is off, and
+    # nothing can change once the configuration is locked.
+    folder = output if "://" in output else os.path.abspath(output)
+    con.execute(f"SET allowed_directories = [{_quote(folder.rstrip('/') + '/')}]")
+    con.execute("SET autoinstall_known_extensions = false")
+    con.execute("SET autoload_known_extensions = false")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+
+
+def connect(output: str, unrestricted: bool = False) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with one view per table, sandboxed to `output` unless `unrestricted`."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")  # published_at is stored in UTC; show it as stored
-    for table, (schema, _) in TABLES.items():
+    if "://" in output and not unrestricted:
+        # Loaded before the lock (which forbids loading): remote outputs need it, nothing else.
+        try:
+            con.execute("LOAD httpfs")
+        except duckdb.Error as exc:
+            con.close()
+            raise duckdb.IOException(
+                f"reading {output} needs DuckDB's httpfs extension; install it once with "
+                f'`nordwire query --unrestricted --output {output} "INSTALL httpfs"` '
+                f"({str(exc).splitlines()[0]})"
+            ) from exc
+    for table, (schema, _, _) in TABLES.items():
         pattern = os.path.join(output, table, "**", "*.parquet")
         if _has_files(pattern):
             con.execute(
-                f"CREATE VIEW {table} AS SELECT * FROM read_parquet("
-                f"'{pattern.replace(chr(39), chr(39) * 2)}', hive_partitioning = true, "
-                "union_by_name = true)"
+                f"CREATE VIEW {table} AS SELECT * FROM read_parquet({_quote(pattern)}, "
+                "hive_partitioning = true, union_by_name = true)"
             )
         else:
             empty = pa.schema(
@@ -43,27 +93,111 @@ def connect(output: str) -> duckdb.DuckDBPyConnection:
             )
             con.register(f"_{table}_empty", empty.empty_table())
             con.execute(f"CREATE VIEW {table} AS SELECT * FROM _{table}_empty")
+    if not unrestricted:
+        _sandbox(con, output)
     return con
+
+
+def _allowed(con: duckdb.DuckDBPyConnection, statement: Any) -> bool:
+    if statement.type in _READ_ONLY:
+        return True
+    if statement.type == duckdb.StatementType.EXPLAIN:
+        # EXPLAIN ANALYZE runs its statement: check what is being explained.
+        inner = _EXPLAIN.sub("", statement.query, count=1)
+        try:
+            parsed = con.extract_statements(inner)
+        except duckdb.Error:
+            return False
+        return len(parsed) == 1 and parsed[0].type in _READ_ONLY
+    return False
+
+
+def statements(con: duckdb.DuckDBPyConnection, sql: str, unrestricted: bool = False) -> list[Any]:
+    """The parsed statements of `sql`; in the sandbox, QueryRefused unless all are read-only."""
+    parsed = con.extract_statements(sql)
+    if not unrestricted:
+        for statement in parsed:
+            if not _allowed(con, statement):
+                kind = str(statement.type).rsplit(".", 1)[-1]
+                raise QueryRefused(
+                    f"{kind} statements are not run: queries are read-only (SELECT, DESCRIBE, "
+                    "SHOW, SUMMARIZE, EXPLAIN); pass --unrestricted to run any SQL with your rights"
+                )
+    return parsed
+
+
+def execute(
+    con: duckdb.DuckDBPyConnection, sql: str, unrestricted: bool = False
+) -> Iterator[Result]:
+    """Run every statement of `sql` in order; yield the result of each that returns rows."""
+    for statement in statements(con, sql, unrestricted):
+        cursor = con.execute(statement)
+        columns = [d[0] for d in cursor.description or []]
+        if columns:
+            yield Result(columns, cursor.fetchall())
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     return value
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(_plain(value) if not isinstance(value, str) else value)
-    text = " ".join(text.split())
-    return text if len(text) <= _CELL else text[: _CELL - 1] + "…"
+def _number(value: float) -> str:
+    # Four decimals are plenty to read a score; float32 noise (0.9993000030517578) goes.
+    if math.isnan(value) or math.isinf(value):
+        return str(value)
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
-def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> str:
-    """Rows as an aligned text table, CSV, or one JSON array of objects."""
+def _readable(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return _number(value)
+    if isinstance(value, list | dict):
+        return json.dumps(_round(_plain(value)), ensure_ascii=False)
+    return str(_plain(value))
+
+
+def _round(value: Any) -> Any:
+    if isinstance(value, float) and math.isfinite(value):
+        return float(_number(value))
+    if isinstance(value, list):
+        return [_round(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _round(v) for k, v in value.items()}
+    return value
+
+
+def _clip(text: str, width: int) -> str:
+    # A table row is one line: a newline is shown as ↵ (the line format keeps them).
+    text = text.replace("\r\n", "\n").replace("\n", "↵").replace("\t", " ")
+    return text if width <= 0 or len(text) <= width else text[: width - 1] + "…"
+
+
+def _count(rows: Sequence[Any]) -> str:
+    return f"({len(rows)} row{'s' if len(rows) != 1 else ''})"
+
+
+def render(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    fmt: str,
+    max_width: int = DEFAULT_WIDTH,
+) -> str:
+    """Rows as an aligned table, `column = value` lines, Markdown, CSV or one JSON array.
+
+    table, line and markdown are for reading: floats to four decimals, cells in table and
+    markdown cut at `max_width` characters (0: never). csv and json are for tools: exact.
+    """
     if fmt == "json":
         return json.dumps(
             [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows],
@@ -78,31 +212,78 @@ def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> s
         for row in rows:
             writer.writerow(
                 [
-                    _plain(v)
-                    if not isinstance(v, list | dict)
-                    else json.dumps(_plain(v), ensure_ascii=False)
+                    json.dumps(_plain(v), ensure_ascii=False)
+                    if isinstance(v, list | dict)
+                    else _plain(v)
                     for v in row
                 ]
             )
         return buffer.getvalue().rstrip("\n")
-    cells = [[_cell(v) for v in row] for row in rows]
+    if fmt == "line":
+        width = max((len(c) for c in columns), default=0)
+        blocks = [
+            "\n".join(
+                f"{c.rjust(width)} = {_readable(v)}".rstrip()
+                for c, v in zip(columns, row, strict=True)
+            )
+            for row in rows
+        ]
+        return "\n\n".join([*blocks, _count(rows)])
+    cells = [[_clip(_readable(v), max_width) for v in row] for row in rows]
+    if fmt == "markdown":
+
+        def md(values: Sequence[str]) -> str:
+            return "| " + " | ".join(v.replace("|", "\\|") for v in values) + " |"
+
+        return "\n".join([md(columns), md(["---"] * len(columns)), *(md(r) for r in cells)])
+    if fmt != "table":
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
-    lines = [" | ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines = [" | ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
     lines.append("-+-".join("-" * w for w in widths))
-    lines += [" | ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
-    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    lines += [
+        " | ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in cells
+    ]
+    lines.append(_count(rows))
     return "\n".join(lines)
 
 
-def run_query(sql: str, output: str, fmt: str = "table") -> str:
-    """Run `sql` against the tables under `output` and render the result."""
+def run_query(
+    sql: str,
+    output: str,
+    fmt: str = "table",
+    max_width: int = DEFAULT_WIDTH,
+    unrestricted: bool = False,
+) -> str:
+    """Run `sql` (one or more statements) against the tables under `output`; render each result."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
-    con = connect(output)
+    con = connect(output, unrestricted)
     try:
-        cursor = con.execute(sql)
-        columns = [d[0] for d in cursor.description or []]
-        rows = cursor.fetchall() if columns else []
+        results = list(execute(con, sql, unrestricted))
     finally:
         con.close()
-    return render(columns, rows, fmt)
+    return "\n\n".join(render(r.columns, r.rows, fmt, max_width) for r in results)
+
+
+def table_stats(output: str) -> Result:
+    """Per table: rows, partitions, files, bytes, first and last date."""
+    con = connect(output)
+    rows = []
+    try:
+        for table in TABLES:
+            count, partitions, first, last = con.execute(
+                f"SELECT count(*), count(DISTINCT (date, topic)), min(date), max(date) FROM {table}"
+            ).fetchone() or (0, 0, None, None)
+            files = [
+                f
+                for f in glob.glob(os.path.join(output, table, "**", "*.parquet"), recursive=True)
+                if not os.path.basename(f).startswith(".")
+            ]
+            size = sum(os.path.getsize(f) for f in files)
+            rows.append((table, count, partitions, len(files), size, first, last))
+    finally:
+        con.close()
+    return Result(
+        ["table", "rows", "partitions", "files", "bytes", "first_date", "last_date"], rows
+    )

@@ -5,11 +5,79 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
+from nordwire.schemas.columns import describe
 from nordwire.schemas.items import Item
 
-SCHEMA_VERSION = 2  # 2: entity lists, dates, extraction_cut
+SCHEMA_VERSION = (
+    3  # 2: entity lists, dates, extraction_cut; 3: dates[].start/end -> char_start/char_end
+)
 
 _TS = pa.timestamp("us", tz="UTC")
+
+# Every column's description: the Parquet field metadata, docs/tables.md and the BigQuery schema
+# are made from this (tests/unit/test_columns.py fails on a column without one).
+DESCRIPTIONS = {
+    "article_id": "Stable id of the story (hash of its canonical identity; see identity_basis).",
+    "identity_basis": "What article_id was made from: guid, url or text.",
+    "source": "Publisher: the feed's host without www. (nrk.no), or the wire agency (ntb).",
+    "url": "The item's link without tracking parameters or fragment.",
+    "guid": "The feed's guid when it is a real identifier; NULL for placeholders.",
+    "title": "Headline as plain text; NULL for wire text.",
+    "summary": "Plain text of the feed summary.",
+    "body": "Plain text of the article, paragraphs separated by a blank line.",
+    "caption": "Photo caption, never part of body.",
+    "subheadings": "Sub-headings found in the body.",
+    "byline": "Authors, comma-separated, or the wire byline.",
+    "credits": "Photo credits, e.g. Pool via AP / NTB.",
+    "categories": "The feed's own categories, as given.",
+    "published_at": "Publication time in UTC; NULL when the input gives none (see date_precision).",
+    "date_precision": "How precise published_at is: time, day, month, year or none.",
+    "updated_at": "Last update time in UTC, when the feed gives one.",
+    "language": "nb or nn; no when the variety cannot be told.",
+    "variety": "Written standard: nb (bokmål), nn (nynorsk) or NULL.",
+    "language_confidence": "How sure the language detector was, 0 to 1.",
+    "language_text": "What the detector read: title+summary, title+summary+body, ...",
+    "topics": "Every topic with a score.",
+    "topics.topic": "Topic slug from the closed vocabulary.",
+    "topics.score": "Score in [0, 1]; 1.0 when it comes from a feed category.",
+    "topic_basis": "How the primary topic was chosen: category, keywords, desk or none.",
+    "word_count": "Words in title, summary and body (whitespace-separated tokens).",
+    "people": "Distinct person names (PER), normalised.",
+    "organisations": "Distinct ORG and GPE_ORG names, normalised.",
+    "places": "Distinct LOC and GPE_LOC names, normalised.",
+    "products": "Distinct PROD names, normalised.",
+    "events": "Distinct EVT names, normalised.",
+    "quote_count": "Rows of this article in the quotes table.",
+    "dates": "Temporal expressions in the text, resolved against the publication date.",
+    "dates.text": "The expression as written (i morgen, 12. mars).",
+    "dates.value": "Resolved value: YYYY, YYYY-MM, YYYY-MM-DD or a time; NULL when unresolved.",
+    "dates.precision": "Precision of value (year, month, day, time, ...).",
+    "dates.field": "title, summary or body: the text char_start and char_end index.",
+    "dates.char_start": "Character offset where the expression starts in that field (0-based).",
+    "dates.char_end": "Character offset just after the expression (field[char_start:char_end] == text).",
+    "extraction_cut": "Characters left out of entity, quote and date extraction (over the cap).",
+    "feed_title": "The feed's title.",
+    "format": "Input format: rss20, atom10, wire, ...",
+    "input": "The file or URL the article came from.",
+    "fetched_at": "When the input was read, UTC (file modification time for files).",
+    "pipeline_version": "nordwire version that wrote the row.",
+    "schema_version": "Version of this table's schema the row was written with.",
+}
+# The IPTC ninjs property each column has the meaning of, where there is one.
+NINJS = {
+    "article_id": "uri",
+    "title": "headline",
+    "summary": "description_text",
+    "body": "body_text",
+    "byline": "by",
+    "published_at": "firstcreated",
+    "updated_at": "versioncreated",
+    "language": "language",
+    "topics": "subjects",
+    "people": "people",
+    "organisations": "organisations",
+    "places": "places",
+}
 
 # `date` and `topic` are Hive partition columns: they live in the path, not in the files.
 SCHEMA = pa.schema(
@@ -55,8 +123,8 @@ SCHEMA = pa.schema(
                         pa.field("value", pa.string()),
                         pa.field("precision", pa.string()),
                         pa.field("field", pa.string()),
-                        pa.field("start", pa.int32()),
-                        pa.field("end", pa.int32()),
+                        pa.field("char_start", pa.int32()),
+                        pa.field("char_end", pa.int32()),
                     ]
                 )
             ),
@@ -71,6 +139,7 @@ SCHEMA = pa.schema(
     ],
     metadata={"nordwire.table": "articles", "nordwire.schema_version": str(SCHEMA_VERSION)},
 )
+SCHEMA = describe(SCHEMA, DESCRIPTIONS, NINJS)
 
 
 def word_count(item: Item) -> int:
@@ -123,8 +192,8 @@ def to_row(item: Item, pipeline_version: str) -> dict[str, Any]:
                 "value": d.value,
                 "precision": d.precision,
                 "field": d.field,
-                "start": d.start,
-                "end": d.end,
+                "char_start": d.start,
+                "char_end": d.end,
             }
             for d in item.dates
         ],

@@ -6,9 +6,25 @@ import hashlib
 from typing import Any
 
 import pyarrow as pa
+from nordwire.schemas.columns import describe
 from nordwire.schemas.items import Item
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: start/end -> char_start/char_end (END is reserved in SQL)
+
+# Every column's description (see schemas/columns.py); a column without one fails a test.
+DESCRIPTIONS = {
+    "entity_id": "Stable id of the mention (article, field, offsets, label).",
+    "article_id": "The article it belongs to (articles.article_id).",
+    "field": "title, summary or body: the text char_start and char_end index.",
+    "text": "The mention as written (Putins).",
+    "label": "NorNE label: PER, ORG, LOC, GPE_LOC, GPE_ORG, PROD, EVT, DRV or MISC.",
+    "char_start": "Character offset where the mention starts in that field (0-based).",
+    "char_end": "Character offset just after the mention (field[char_start:char_end] == text).",
+    "sentence": "Sentence index in the field.",
+    "normalised": "The fullest name the article uses for it (Putins -> Vladimir Putin).",
+    "pipeline_version": "nordwire version that wrote the row.",
+    "schema_version": "Version of this table's schema the row was written with.",
+}
 
 SCHEMA = pa.schema(
     [
@@ -17,8 +33,8 @@ SCHEMA = pa.schema(
         pa.field("field", pa.string(), nullable=False),
         pa.field("text", pa.string(), nullable=False),
         pa.field("label", pa.string(), nullable=False),
-        pa.field("start", pa.int32(), nullable=False),
-        pa.field("end", pa.int32(), nullable=False),
+        pa.field("char_start", pa.int32(), nullable=False),
+        pa.field("char_end", pa.int32(), nullable=False),
         pa.field("sentence", pa.int32(), nullable=False),
         pa.field("normalised", pa.string(), nullable=False),
         pa.field("pipeline_version", pa.string(), nullable=False),
@@ -26,6 +42,7 @@ SCHEMA = pa.schema(
     ],
     metadata={"nordwire.table": "entities", "nordwire.schema_version": str(SCHEMA_VERSION)},
 )
+SCHEMA = describe(SCHEMA, DESCRIPTIONS)
 
 
 def row_id(*parts: object) -> str:
@@ -44,8 +61,8 @@ def to_rows(item: Item, pipeline_version: str) -> list[dict[str, Any]]:
             "field": m.field,
             "text": m.text,
             "label": m.label,
-            "start": m.start,
-            "end": m.end,
+            "char_start": m.start,
+            "char_end": m.end,
             "sentence": m.sentence,
             "normalised": m.normalised,
             "pipeline_version": pipeline_version,

@@ -5,10 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
+from nordwire.schemas.columns import describe
 from nordwire.schemas.entities import row_id
 from nordwire.schemas.items import Item
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: start/end -> char_start/char_end (END is reserved in SQL)
+
+# Every column's description (see schemas/columns.py); a column without one fails a test.
+DESCRIPTIONS = {
+    "quote_id": "Stable id of the quotation (article, field, offsets).",
+    "article_id": "The article it belongs to (articles.article_id).",
+    "field": "title, summary or body: the text char_start and char_end index.",
+    "quote": "The quoted words, without the quotation marks or dash.",
+    "speaker": "Who said it, resolved: a short name or pronoun becomes the fullest name the article gives.",
+    "speaker_raw": "The speaker as written in the reporting clause (Putin, han, KS-lederen).",
+    "verb": "The reporting verb (sa, sier, skriver, ...).",
+    "char_start": "Character offset where the quote starts in that field (0-based).",
+    "char_end": "Character offset just after the quote (field[char_start:char_end] == quote).",
+    "pipeline_version": "nordwire version that wrote the row.",
+    "schema_version": "Version of this table's schema the row was written with.",
+}
 
 SCHEMA = pa.schema(
     [
@@ -19,13 +35,14 @@ SCHEMA = pa.schema(
         pa.field("speaker", pa.string()),
         pa.field("speaker_raw", pa.string()),
         pa.field("verb", pa.string()),
-        pa.field("start", pa.int32(), nullable=False),
-        pa.field("end", pa.int32(), nullable=False),
+        pa.field("char_start", pa.int32(), nullable=False),
+        pa.field("char_end", pa.int32(), nullable=False),
         pa.field("pipeline_version", pa.string(), nullable=False),
         pa.field("schema_version", pa.int16(), nullable=False),
     ],
     metadata={"nordwire.table": "quotes", "nordwire.schema_version": str(SCHEMA_VERSION)},
 )
+SCHEMA = describe(SCHEMA, DESCRIPTIONS)
 
 
 def to_rows(item: Item, pipeline_version: str) -> list[dict[str, Any]]:
@@ -39,8 +56,8 @@ def to_rows(item: Item, pipeline_version: str) -> list[dict[str, Any]]:
             "speaker": q.speaker,
             "speaker_raw": q.speaker_raw,
             "verb": q.verb,
-            "start": q.start,
-            "end": q.end,
+            "char_start": q.start,
+            "char_end": q.end,
             "pipeline_version": pipeline_version,
             "schema_version": SCHEMA_VERSION,
         }

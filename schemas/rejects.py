@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+from nordwire.schemas.columns import describe
 
 if TYPE_CHECKING:
     from nordwire.schemas.items import Item
@@ -87,6 +88,24 @@ def excerpt_of(text: str | bytes | None, limit: int = 500) -> str | None:
     return text[:limit]
 
 
+# Every column's description (see schemas/columns.py); a column without one fails a test.
+DESCRIPTIONS = {
+    "reject_id": "Stable id of the failure (stage, reason, input, item index, article id).",
+    "stage": "Stage that gave up: read, parse, identity, dedup, normalise, language, extract, topic.",
+    "reason": "Why, from a closed set: not_found, unreadable, too_large, undecodable, ... (docs).",
+    "detail": "A human sentence: what was found.",
+    "error": "The exception, for reason error.",
+    "source": "Publisher of the input or item, when known.",
+    "input": "The file or URL it came from.",
+    "item_index": "The item's position in its feed; NULL for a whole input.",
+    "article_id": "The item's article id, when it got that far.",
+    "detected_language": "For not_norwegian: what it was read as (da, sv, en, ...).",
+    "excerpt": "The first 500 characters of the raw input or item.",
+    "fetched_at": "When the input was read, UTC.",
+    "pipeline_version": "nordwire version that wrote the row.",
+    "schema_version": "Version of this table's schema the row was written with.",
+}
+
 SCHEMA = pa.schema(
     [
         pa.field("reject_id", pa.string(), nullable=False),
@@ -106,3 +125,4 @@ SCHEMA = pa.schema(
     ],
     metadata={"nordwire.table": "rejects", "nordwire.schema_version": str(SCHEMA_VERSION)},
 )
+SCHEMA = describe(SCHEMA, DESCRIPTIONS)

@@ -138,13 +138,13 @@ def test_seed_article_end_to_end(tmp_path: Path, seed_path: Path) -> None:
     assert {"Iskander-M", "S-400"} <= set(lists["products"]) and lists["quote_count"] >= 1
     offsets = query(
         out,
-        "SELECT e.text, substr(a.body, e.start + 1, e.\"end\" - e.start) AS span, e.date, e.topic FROM entities e JOIN articles a USING (article_id) WHERE e.field = 'body'",
+        "SELECT e.text, substr(a.body, e.char_start + 1, e.char_end - e.char_start) AS span, e.date, e.topic FROM entities e JOIN articles a USING (article_id) WHERE e.field = 'body'",
     )
     assert offsets and all(r["text"] == r["span"] for r in offsets)
     assert {r["date"] for r in offsets} == {row["date"]} and {r["topic"] for r in offsets} == {
         row["topic"]
     }
-    quotes = query(out, "SELECT speaker, speaker_raw, verb, quote FROM quotes ORDER BY start")
+    quotes = query(out, "SELECT speaker, speaker_raw, verb, quote FROM quotes ORDER BY char_start")
     assert quotes[0]["speaker"] == "Vladimir Putin" and quotes[0]["quote"].startswith(
         "De neste månedene"
     )

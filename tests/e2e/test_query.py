@@ -1,0 +1,249 @@
+"""`nordwire query`, `tables` and `schema` as a user runs them, and the read-only sandbox."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from nordwire.pipeline.cli import inspect as inspect_cli
+from nordwire.pipeline.cli import main
+
+from tests.helpers.tables import write_output
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_output(tmp_path_factory.mktemp("query") / "out")
+
+
+def cli(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), input=stdin)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def count(out: Path) -> int:
+    code, stdout, _ = cli(
+        "query", "SELECT count(*) AS n FROM articles", "--output", str(out), "--format", "json"
+    )
+    assert code == 0
+    return int(json.loads(stdout)[0]["n"])
+
+
+def test_cli_choices_match_the_modules() -> None:
+    from nordwire.pipeline import query
+    from nordwire.schemas import reference
+
+    assert inspect_cli.FORMATS == query.FORMATS and inspect_cli.DEFAULT_WIDTH == query.DEFAULT_WIDTH
+    assert tuple(reference.TABLES) == inspect_cli.SCHEMA_TABLES
+    assert inspect_cli.SCHEMA_FORMATS == reference.SCHEMA_FORMATS
+
+
+def test_sql_from_stdin_and_from_a_file(out: Path, tmp_path: Path) -> None:
+    code, stdout, _ = cli(
+        "query",
+        "-",
+        "--output",
+        str(out),
+        "--format",
+        "csv",
+        stdin="SELECT count(*) AS n FROM quotes\n",
+    )
+    assert code == 0 and stdout.splitlines() == ["n", "2"]
+    script = tmp_path / "q.sql"
+    script.write_text("SELECT 1 AS a;\n-- a comment\nSELECT count(*) AS n FROM rejects;\n", "utf-8")
+    code, stdout, _ = cli("query", "--file", str(script), "--output", str(out), "--format", "csv")
+    assert code == 0 and stdout.split("\n\n") == ["a\n1", "n\n2\n"]
+
+
+def test_renamed_offsets_need_no_quoting(out: Path) -> None:
+    code, stdout, _ = cli(
+        "query",
+        "SELECT e.text, substr(a.body, e.char_start + 1, e.char_end - e.char_start) AS span "
+        "FROM entities e JOIN articles a USING (article_id) ORDER BY 1",
+        "--output", str(out), "--format", "json",
+    )  # fmt: skip
+    rows = json.loads(stdout)
+    assert code == 0 and rows and all(r["text"] == r["span"] for r in rows)
+
+
+def test_table_view_rounds_floats_and_cuts_at_max_width(out: Path) -> None:
+    sql = "SELECT language_confidence, body FROM articles LIMIT 1"
+    _, table, _ = cli("query", sql, "--output", str(out))
+    assert "0.9123 " in table and "0.91234567" not in table
+    assert "…" in table and max(len(line) for line in table.splitlines()) < 100
+    _, wide, _ = cli("query", sql, "--output", str(out), "--max-width", "0")
+    assert "til NRK." in wide
+    _, exact, _ = cli("query", sql, "--output", str(out), "--format", "json")
+    assert json.loads(exact)[0]["language_confidence"] != 0.9123  # machine formats stay exact
+
+
+def test_line_and_markdown_formats(out: Path) -> None:
+    sql = "SELECT title, 'a|b' AS pipe, 'x' || chr(10) || 'y' AS two_lines FROM articles ORDER BY title LIMIT 1"
+    _, line, _ = cli("query", sql, "--output", str(out), "--format", "line")
+    assert line.splitlines()[:3] == ["    title = Sak 0", "     pipe = a|b", "two_lines = x"]
+    assert line.splitlines()[3] == "y"
+    _, markdown, _ = cli("query", sql, "--output", str(out), "--format", "markdown")
+    assert markdown.splitlines() == [
+        "| title | pipe | two_lines |",
+        "| --- | --- | --- |",
+        "| Sak 0 | a\\|b | x↵y |",
+    ]
+
+
+def test_no_sql_runs_the_shell_on_piped_input(out: Path) -> None:
+    script = ".mode csv\nSELECT source, count(*) AS n\n  FROM articles GROUP BY 1 ORDER BY 1;\n.tables\nCOPY articles TO 'x.csv';\n.quit\nSELECT 'not reached';\n"
+    code, stdout, _ = cli("query", "--output", str(out), stdin=script)
+    assert code == 0
+    assert stdout.startswith("source,n\nnrk.no,3\nntb,1\nvg.no,2\n")
+    assert "articles,6,6,6," in stdout  # .tables
+    assert "error: COPY statements are not run" in stdout and "not reached" not in stdout
+
+
+def test_tables_command(out: Path) -> None:
+    code, stdout, _ = cli("tables", "--output", str(out), "--format", "json")
+    stats = {r["table"]: r for r in json.loads(stdout)}
+    assert code == 0 and stats["articles"]["rows"] == 6 and stats["articles"]["files"] == 6
+    assert stats["articles"]["partitions"] == 6 and stats["articles"]["bytes"] > 0
+    assert stats["rejects"]["first_date"] == "2024-03-12" and stats["quotes"]["rows"] == 2
+
+
+def test_schema_command_formats() -> None:
+    code, text, _ = cli("schema", "entities")
+    assert code == 0 and text.startswith("entities (schema version 2)")
+    assert "char_start" in text and "Character offset" in text
+    doc = json.loads(cli("schema", "quotes", "--format", "json")[1])
+    assert [c["name"] for c in doc["columns"]][-2:] == ["date", "topic"]
+    bq = json.loads(cli("schema", "articles", "--format", "bigquery")[1])
+    assert {"name", "type", "mode", "description"} <= set(bq[0])
+    assert cli("schema", "nosuch")[0] == 2
+
+
+def test_every_inspect_command_has_examples_in_its_help() -> None:
+    for command in (["query"], ["tables"], ["schema"], ["report"], ["feeds", "status"], ["detect"]):
+        _, stdout, _ = cli(*command, "--help")
+        assert "Examples:" in stdout, command
+        assert f"nordwire {' '.join(command)}" in stdout.split("Examples:")[1], command
+
+
+# --- the sandbox (issue 19, point 9) --------------------------------------------------------
+
+
+def _refused(out: Path, sql: str) -> str:
+    code, _, stderr = cli("query", sql, "--output", str(out))
+    assert code == 2, sql
+    assert len(stderr.strip().splitlines()) == 1, stderr
+    return stderr
+
+
+def test_copy_to_a_file_is_refused(out: Path, tmp_path: Path) -> None:
+    target = tmp_path / "leak.csv"
+    assert "COPY statements are not run" in _refused(out, f"COPY articles TO '{target}'")
+    assert not target.exists()
+
+
+def test_copy_into_a_partition_cannot_poison_a_table(out: Path) -> None:
+    before = count(out)
+    partition = out / "articles" / "date=2024-03-10" / "topic=politics" / "evil.parquet"
+    _refused(out, f"COPY (SELECT * FROM articles) TO '{partition}' (FORMAT parquet)")
+    _refused(
+        out, f"EXPLAIN ANALYZE COPY (SELECT * FROM articles) TO '{partition}' (FORMAT parquet)"
+    )
+    assert not partition.exists() and count(out) == before
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM read_text('/etc/passwd')",
+        "SELECT * FROM read_csv('/etc/shadow')",
+        "SELECT * FROM read_parquet('{out}/../elsewhere/*.parquet')",
+        "SELECT * FROM glob('/etc/*')",
+    ],
+)
+def test_files_outside_the_output_cannot_be_read(out: Path, sql: str) -> None:
+    stderr = _refused(out, sql.format(out=out))
+    assert "Permission Error" in stderr or "disabled" in stderr
+
+
+def test_attach_install_and_settings_are_refused(out: Path, tmp_path: Path) -> None:
+    assert "ATTACH statements are not run" in _refused(out, f"ATTACH '{tmp_path / 'x.duckdb'}'")
+    assert not (tmp_path / "x.duckdb").exists()
+    _refused(out, "INSTALL httpfs")
+    _refused(out, "LOAD httpfs")
+    _refused(out, "SET enable_external_access = true")
+    _refused(out, "CREATE TABLE t AS SELECT 1")
+
+
+def test_the_sandbox_holds_below_the_statement_check(out: Path) -> None:
+    # Even a statement that got past the check could not widen the rights: DuckDB is locked.
+    import duckdb
+    from nordwire.pipeline.query import connect
+
+    con = connect(str(out))
+    try:
+        with pytest.raises(duckdb.Error):
+            con.execute("SELECT * FROM read_text('/etc/passwd')")
+        with pytest.raises(duckdb.Error):
+            con.execute("SET enable_external_access = true")
+        with pytest.raises(duckdb.Error):
+            con.execute("INSTALL httpfs")
+    finally:
+        con.close()
+
+
+def test_unrestricted_gives_the_users_rights_back(out: Path, tmp_path: Path) -> None:
+    target = tmp_path / "export.csv"
+    code, _, stderr = cli(
+        "query",
+        f"COPY (SELECT source FROM articles) TO '{target}'",
+        "--output",
+        str(out),
+        "--unrestricted",
+    )
+    assert code == 0, stderr
+    assert target.read_text("utf-8").splitlines()[0] == "source"
+
+
+def test_the_interactive_shell_prompts_and_keeps_going_after_an_error(
+    out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from nordwire.pipeline.shell import Shell
+
+    typed = iter(
+        [
+            "SELECT count(*)",
+            "  AS n FROM articles;",
+            "SELEKT 1;",
+            ".maxwidth 5",
+            "SELECT 'abcdefgh' AS s;",
+            ".schema nosuch",
+        ]
+    )
+    prompts: list[str] = []
+
+    def fake_input(prompt: str) -> str:
+        prompts.append(prompt)
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    screen = io.StringIO()
+    shell = Shell(str(out))
+    try:
+        shell.loop(io.StringIO(), screen, interactive=True)
+    finally:
+        shell.close()
+    text = screen.getvalue()
+    assert prompts[:3] == ["nordwire> ", "      ...> ", "nordwire> "]
+    assert (
+        "\n6\n(1 row)" in text and 'error: Parser Error: syntax error at or near "SELEKT"' in text
+    )
+    assert "abcd…" in text and "unknown table 'nosuch'" in text

@@ -1,0 +1,131 @@
+"""A small written output (all four tables, Hive partitions, optional poller state) without running Beam."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from nordwire.schemas import PIPELINE_VERSION, articles, entities, quotes, rejects
+from nordwire.schemas.items import Item, Mention, QuoteMention
+from nordwire.schemas.rejects import Reject
+
+from tests.conftest import make_item
+
+BODY = "Erna Solberg møtte Equinor i Bergen. «Vi må ta grep nå», sa Erna Solberg til NRK."
+
+
+def _item(n: int, source: str, day: int, topic: str, variety: str) -> Item:
+    published = datetime(2024, 3, day, 9, n % 60, tzinfo=UTC)
+    people = (Mention("body", "Erna Solberg", "PER", 0, 12, 0, "Erna Solberg"),)
+    org = Mention("body", "Equinor", "ORG", 19, 26, 0, "Equinor")
+    place = Mention("body", "Bergen", "GPE_LOC", 29, 35, 0, "Bergen")
+    quote = QuoteMention("body", "Vi må ta grep nå", 38, 54, "Erna Solberg", "Erna Solberg", "sa")
+    return make_item(
+        source=source,
+        article_id=f"id{n:03d}",
+        identity_basis="guid",
+        guid=f"g{n}",
+        title=f"Sak {n}",
+        body=BODY,
+        published_at=published,
+        date_precision="time",
+        language=variety,
+        variety=variety,
+        language_confidence=0.91234567,
+        topic=topic,
+        topics=((topic, 1.0),),
+        entities=(*people, org, place) if n % 2 == 0 else (org,),
+        quotes=(quote,) if n % 3 == 0 else (),
+    )
+
+
+ITEMS = [
+    _item(n, source, day, topic, variety)
+    for n, (source, day, topic, variety) in enumerate(
+        [
+            ("nrk.no", 10, "politics", "nb"),
+            ("nrk.no", 10, "sport", "nb"),
+            ("vg.no", 11, "politics", "nb"),
+            ("ntb", 11, "economy-business-finance", "nb"),
+            ("nrk.no", 12, "politics", "nn"),
+            ("vg.no", 12, "sport", "nb"),
+        ]
+    )
+]
+
+
+def _write(
+    out: Path, table: str, day: str, topic: str, rows: list[dict[str, object]], schema: pa.Schema
+) -> None:
+    folder = out / table / f"date={day}" / f"topic={topic}"
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), folder / "part-0.parquet")
+
+
+def write_output(out: Path, with_state: bool = True) -> Path:
+    """Six articles over three days, their entities and quotes, two rejects, and feed state."""
+    for item in ITEMS:
+        assert item.published_at is not None
+        day = item.published_at.date().isoformat()
+        _write(
+            out,
+            "articles",
+            day,
+            item.topic,
+            [articles.to_row(item, PIPELINE_VERSION)],
+            articles.SCHEMA,
+        )
+        if item.entities:
+            _write(
+                out,
+                "entities",
+                day,
+                item.topic,
+                entities.to_rows(item, PIPELINE_VERSION),
+                entities.SCHEMA,
+            )
+        if item.quotes:
+            _write(
+                out,
+                "quotes",
+                day,
+                item.topic,
+                quotes.to_rows(item, PIPELINE_VERSION),
+                quotes.SCHEMA,
+            )
+    fetched = datetime(2024, 3, 12, 10, tzinfo=UTC)
+    reject_rows = [
+        Reject("language", "not_norwegian", "a.xml", fetched, detected_language="sv").to_row(
+            PIPELINE_VERSION
+        ),
+        Reject("parse", "unparseable", "b.xml", fetched).to_row(PIPELINE_VERSION),
+    ]
+    _write(out, "rejects", "2024-03-12", "unclassified", reject_rows, rejects.SCHEMA)
+    if with_state:
+        from nordwire.pipeline.poller.state import FeedUpdate, StreamState
+
+        state = StreamState(out / "_state")
+        try:
+            updates = [
+                FeedUpdate(
+                    "https://www.nrk.no/toppsaker.rss",
+                    "nrk",
+                    fetched,
+                    200,
+                    None,
+                    None,
+                    None,
+                    False,
+                    False,
+                    4,
+                ),
+                FeedUpdate(
+                    "https://vg.no/rss", "vg", fetched, 503, "HTTP 503", None, None, True, False, 0
+                ),
+            ]
+            state.commit([], [], updates, fetched, timedelta(days=30))
+        finally:
+            state.close()
+    return out
