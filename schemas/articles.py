@@ -7,7 +7,7 @@ from typing import Any
 import pyarrow as pa
 from nordwire.schemas.items import Item
 
-SCHEMA_VERSION = 2  # 2: entity lists, dates, extraction_cut
+SCHEMA_VERSION = 3  # 2: entity lists, dates, extraction_cut; 3: date_basis
 
 _TS = pa.timestamp("us", tz="UTC")
 
@@ -29,6 +29,7 @@ SCHEMA = pa.schema(
         pa.field("categories", pa.list_(pa.string())),
         pa.field("published_at", _TS),
         pa.field("date_precision", pa.string(), nullable=False),
+        pa.field("date_basis", pa.string(), nullable=False),
         pa.field("updated_at", _TS),
         pa.field("language", pa.string(), nullable=False),
         pa.field("variety", pa.string()),
@@ -103,6 +104,7 @@ def to_row(item: Item, pipeline_version: str) -> dict[str, Any]:
         "categories": list(item.categories),
         "published_at": item.published_at,
         "date_precision": item.date_precision,
+        "date_basis": item.date_basis,
         "updated_at": item.updated_at,
         "language": item.language,
         "variety": item.variety,
