@@ -162,9 +162,14 @@ def extract_metadata(item: Item, tz: ZoneInfo = OSLO) -> Item:
             if m
         ]
         if item.caption:  # "Arkivbilde av Politihøgskolen. Foto: NTB": the credit is not caption
-            m = _CREDIT.search(item.caption)
-            if m:
-                found.append(m.group("credit").strip().rstrip(")"))
-                changes["caption"] = item.caption[: m.start()].strip().rstrip("(").strip() or None
+            paragraphs = []
+            for para in item.caption.split("\n\n"):
+                m = _CREDIT.search(para)
+                if m:
+                    found.append(m.group("credit").strip().rstrip(")"))
+                    para = para[: m.start()].strip().rstrip("(").strip()
+                if para:
+                    paragraphs.append(para)
+            changes["caption"] = "\n\n".join(paragraphs) or None
         changes["credits"] = tuple(dict.fromkeys((*item.credits, *found)))
     return item.evolve(**changes)
