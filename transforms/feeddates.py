@@ -33,7 +33,7 @@ def _struct(value: Any) -> datetime | None:
         return None
 
 
-def element_date(node: Mapping[str, Any], key: str, tz: ZoneInfo = OSLO) -> datetime | None:
+def element_date(node: Any, key: str, tz: ZoneInfo = OSLO) -> datetime | None:
     """One date element of an entry or channel (`published`, `updated`, `created`) in UTC."""
     raw = dict.get(node, key)  # FeedParserDict.get would map published to updated, with a warning
     parsed = dict.get(node, key + "_parsed")

@@ -58,12 +58,12 @@ def _end_media_title(self: Any) -> None:
 
 # The parser classes find handlers by name on their bases at parse time, so setting them on
 # the Media RSS namespace mixin is enough; doing it again on re-import changes nothing.
-mediarss.Namespace._start_media_description = _start_media_description  # type: ignore[attr-defined]
-mediarss.Namespace._end_media_description = _end_media_description  # type: ignore[attr-defined]
-mediarss.Namespace._start_media_text = _start_media_text  # type: ignore[attr-defined]
-mediarss.Namespace._end_media_text = _end_media_text  # type: ignore[attr-defined]
-mediarss.Namespace._start_media_title = _start_media_title  # type: ignore[attr-defined]
-mediarss.Namespace._end_media_title = _end_media_title  # type: ignore[attr-defined]
+mediarss.Namespace._start_media_description = _start_media_description
+mediarss.Namespace._end_media_description = _end_media_description
+mediarss.Namespace._start_media_text = _start_media_text
+mediarss.Namespace._end_media_text = _end_media_text
+mediarss.Namespace._start_media_title = _start_media_title
+mediarss.Namespace._end_media_title = _end_media_title
 
 
 def media_caption(entry: Mapping[str, Any]) -> str | None:

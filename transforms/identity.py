@@ -158,7 +158,11 @@ def identity_key(item: Item) -> tuple[str, str]:
         guid = item.guid.strip()
         guid_url = canonical_url(guid) if "://" in guid else None
         if guid_url:
-            return "guid", _story_key(guid_url) or "url:" + _identity_url(guid_url)
+            # A real guid is unique in its feed, so its fragment may be all that tells a live
+            # blog's posts apart (.../a/123#post-1001): it stays in the key.
+            fragment = urlsplit(html.unescape(guid)).fragment
+            key = _story_key(guid_url) or "url:" + _identity_url(guid_url)
+            return "guid", key + (f"#{fragment}" if fragment else "")
         story = _story_key(url) if url and story_number(url) == guid else None
         if story:
             return "guid", story

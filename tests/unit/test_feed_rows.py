@@ -173,6 +173,15 @@ def test_live_blog_posts_are_stories_of_their_own() -> None:
     assert len({i.article_id for i in items}) == 2
 
 
+def test_live_blog_posts_told_apart_by_a_guid_fragment_stay_apart() -> None:
+    base = {"input": "f.xml", "format": "rss20", "source": "x.no", "fetched_at": FETCHED}
+    blog = "https://www.x.no/a/77305500"
+    posts = [
+        assign_id(Item(**base, item_index=n, guid=f"{blog}#post-{n}", link=blog)) for n in (1, 2)
+    ]
+    assert posts[0].article_id != posts[1].article_id
+
+
 def test_story_numbers_of_common_url_forms() -> None:
     assert story_number("https://www.tv2.no/a/15181875") == "15181875"
     assert story_number("https://www.vg.no/sport/i/GM3ozm/saltnes-sliter") == "GM3ozm"
