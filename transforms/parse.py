@@ -173,7 +173,7 @@ def _parse_versions(
 
 
 def _strip_junk(data: bytes) -> bytes:
-    # Merge-conflict markers, log lines or stray text before the XML make expat give up.
+    # Log lines or stray text before the XML make expat give up (conflict markers are split first).
     if any(data.startswith(bom) for bom, _ in _BOMS) or data[:1] == b"<":
         return data
     start = data.find(b"<")
