@@ -94,7 +94,8 @@ class Item:
     # dates
     published_at: datetime | None = None
     date_precision: str = "none"  # time, day, month, year or none
-    # what published_at is: published, updated, url, channel, feed_newest, fetched, file_mtime
+    # what published_at is: published, updated, url, feed_order, channel, feed_newest, fetched,
+    # file_mtime (see docs/feeds.md)
     date_basis: str = "none"
     updated_at: datetime | None = None
     # language

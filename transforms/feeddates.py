@@ -2,13 +2,16 @@
 
 The chain, best first (each candidate carries its basis, which becomes `date_basis`):
 `updated` (the item's other date elements: updated, dc:date, dcterms:modified/created), `url`
-(a date in the item's link, /2022/10/12/), `channel` (the channel's lastBuildDate, pubDate,
-updated), `feed_newest` (the newest item date in the same document). The fetch time of a live
+(a date in the item's link, /2022/10/12/), `feed_order` (in a document whose dated items are in
+date order, the date of the nearest newer dated item: the item cannot be newer than that),
+`channel` (the channel's lastBuildDate, pubDate, updated), `feed_newest` (the newest item date
+in the same document). The fetch time of a live
 poll and, last, a file's modification time come after these (see `metadata`).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
@@ -81,17 +84,49 @@ def newest_item_date(entries: Sequence[Mapping[str, Any]], tz: ZoneInfo = OSLO) 
     return max(dates, default=None)
 
 
+def newer_neighbours(
+    entries: Sequence[Mapping[str, Any]], tz: ZoneInfo = OSLO
+) -> list[datetime | None]:
+    """Per item, the date of the nearest newer dated item, when the document is in date order.
+
+    A feed sorted newest first (or oldest first) puts an undated item between its neighbours
+    in time, so the nearest newer dated item bounds its date far closer than the newest item
+    of the whole document. A front page sorted by editorial weight is not in date order, and
+    then nothing is said (all None); it takes at least three dated items to tell.
+    """
+    own = [element_date(e, "published", tz) or element_date(e, "updated", tz) for e in entries]
+    dated = [d for d in own if d is not None]
+    if len(dated) < 3:
+        return [None] * len(entries)
+    if all(a >= b for a, b in itertools.pairwise(dated)):
+        order = range(len(own))  # newest first: the newer neighbour is above
+    elif all(a <= b for a, b in itertools.pairwise(dated)):
+        order = range(len(own) - 1, -1, -1)  # oldest first: it is below
+    else:
+        return [None] * len(entries)
+    result: list[datetime | None] = [None] * len(entries)
+    newer: datetime | None = None
+    for i in order:
+        if own[i] is None:
+            result[i] = newer
+        else:
+            newer = own[i]
+    return result
+
+
 def fallbacks(
     entry: Mapping[str, Any],
     link: str | None,
     channel: datetime | None,
     newest: datetime | None,
     tz: ZoneInfo = OSLO,
+    neighbour: datetime | None = None,
 ) -> tuple[Candidate, ...]:
     """The candidates after the item's publication date, best first, each with its basis."""
     found: list[tuple[str, datetime | None]] = [
         ("updated", element_date(entry, "updated", tz) or element_date(entry, "created", tz)),
         ("url", url_date(link, tz)),
+        ("feed_order", neighbour),
         ("channel", channel),
         ("feed_newest", newest),
     ]

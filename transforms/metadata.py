@@ -116,7 +116,8 @@ def best_date(item: Item, tz: ZoneInfo = OSLO) -> tuple[datetime, str, str]:
     """(published_at, precision, basis): the item's own date, else the best its input gives.
 
     The chain: the item's publication date, its other date elements, a date in its link, the
-    channel's date, the newest item date of the same document (all found by the parse stage),
+    nearest newer dated item of a feed in date order, the channel's date, the newest item date
+    of the same document (all found by the parse stage),
     then the fetch time of a live poll, and last a file's modification time. A date more than
     a day after the fetch is a feed error, never a fact, and the next candidate is taken.
     """

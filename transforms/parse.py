@@ -241,6 +241,7 @@ def _parse_feed(doc: RawDocument, kind: str) -> list[Item | Reject]:
         real_guids=_real_guids(entries),
         channel_date=feeddates.channel_date(feed),
         newest_date=feeddates.newest_item_date(entries),
+        neighbours=feeddates.newer_neighbours(entries),
     )
     for index, entry in enumerate(entries):
         out.append(_entry_item(doc, index, entry, feed, context))
@@ -257,6 +258,7 @@ class _FeedContext:
     real_guids: set[str]
     channel_date: datetime | None
     newest_date: datetime | None
+    neighbours: list[datetime | None]  # per item: the nearest newer dated item in a sorted feed
 
 
 def _real_guids(entries: list[Any]) -> set[str]:
@@ -353,7 +355,13 @@ def _entry_item(
         ),
         updated_raw=_field(entry, "updated"),
         date_basis="published" if published else ("updated" if own else "none"),
-        date_fallbacks=feeddates.fallbacks(entry, link, context.channel_date, context.newest_date),
+        date_fallbacks=feeddates.fallbacks(
+            entry,
+            link,
+            context.channel_date,
+            context.newest_date,
+            neighbour=context.neighbours[index],
+        ),
         categories=tuple(c.strip() for c in categories if c and c.strip()),
         authors=tuple(a.strip() for a in authors if a.strip()),
         credits=tuple(media_credits(entry)),

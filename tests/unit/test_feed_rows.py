@@ -47,8 +47,8 @@ def test_undated_items_take_the_best_date_their_feed_gives() -> None:
     assert oslo["Only dc:date"] == (datetime(2022, 10, 9, 5, 30, tzinfo=UTC), "updated", "time")
     # a date in the link is a day, the start of it in Oslo
     assert oslo["Date in its link"] == (datetime(2022, 10, 7, 22, 0, tzinfo=UTC), "url", "day")
-    # nothing of its own: the channel's lastBuildDate
-    assert oslo["Nothing dated"] == (datetime(2022, 10, 12, 12, 5, tzinfo=UTC), "channel", "time")
+    # nothing of its own, in a feed sorted newest first: the nearest newer dated item above it
+    assert oslo["Nothing dated"] == (datetime(2022, 10, 9, 5, 30, tzinfo=UTC), "feed_order", "time")
     # no article of this dated feed lands on the day of the run (FETCHED is 2024-03-15)
     assert {item_partition(i)[0] for i in items.values()} <= {
         "2022-10-08",
@@ -57,6 +57,25 @@ def test_undated_items_take_the_best_date_their_feed_gives() -> None:
         "2022-10-11",
         "2022-10-12",
     }
+
+
+def test_a_front_page_out_of_date_order_takes_the_channel_date_not_a_neighbours() -> None:
+    data = (FEEDS / "undated_items.xml").read_bytes()
+    # move the oldest dated item to the top: the dated items are no longer in date order
+    head, rest = data.split(b"<item>", 1)
+    items = [b"<item>" + part for part in rest.split(b"<item>")]
+    tail = items[-1].split(b"</item>", 1)[1]
+    items[-1] = items[-1][: len(items[-1]) - len(tail)]
+    reordered = head + items[2] + b"".join(items[:2] + items[3:]) + tail
+    outs = parse_document(RawDocument("front.xml", reordered, FETCHED))
+    undated = [
+        extract_metadata(normalise(o))
+        for o in outs
+        if isinstance(o, Item) and o.title_raw == "Nothing dated"
+    ]
+    assert [(i.published_at, i.date_basis) for i in undated] == [
+        (datetime(2022, 10, 12, 12, 5, tzinfo=UTC), "channel")
+    ]
 
 
 def test_a_channel_dated_feed_dates_its_items_by_the_channel() -> None:
