@@ -89,7 +89,9 @@ def test_future_dates_are_not_taken_as_fact() -> None:
     # The feed's date is not taken; with nothing better, the file's time is, and says so.
     assert out.published_at == FETCHED and out.date_basis == "file_mtime"
     soon = (FETCHED + timedelta(hours=2)).strftime("%a, %d %b %Y %H:%M:%S +0000")
-    assert extract_metadata(make_item(published_raw=soon)).published_at == FETCHED + timedelta(hours=2)
+    assert extract_metadata(make_item(published_raw=soon)).published_at == FETCHED + timedelta(
+        hours=2
+    )
 
 
 def test_a_feed_where_half_the_items_have_no_date() -> None:
@@ -100,8 +102,11 @@ def test_a_feed_where_half_the_items_have_no_date() -> None:
         for i in range(6)
     )
     outs = [extract_metadata(i) for i in items_of(rss(body))]
-    # The undated items take the newest date of their own feed, and say so.
-    assert [o.date_basis for o in outs] == ["feed_newest", "published"] * 3
+    # The undated items take the date of the dated item above them (the feed is in date order),
+    # the first one the newest date of its feed, and each says so.
+    assert [o.date_basis for o in outs] == ["feed_newest"] + ["published", "feed_order"] * 2 + [
+        "published"
+    ]
     assert {o.published_at for o in outs} == {datetime(2024, 3, 11, 8, 15, tzinfo=UTC)}
 
 
