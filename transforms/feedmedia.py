@@ -73,6 +73,12 @@ def media_caption(entry: Mapping[str, Any]) -> str | None:
     return "\n\n".join(unique) or None
 
 
+def media_title(entry: Mapping[str, Any]) -> str | None:
+    """The title of an entry's first media element (a video's or podcast's own title)."""
+    titles = [t for t in entry.get(TITLES) or [] if isinstance(t, str) and t.strip()]
+    return titles[0] if titles else None
+
+
 def media_credits(entry: Mapping[str, Any]) -> list[str]:
     """Photographer and agency credits of an entry's media, each once."""
     found = [c.get("content") for c in entry.get("media_credit") or [] if isinstance(c, Mapping)]

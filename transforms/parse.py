@@ -18,7 +18,7 @@ from nordwire.schemas.items import Item, RawDocument
 from nordwire.schemas.rejects import Reject, excerpt_of
 from nordwire.transforms import feeddates
 from nordwire.transforms.conflicts import split_conflicts
-from nordwire.transforms.feedmedia import media_caption, media_credits
+from nordwire.transforms.feedmedia import media_caption, media_credits, media_title
 from nordwire.transforms.identity import site_of
 from nordwire.transforms.outlet import host_of, item_source, source_slug
 
@@ -345,7 +345,9 @@ def _entry_item(
         feed_language=feed.get("language"),
         guid=guid if guid in context.real_guids else None,
         link=link,
-        title_raw=entry.get("title"),
+        # A media title names the photo, never the story, unless the item has no title at all
+        # (a video or podcast item), as feedparser itself falls back.
+        title_raw=entry.get("title") or media_title(entry),
         summary_raw=entry.get("summary"),
         content_raw=content,
         caption_raw=media_caption(entry),

@@ -108,6 +108,18 @@ def test_a_photo_caption_is_caption_not_body_and_its_credit_is_a_credit() -> Non
     assert item.credits == ("Ola Nordmann / NTB",)
 
 
+def test_an_item_without_a_title_of_its_own_takes_its_media_title() -> None:
+    data = (
+        b'<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>K</title>'
+        b"<item><media:content url='https://k.no/v.mp4'><media:title>Dagsrevyen 21</media:title>"
+        b"<media:description>Nyheter fra hele landet.</media:description></media:content>"
+        b"<link>https://k.no/v/1</link></item></channel></rss>"
+    )
+    (item,) = [normalise(o) for o in parse_document(RawDocument("v.xml", data, FETCHED))]
+    assert isinstance(item, Item)
+    assert item.title == "Dagsrevyen 21" and item.caption == "Nyheter fra hele landet."
+
+
 def test_captions_and_media_text_stay_out_of_the_text_and_credits_leave_the_caption() -> None:
     items = by_title(finished("caption_only.xml"))
     item = items["Laksebaronene tjener mer enn før"]
