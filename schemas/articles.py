@@ -8,9 +8,9 @@ import pyarrow as pa
 from nordwire.schemas.columns import describe
 from nordwire.schemas.items import Item
 
-SCHEMA_VERSION = (
-    3  # 2: entity lists, dates, extraction_cut; 3: dates[].start/end -> char_start/char_end
-)
+# 2: entity lists, dates, extraction_cut; 3: dates[].start/end -> char_start/char_end;
+# 4: date_basis
+SCHEMA_VERSION = 4
 
 _TS = pa.timestamp("us", tz="UTC")
 
@@ -30,8 +30,9 @@ DESCRIPTIONS = {
     "byline": "Authors, comma-separated, or the wire byline.",
     "credits": "Photo credits, e.g. Pool via AP / NTB.",
     "categories": "The feed's own categories, as given.",
-    "published_at": "Publication time in UTC; NULL when the input gives none (see date_precision).",
+    "published_at": "Publication time in UTC: the item's own, else the best date its input gives (see date_basis).",
     "date_precision": "How precise published_at is: time, day, month, year or none.",
+    "date_basis": "Where published_at comes from: published, updated, url, feed_order, channel, feed_newest, fetched or file_mtime (docs/feeds.md).",
     "updated_at": "Last update time in UTC, when the feed gives one.",
     "language": "nb or nn; no when the variety cannot be told.",
     "variety": "Written standard: nb (bokmål), nn (nynorsk) or NULL.",
@@ -97,6 +98,7 @@ SCHEMA = pa.schema(
         pa.field("categories", pa.list_(pa.string())),
         pa.field("published_at", _TS),
         pa.field("date_precision", pa.string(), nullable=False),
+        pa.field("date_basis", pa.string(), nullable=False),
         pa.field("updated_at", _TS),
         pa.field("language", pa.string(), nullable=False),
         pa.field("variety", pa.string()),
@@ -172,6 +174,7 @@ def to_row(item: Item, pipeline_version: str) -> dict[str, Any]:
         "categories": list(item.categories),
         "published_at": item.published_at,
         "date_precision": item.date_precision,
+        "date_basis": item.date_basis,
         "updated_at": item.updated_at,
         "language": item.language,
         "variety": item.variety,

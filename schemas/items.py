@@ -74,6 +74,9 @@ class Item:
     published_raw: str | None = None
     published_fallback: datetime | None = None  # feedparser's own reading, used only as a fallback
     updated_raw: str | None = None
+    # dates the document offers when the item's own is missing: (basis, UTC datetime), best first
+    date_fallbacks: tuple[tuple[str, datetime], ...] = ()
+    caption_raw: str | None = None  # media:description / media:text of the item's photos
     categories: tuple[str, ...] = ()
     authors: tuple[str, ...] = ()
     credits: tuple[str, ...] = ()
@@ -91,6 +94,9 @@ class Item:
     # dates
     published_at: datetime | None = None
     date_precision: str = "none"  # time, day, month, year or none
+    # what published_at is: published, updated, url, feed_order, channel, feed_newest, fetched,
+    # file_mtime (see docs/feeds.md)
+    date_basis: str = "none"
     updated_at: datetime | None = None
     # language
     language: str | None = None

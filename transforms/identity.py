@@ -44,6 +44,14 @@ _TRACKING_EXACT = frozenset(
 )
 _TRACKING_PREFIXES = ("utm_", "ns_", "at_", "pk_", "mtm_", "hsa_", "vero_", "oly_")
 _WS = re.compile(r"\s+")
+# A publisher's article number as a whole path segment: 77305439, 1.16136314, 5-4-1234567.
+_NUMBER_ID = re.compile(r"^(?:\d{1,4}[.-]){0,3}\d{5,}$")
+# A slug ending in the article number: ...-bodo-kommune-1.16136753, ...-headline-77305439.
+_SLUG_ID = re.compile(r"^(?=.*[^\W\d_])[\w%.-]*?-((?:\d{1,4}\.)?\d{5,})$")
+# A short id after a one-letter marker segment (/i/GM3ozm/slug, /a/15181875): letters and digits.
+_SHORT_ID = re.compile(r"^[A-Za-z0-9]{5,16}$")
+# Second-level labels under which a country-code domain sells names (bbc.co.uk, abc.net.au).
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "or", "ne", "go"})
 
 
 def canonical_url(link: str | None) -> str | None:
@@ -78,6 +86,58 @@ def _identity_url(url: str) -> str:
     return urlunsplit(("https", host, path, parts.query, ""))
 
 
+def site_of(host: str | None) -> str | None:
+    """The registrable domain of a host (nrk.no for tv.nrk.no, bbc.co.uk for www.bbc.co.uk)."""
+    if not host:
+        return None
+    labels = [part for part in host.lower().rstrip(".").split(".") if part]
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:]) or None
+
+
+def story_number(url: str | None) -> str | None:
+    """The publisher's own article id in a cleaned link's path, or None if it shows none.
+
+    Publishers' article URLs come in a short permalink form and a long slug form around one id:
+    `/a/77305439` and `/nyheter/some-headline/77305439`, `/i/GM3ozm` and
+    `/sport/i/GM3ozm/some-headline`, `/slug-1.16136314`. The id is the last path segment when it
+    is a number of five or more digits (dots and dashes between groups allowed), the number a
+    slug ends in, a number right before a closing slug, or the letters-and-digits token after a
+    one-letter marker segment (`/i/`, `/a/`, `/s/`).
+    """
+    if not url:
+        return None
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    if not segments:
+        return None
+    last = segments[-1]
+    if _NUMBER_ID.match(last):
+        return last
+    m = _SLUG_ID.match(last)
+    if m:
+        return m.group(1)
+    for i in range(len(segments) - 2, -1, -1):
+        marker, token = segments[i], segments[i + 1]
+        # An all-letter token must mix cases to be an id and not a word (/i/nyheter).
+        idish = any(c.isdigit() for c in token) or token not in (token.lower(), token.upper())
+        if len(marker) == 1 and marker.isalpha() and _SHORT_ID.match(token) and idish:
+            return token
+    if len(segments) >= 2 and _NUMBER_ID.match(segments[-2]) and any(c.isalpha() for c in last):
+        return segments[-2]
+    return None
+
+
+def _story_key(url: str) -> str | None:
+    number = story_number(url)
+    if number is None:
+        return None
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    # The query stays: a live blog's posts (?post=123) are stories of their own.
+    return f"story:{host}/{number}" + (f"?{parts.query}" if parts.query else "")
+
+
 def _fold(text: str) -> str:
     return _WS.sub(" ", unicodedata.normalize("NFKC", text)).strip().casefold()
 
@@ -87,15 +147,28 @@ def _digest(key: str) -> str:
 
 
 def identity_key(item: Item) -> tuple[str, str]:
-    """(basis, key): the canonical identity the id is a hash of."""
+    """(basis, key): the canonical identity the id is a hash of.
+
+    A link or URL guid that shows the publisher's article id (`story_number`) is keyed on host
+    and id, so the permalink and slug forms of one story meet; other URLs on the whole cleaned
+    URL; a guid that is not a URL on itself, unless it is the very id its link shows.
+    """
     url = canonical_url(item.link)
     if item.guid:
-        guid_url = canonical_url(item.guid) if "://" in item.guid else None
+        guid = item.guid.strip()
+        guid_url = canonical_url(guid) if "://" in guid else None
         if guid_url:
-            return "guid", "url:" + _identity_url(guid_url)
-        return "guid", f"guid:{item.source}:{item.guid.strip()}"
+            # A real guid is unique in its feed, so its fragment may be all that tells a live
+            # blog's posts apart (.../a/123#post-1001): it stays in the key.
+            fragment = urlsplit(html.unescape(guid)).fragment
+            key = _story_key(guid_url) or "url:" + _identity_url(guid_url)
+            return "guid", key + (f"#{fragment}" if fragment else "")
+        story = _story_key(url) if url and story_number(url) == guid else None
+        if story:
+            return "guid", story
+        return "guid", f"guid:{item.source}:{guid}"
     if url:
-        return "url", "url:" + _identity_url(url)
+        return "url", _story_key(url) or "url:" + _identity_url(url)
     text = item.title_raw or item.summary_raw or item.content_raw or ""
     return "text", "\x1f".join(
         ("text", item.source, _fold(text)[:300], (item.published_raw or "").strip())

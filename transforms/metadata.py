@@ -112,25 +112,35 @@ def _agency(byline: str | None) -> str | None:
     return AGENCIES.get(last)
 
 
-def publication_time(item: Item, tz: ZoneInfo) -> tuple[datetime | None, str]:
-    """The item's publication time (UTC) and precision, as the articles table will hold it.
+def best_date(item: Item, tz: ZoneInfo = OSLO) -> tuple[datetime, str, str]:
+    """(published_at, precision, basis): the item's own date, else the best its input gives.
 
-    The streaming graph's event time uses this too, so the two never disagree.
+    The chain: the item's publication date, its other date elements, a date in its link, the
+    nearest newer dated item of a feed in date order, the channel's date, the newest item date
+    of the same document (all found by the parse stage),
+    then the fetch time of a live poll, and last a file's modification time. A date more than
+    a day after the fetch is a feed error, never a fact, and the next candidate is taken.
     """
+    latest = item.fetched_at + FUTURE_TOLERANCE
     published_at, precision = parse_date(item.published_raw, item.published_fallback, tz)
-    if published_at is not None and published_at > item.fetched_at + FUTURE_TOLERANCE:
-        # A publication time after the item was fetched is a feed error, not a fact.
-        return None, "none"
-    return published_at, precision
+    if published_at is not None and published_at <= latest:
+        basis = item.date_basis if item.date_basis != "none" else "published"
+        return published_at, precision, basis
+    for basis, value in item.date_fallbacks:
+        if value <= latest:
+            return value, "day" if basis == "url" else "time", basis
+    polled = item.input.lower().startswith(("http://", "https://"))
+    return item.fetched_at, "time", "fetched" if polled else "file_mtime"
 
 
 def extract_metadata(item: Item, tz: ZoneInfo = OSLO) -> Item:
-    """Dates with precision, and byline, credits, caption and sub-headings."""
-    published_at, precision = publication_time(item, tz)
+    """Dates with precision and basis, and byline, credits, caption and sub-headings."""
+    published_at, precision, basis = best_date(item, tz)
     updated_at, _ = parse_date(item.updated_raw, None, tz) if item.updated_raw else (None, "none")
     changes: dict[str, object] = {
         "published_at": published_at,
         "date_precision": precision,
+        "date_basis": basis,
         "updated_at": updated_at,
     }
     if item.format == "wire" and item.body:
@@ -152,5 +162,15 @@ def extract_metadata(item: Item, tz: ZoneInfo = OSLO) -> Item:
             for m in [_CREDIT.search(t.split("\n\n")[-1])]
             if m
         ]
+        if item.caption:  # "Arkivbilde av Politihøgskolen. Foto: NTB": the credit is not caption
+            paragraphs = []
+            for para in item.caption.split("\n\n"):
+                m = _CREDIT.search(para)
+                if m:
+                    found.append(m.group("credit").strip().rstrip(")"))
+                    para = para[: m.start()].strip().rstrip("(").strip()
+                if para:
+                    paragraphs.append(para)
+            changes["caption"] = "\n\n".join(paragraphs) or None
         changes["credits"] = tuple(dict.fromkeys((*item.credits, *found)))
     return item.evolve(**changes)

@@ -53,6 +53,14 @@ _KNOWN_TAG = re.compile(
     re.IGNORECASE,
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff\ufffe\uffff]")
+# Characters a reader never sees: soft hyphen, zero-width space/non-joiner, word joiner and
+# invisible operators, direction marks and embeddings, a BOM inside text, the Mongolian vowel
+# separator. They split words for search ("lakse\u00adbaronene"), so they go from every text
+# column. A zero-width joiner stays only after an emoji or symbol, where it builds a glyph.
+_INVISIBLE = re.compile(
+    "[\u00ad\u180e\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+    "|(?<![\u2190-\u2bff\U0001f000-\U0001faff\ufe0f])\u200d"
+)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _MANY_BREAKS = re.compile(r"\n{3,}")
 # A text still carrying an escaped entity after one unescape was double-escaped by the feed.
@@ -119,13 +127,24 @@ def clean_text(value: str | None, *, markup: bool = True) -> str | None:
         text = ftfy.fix_text(text, unescape_html=False, normalization="NFC")
     text = unicodedata.normalize("NFC", text)
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _INVISIBLE.sub("", text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     text = _MANY_BREAKS.sub("\n\n", "\n".join(lines)).strip()
     return text or None
 
 
+def strip_invisible(text: str) -> str:
+    """`text` without the characters a reader never sees (soft hyphens, zero-width marks)."""
+    return _INVISIBLE.sub("", text)
+
+
+def _names(values: tuple[str, ...]) -> tuple[str, ...]:
+    cleaned = (" ".join(strip_invisible(v).split()) for v in values)
+    return tuple(dict.fromkeys(v for v in cleaned if v))
+
+
 def normalise(item: Item) -> Item:
-    """Fill title, summary and body with clean text from the raw fields."""
+    """Fill title, summary, body and caption with clean text; clean the short text fields too."""
     title = clean_text(item.title_raw)
     if title:
         title = " ".join(title.split())
@@ -133,4 +152,17 @@ def normalise(item: Item) -> Item:
     body = clean_text(item.content_raw, markup=item.format != "wire")
     if body is not None and body == summary:  # many feeds repeat the summary as content
         body = None
-    return item.evolve(title=title, summary=summary, body=body)
+    caption = clean_text(item.caption_raw)
+    if caption is not None and caption in (summary, body):  # a caption repeated as the text
+        caption = None
+    feed_title = clean_text(item.feed_title)
+    return item.evolve(
+        title=title,
+        summary=summary,
+        body=body,
+        caption=caption,
+        feed_title=" ".join(feed_title.split()) if feed_title else None,
+        authors=_names(item.authors),
+        credits=_names(item.credits),
+        categories=_names(item.categories),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import html
 import io
 import re
@@ -15,6 +16,11 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.schemas.rejects import Reject, excerpt_of
+from nordwire.transforms import feeddates
+from nordwire.transforms.conflicts import split_conflicts
+from nordwire.transforms.feedmedia import media_caption, media_credits, media_title
+from nordwire.transforms.identity import site_of
+from nordwire.transforms.outlet import host_of, item_source, source_slug
 
 MAX_INPUT_BYTES = 50 * 1024 * 1024
 MAX_ITEMS_PER_FEED = 5_000
@@ -36,7 +42,6 @@ _HTML_ROOT = re.compile(r"<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECA
 _WIRE_DATE = re.compile(r"^\s*date\s+(\d{4}-\d{2}(?:-\d{2})?)\b[ \t]*(.*)$", re.IGNORECASE)
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f]")
 _CHARREF = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+);")
-_SOURCE_CHARS = re.compile(r"[^a-z0-9.-]+")
 
 
 def _head_text(data: bytes, size: int = 8192) -> str:
@@ -92,17 +97,6 @@ def decode_text(data: bytes) -> str | None:
         return data.decode("latin-1")
 
 
-def source_slug(value: str | None) -> str | None:
-    """A publisher name or host as a short, path-safe slug (www. dropped)."""
-    if not value:
-        return None
-    host = urlsplit(value).hostname if "://" in value else None
-    text = (host or value).strip().lower()
-    text = text.removeprefix("www.")
-    text = _SOURCE_CHARS.sub("-", text).strip("-.")
-    return text[:100] or None
-
-
 def _reject(doc: RawDocument, reason: str, detail: str, error: str | None = None) -> Reject:
     return Reject(
         stage=STAGE,
@@ -130,13 +124,56 @@ def parse_document(doc: RawDocument) -> list[Item | Reject]:
         return [
             _reject(doc, "unparseable", "text, but neither a feed nor wire text (no date line)")
         ]
+    conflicts = split_conflicts(doc.data) if kind in ("feed", "wire") else None
+    if conflicts is not None:
+        return _parse_versions(doc, conflicts.count, conflicts.versions, conflicts.problem)
     if kind == "wire":
         return _parse_wire(doc)
     return _parse_feed(doc, kind)
 
 
+def _parse_versions(
+    doc: RawDocument, count: int, versions: tuple[bytes, ...], problem: str | None
+) -> list[Item | Reject]:
+    """A file with merge-conflict markers: one file-level reject, then each version on its own.
+
+    Every version is parsed as a document of its own, so its items get its own channel; item
+    indexes run on across versions so that (input, item_index) stays unique.
+    """
+    plural = "s" if count != 1 else ""
+    if not versions:
+        detail = f"git merge-conflict markers ({count} conflict{plural}): {problem}; no item read"
+        return [_reject(doc, "conflict_markers", detail)]
+    out: list[Item | Reject] = []
+    found: list[str] = []
+    offset = 0
+    for number, data in enumerate(versions, start=1):
+        parts = parse_document(RawDocument(doc.input, data, doc.fetched_at, doc.headers))
+        items = sum(1 for p in parts if isinstance(p, Item))
+        # A version's own file-level trouble (no feed in it, too many items) joins the one
+        # file-level row: rejects rows are keyed by input and reason, not by version.
+        notes = [
+            f"{p.reason}: {p.detail}"
+            for p in parts
+            if isinstance(p, Reject) and p.item_index is None
+        ]
+        found.append(f"version {number}: {items} items" + "".join(f", {n}" for n in notes))
+        for part in parts:
+            if isinstance(part, Item):
+                out.append(part.evolve(item_index=part.item_index + offset))
+            elif part.item_index is not None:
+                out.append(dataclasses.replace(part, item_index=part.item_index + offset))
+        indexes = [p.item_index for p in parts if p.item_index is not None]
+        offset += max(indexes, default=-1) + 1
+    detail = (
+        f"git merge-conflict markers ({count} conflict{plural}); each version read with its own"
+        f" channel ({'; '.join(found)})"
+    )
+    return [_reject(doc, "conflict_markers", detail), *out]
+
+
 def _strip_junk(data: bytes) -> bytes:
-    # Merge-conflict markers, log lines or stray text before the XML make expat give up.
+    # Log lines or stray text before the XML make expat give up (conflict markers are split first).
     if any(data.startswith(bom) for bom, _ in _BOMS) or data[:1] == b"<":
         return data
     start = data.find(b"<")
@@ -197,11 +234,31 @@ def _parse_feed(doc: RawDocument, kind: str) -> list[Item | Reject]:
             _reject(doc, "too_large", f"{len(entries)} items, kept the first {MAX_ITEMS_PER_FEED}")
         )
         entries = entries[:MAX_ITEMS_PER_FEED]
-    real_guids = _real_guids(entries)
-    fmt = parsed.get("version") or "unknown"
+    context = _FeedContext(
+        source=source,
+        site=site_of(host_of(feed.get("link"))),
+        fmt=parsed.get("version") or "unknown",
+        real_guids=_real_guids(entries),
+        channel_date=feeddates.channel_date(feed),
+        newest_date=feeddates.newest_item_date(entries),
+        neighbours=feeddates.newer_neighbours(entries),
+    )
     for index, entry in enumerate(entries):
-        out.append(_entry_item(doc, index, entry, feed, source, fmt, real_guids))
+        out.append(_entry_item(doc, index, entry, feed, context))
     return out
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _FeedContext:
+    """What every item of one feed document shares."""
+
+    source: str
+    site: str | None  # registrable domain of the channel's link
+    fmt: str
+    real_guids: set[str]
+    channel_date: datetime | None
+    newest_date: datetime | None
+    neighbours: list[datetime | None]  # per item: the nearest newer dated item in a sorted feed
 
 
 def _real_guids(entries: list[Any]) -> set[str]:
@@ -218,7 +275,18 @@ def _real_guids(entries: list[Any]) -> set[str]:
         for g, n in counts.items()
         if sum(ch.isalnum() for ch in g) >= 4
         and (n == 1 or (len(links[g]) == 1 and None not in links[g]))
+        and not _site_root(g)
     }
+
+
+def _site_root(guid: str) -> bool:
+    # A guid that is a site's front page (https://www.vg.no/) names no story, however unique.
+    if "://" not in guid:
+        return False
+    try:
+        return urlsplit(guid).path.strip("/") == ""
+    except ValueError:
+        return False
 
 
 def _absolute(link: str | None, base: str | None) -> str | None:
@@ -243,13 +311,7 @@ def _struct_to_datetime(value: Any) -> datetime | None:
 
 
 def _entry_item(
-    doc: RawDocument,
-    index: int,
-    entry: Any,
-    feed: Mapping[str, Any],
-    source: str,
-    fmt: str,
-    real_guids: set[str],
+    doc: RawDocument, index: int, entry: Any, feed: Mapping[str, Any], context: _FeedContext
 ) -> Item | Reject:
     contents = entry.get("content") or []
     content = max((c.get("value") or "" for c in contents), key=len, default="") or None
@@ -260,7 +322,7 @@ def _entry_item(
             reason="too_long",
             input=doc.input,
             fetched_at=doc.fetched_at,
-            source=source,
+            source=context.source,
             item_index=index,
             detail=f"{text_len} characters, cap {MAX_ITEM_CHARS}",
             excerpt=excerpt_of(entry.get("title") or entry.get("summary")),
@@ -269,29 +331,42 @@ def _entry_item(
     authors = [a.get("name") for a in entry.get("authors") or [] if a.get("name")]
     if not authors and entry.get("author"):
         authors = [entry["author"]]
-    credits = [c.get("content") for c in entry.get("media_credit") or [] if c.get("content")]
     categories = [t.get("term") or t.get("label") for t in entry.get("tags") or []]
+    link = _absolute(entry.get("link"), feed.get("link"))
+    published = _field(entry, "published")
+    own = published or _field(entry, "updated")
     return Item(
         input=doc.input,
         item_index=index,
-        format=fmt,
-        source=source,
+        format=context.fmt,
+        source=item_source(link, entry.get("source"), context.source, context.site),
         fetched_at=doc.fetched_at,
         feed_title=feed.get("title"),
         feed_language=feed.get("language"),
-        guid=guid if guid in real_guids else None,
-        link=_absolute(entry.get("link"), feed.get("link")),
-        title_raw=entry.get("title"),
+        guid=guid if guid in context.real_guids else None,
+        link=link,
+        # A media title names the photo, never the story, unless the item has no title at all
+        # (a video or podcast item), as feedparser itself falls back.
+        title_raw=entry.get("title") or media_title(entry),
         summary_raw=entry.get("summary"),
         content_raw=content,
-        published_raw=_field(entry, "published") or _field(entry, "updated"),
+        caption_raw=media_caption(entry),
+        published_raw=own,
         published_fallback=_struct_to_datetime(
             _field(entry, "published_parsed") or _field(entry, "updated_parsed")
         ),
         updated_raw=_field(entry, "updated"),
+        date_basis="published" if published else ("updated" if own else "none"),
+        date_fallbacks=feeddates.fallbacks(
+            entry,
+            link,
+            context.channel_date,
+            context.newest_date,
+            neighbour=context.neighbours[index],
+        ),
         categories=tuple(c.strip() for c in categories if c and c.strip()),
         authors=tuple(a.strip() for a in authors if a.strip()),
-        credits=tuple(c.strip() for c in credits if c.strip()),
+        credits=tuple(media_credits(entry)),
     )
 
 

@@ -155,9 +155,12 @@ class ClassifyTopic(_Stage):
 
 
 def _preference(item: Item) -> tuple[Any, ...]:
-    # Keep the richest version; the input name and index make the choice deterministic.
+    # Keep a copy that carries its own date (the date decides the partition, and a copy from a
+    # snapshot that left it out would only have the feed's date), then the richest version; the
+    # input name and index make the choice deterministic.
+    dated = item.published_raw is not None or item.published_fallback is not None
     text = len(item.content_raw or "") + len(item.summary_raw or "")
-    return (-text, -(item.published_fallback is not None), item.input, item.item_index)
+    return (-dated, -text, item.input, item.item_index)
 
 
 def _duplicate(other: Item, kept_input: str, kept_index: int) -> Reject:

@@ -25,14 +25,13 @@ from nordwire.pipeline.io.feeds import PollFeeds
 from nordwire.pipeline.io.sink import WriteTables
 from nordwire.pipeline.windowing import fixed_windows
 from nordwire.schemas.items import Item
-from nordwire.transforms.metadata import publication_time
+from nordwire.transforms.metadata import best_date
 
 
 def event_time(item: Item, lateness: timedelta, tz: ZoneInfo) -> datetime:
     """Publication time, or fetch time when unknown; never older than fetch time minus `lateness`."""
-    published, _ = publication_time(item, tz)
-    if published is None:
-        return item.fetched_at
+    # The same chain as the articles table's published_at: an undated item is at its fetch time.
+    published, _, _ = best_date(item, tz)
     return max(published, item.fetched_at - lateness)
 
 

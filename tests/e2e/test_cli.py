@@ -85,9 +85,11 @@ def test_article_fields(sample_run: tuple[Path, str]) -> None:
     (dated,) = query(out, "SELECT url, categories FROM articles WHERE title LIKE 'Norges Bank%'")
     assert dated["url"] == "https://www.eksempelavisa.no/okonomi/2024/03/14/norges-bank-renten"
     (undated,) = query(
-        out, "SELECT published_at, date_precision FROM articles WHERE title LIKE 'Fergesambandet%'"
+        out,
+        "SELECT published_at, date_basis FROM articles WHERE title LIKE 'Fergesambandet%'",
     )
-    assert undated == {"published_at": None, "date_precision": "none"}
+    # no date of its own: the newest item date of its feed, saying so (not the day of the run)
+    assert undated == {"published_at": "2024-03-14T09:00:00+00:00", "date_basis": "feed_newest"}
     (html,) = query(out, "SELECT summary FROM articles WHERE title LIKE 'Ny roman%'")
     assert "<" not in html["summary"] and html["summary"].startswith(
         "Forfatteren har brukt seks år på romanen"

@@ -92,6 +92,21 @@ def test_drop_duplicates_keeps_the_richest_and_rejects_the_rest(windowed: bool) 
         )
 
 
+@pytest.mark.parametrize("grouped", [False, True])
+def test_drop_duplicates_keeps_a_dated_copy_over_a_longer_undated_one(grouped: bool) -> None:
+    undated = item(article_id="x", title_raw="udatert", summary_raw="litt lengre tekst")
+    dated = item(
+        article_id="x",
+        title_raw="datert",
+        summary_raw="kort",
+        published_raw="Tue, 11 Oct 2022 09:15:00 +0200",
+        item_index=1,
+    )
+    with local_pipeline() as p:
+        out = p | beam.Create([undated, dated]) | DropDuplicates(grouped)
+        assert_that(out.items | beam.Map(lambda i: i.title_raw), equal_to(["datert"]))
+
+
 def test_normalise_rejects_items_without_text() -> None:
     run_stage(
         Normalise(),

@@ -86,9 +86,12 @@ def test_script_and_html_in_titles_are_stored_as_text() -> None:
 def test_future_dates_are_not_taken_as_fact() -> None:
     future = (FETCHED + timedelta(days=30)).strftime("%a, %d %b %Y %H:%M:%S +0000")
     out = extract_metadata(make_item(published_raw=future))
-    assert out.published_at is None and out.date_precision == "none"
+    # The feed's date is not taken; with nothing better, the file's time is, and says so.
+    assert out.published_at == FETCHED and out.date_basis == "file_mtime"
     soon = (FETCHED + timedelta(hours=2)).strftime("%a, %d %b %Y %H:%M:%S +0000")
-    assert extract_metadata(make_item(published_raw=soon)).published_at == FETCHED + timedelta(hours=2)
+    assert extract_metadata(make_item(published_raw=soon)).published_at == FETCHED + timedelta(
+        hours=2
+    )
 
 
 def test_a_feed_where_half_the_items_have_no_date() -> None:
@@ -99,8 +102,12 @@ def test_a_feed_where_half_the_items_have_no_date() -> None:
         for i in range(6)
     )
     outs = [extract_metadata(i) for i in items_of(rss(body))]
-    assert [o.date_precision for o in outs] == ["none", "time"] * 3
-    assert outs[1].published_at == datetime(2024, 3, 11, 8, 15, tzinfo=UTC)
+    # The undated items take the date of the dated item above them (the feed is in date order),
+    # the first one the newest date of its feed, and each says so.
+    assert [o.date_basis for o in outs] == ["feed_newest"] + ["published", "feed_order"] * 2 + [
+        "published"
+    ]
+    assert {o.published_at for o in outs} == {datetime(2024, 3, 11, 8, 15, tzinfo=UTC)}
 
 
 def test_items_over_the_cap_are_rejected_as_too_long(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -52,8 +52,11 @@ def test_rss_items_carry_fields_and_placeholder_guids_are_dropped() -> None:
 
 
 def test_junk_before_xml_is_stripped() -> None:
-    out = parse_document(doc(b"<<<<<<< HEAD\nlogg: hentet\n" + RSS))
+    out = parse_document(doc(b"logg: hentet 12:00\n" + RSS))
     assert sum(isinstance(o, Item) for o in out) == 3
+    # An opened merge conflict that never closes is not junk: the file is rejected whole.
+    (reject,) = parse_document(doc(b"<<<<<<< HEAD\nlogg: hentet\n" + RSS))
+    assert isinstance(reject, Reject) and reject.reason == "conflict_markers"
 
 
 @pytest.mark.parametrize(
