@@ -10,10 +10,11 @@ import pytest
 from click.testing import CliRunner
 from nordwire.pipeline.cli import main
 from nordwire.pipeline.cli.show import render_article
+from nordwire.pipeline.config import parse
 from nordwire.pipeline.poller.cycles import identify
 from nordwire.pipeline.poller.state import StreamState
 from nordwire.pipeline.query import connect
-from nordwire.pipeline.runner import run_batch
+from nordwire.pipeline.runner import run_job
 from nordwire.schemas.items import RawDocument
 
 from tests.conftest import FIXTURES
@@ -27,7 +28,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("story_poll1.xml", "story_poll2.xml", "caption_only.xml", "conflict.xml"):
         shutil.copy(FEEDS / name, inputs / name)
     out = tmp_path_factory.mktemp("out")
-    run_batch(["--input", str(inputs), "--output", str(out)])
+    run_job(parse("run", {"input": [str(inputs)], "output": str(out)}))
     return out
 
 
