@@ -45,11 +45,13 @@ def run(ctx: click.Context, inputs: tuple[str, ...], output: str, timezone: str)
         check_inputs(inputs)
         check_output(output)
     zone(timezone)
+    from nordwire.pipeline.io.lock import output_lock
     from nordwire.pipeline.runner import run_batch
 
     argv = [a for path in inputs for a in ("--input", path)]
     argv += ["--output", output, "--timezone", timezone, *ctx.args]
     try:
+        _lock = output_lock(output, "nordwire run")  # one writer per output (pipeline/io/lock.py)
         summary = run_batch(argv)
     except KeyboardInterrupt:
         fail("interrupted", 130)

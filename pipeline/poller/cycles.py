@@ -36,9 +36,9 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from nordwire.pipeline.graph.batch import process_items
 from nordwire.pipeline.graph.stages import error_reject
 from nordwire.pipeline.io.fetch import Fetcher, FetchResult
-from nordwire.pipeline.io.sink import WriteTables, write_atomically
+from nordwire.pipeline.io.sink import WriteTables, output_lock, write_atomically, written_counts
 from nordwire.pipeline.poller.state import FeedUpdate, PendingRaw, StreamState
-from nordwire.pipeline.runner import breakdown, local_runner, summarise
+from nordwire.pipeline.runner import breakdown, local_runner
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.schemas.rejects import Reject
 from nordwire.transforms.identity import assign_id
@@ -255,8 +255,9 @@ def run_cycle(
         if url in updates:
             updates[url] = dataclasses.replace(updates[url], new_items=n)
     if fresh or rejects:
-        summary = summarise(_write(fresh, rejects, output, tz, beam_argv), 0.0)
-        report.articles, report.rejects = summary.articles, summary.rejects
+        report.articles, report.rejects = written_counts(
+            _write(fresh, rejects, output, tz, beam_argv)
+        )
     state.commit((p.path for p in pending), fresh_ids, updates.values(), moment, retention)
     report.seconds = time.perf_counter() - started
     return report
@@ -305,6 +306,7 @@ def stream(
     """Poll until stopped (or once, or max_cycles times); returns the exit code."""
     stop = StopFlag()
     stop.install()
+    _lock = output_lock(output, "nordwire stream")  # one writer per output, held while polling
     sweep_temp(output)
     state = StreamState(state_dir)
     cycle = 0
