@@ -5,13 +5,16 @@ keys before the other wrote: both write, and rows are duplicated (or, with the s
 the last rename silently wins). The job commands take this lock for their whole run.
 
 The lock is `flock` on OUTPUT/_writer.lock: held by an open file descriptor, released when
-the holder exits however it exits (kill -9 included), so a crash can never leave it stuck.
-The file also says who holds it, for the second writer's message. Remote outputs (gs://,
+the holder exits however it exits (kill -9 included), so a crash can never leave it stuck
+(a killed writer leaves the file, which locks as free). The file says who holds it, for the
+second writer's message, and is removed on a clean release, so a finished output holds
+nothing but its tables. Remote outputs (gs://,
 s3://) have no such lock; one job per remote output is the operator's rule there.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -46,19 +49,25 @@ class OutputLock:
         if "://" in self.output or self._fd is not None:
             return self
         os.makedirs(self.output, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _holder(fd)
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = _holder(fd)
+                os.close(fd)
+                raise OutputLocked(
+                    f"{self.output!r} is being written by {holder}; one writer at a time per "
+                    "output: wait for it to finish or write elsewhere"
+                ) from None
+            except BaseException:
+                os.close(fd)
+                raise
+            if _same_file(fd, self.path):
+                break
+            # The holder released (and removed) the file between our open and our lock:
+            # this inode is nobody's lock any more; take the one at the path now.
             os.close(fd)
-            raise OutputLocked(
-                f"{self.output!r} is being written by {holder}; one writer at a time per "
-                "output: wait for it to finish or write elsewhere"
-            ) from None
-        except BaseException:
-            os.close(fd)
-            raise
         info = {
             "pid": os.getpid(),
             "host": socket.gethostname(),
@@ -74,7 +83,10 @@ class OutputLock:
         """Let the next writer in (closing the descriptor drops the lock)."""
         fd, self._fd = self._fd, None
         if fd is not None:
-            # The holder's note is left: truncating after unlocking could erase a new holder's.
+            # Removed while still locked, so nobody can have locked this path's file since;
+            # a process that opened it before sees the inode change and starts over.
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
             os.close(fd)
 
     def __enter__(self) -> OutputLock:
@@ -97,6 +109,13 @@ class OutputLock:
 def output_lock(output: str, command: str = "nordwire") -> OutputLock:
     """The output's writer lock, taken: `with output_lock(out, "run"): ...`, or kept in a variable."""
     return OutputLock(output, command).acquire()
+
+
+def _same_file(fd: int, path: str) -> bool:
+    try:
+        return os.stat(path).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        return False
 
 
 def _holder(fd: int) -> str:
