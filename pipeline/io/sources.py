@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +34,12 @@ def display_path(path: str) -> str:
     except UnicodeEncodeError:
         return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     return path
+
+
+def check_regular(path: str) -> None:
+    """Refuse a local path that is not a regular file: opening a FIFO waits for a writer forever."""
+    if "://" not in path and os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
+        raise OSError(f"not a regular file: {display_path(path)}")
 
 
 def has_match(pattern: str) -> bool:
@@ -94,6 +102,7 @@ class _ReadFn(beam.DoFn):
         try:
             if meta.size_in_bytes > MAX_INPUT_BYTES:
                 raise TooLarge(f"{meta.size_in_bytes} bytes, cap {MAX_INPUT_BYTES}")
+            check_regular(meta.path)
             # Opened as stored; the compression is sniffed and undone under the cap.
             with FileSystems.open(
                 meta.path, compression_type=CompressionTypes.UNCOMPRESSED
