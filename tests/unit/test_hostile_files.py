@@ -122,3 +122,33 @@ def test_a_glob_over_looping_links_does_not_hang(tmp_path: Path) -> None:
     assert found.returncode == 0 and found.stdout.strip() == "checked", found.stderr
     nothing = check(top / "**" / "*.none")
     assert nothing.returncode == 2 and "matches no file" in nothing.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_among_the_inputs_is_unreadable_not_a_hang(tmp_path: Path) -> None:
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "feed.xml").write_bytes(FEED)
+    os.mkfifo(corpus / "pipe.xml")  # opening it would wait for a writer forever
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nordwire.pipeline",
+            "run",
+            "--input",
+            str(corpus),
+            "--output",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert rows(out, "SELECT reason, error LIKE '%not a regular file%' FROM rejects") == [
+        ("unreadable", True)
+    ]
+    assert rows(out, "SELECT count(*) FROM articles") == [(2,)]
