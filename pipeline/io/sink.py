@@ -60,10 +60,28 @@ def read_keys(output: str, table: str, date: str) -> set[str]:
     pattern = FileSystems.join(output, table, f"date={date}", "topic=*", "*.parquet")
     found: set[str] = set()
     for meta in FileSystems.match([pattern])[0].metadata_list:
-        with FileSystems.open(meta.path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-            data = handle.read()
-        found.update(pq.read_table(pa.BufferReader(data), columns=[key]).column(key).to_pylist())
+        found.update(_file_keys(meta.path, meta.size_in_bytes, key))
     return found
+
+
+# A file's name is the digest of its keys and files are only ever renamed into place, so a
+# file's keys never change: a poller that checks article ids across every date each cycle
+# reads each file once per process, not once per cycle. Bounded; cleared when full.
+_KEY_CACHE: dict[tuple[str, int, str], frozenset[str]] = {}
+_KEY_CACHE_FILES = 50_000
+
+
+def _file_keys(path: str, size: int, key: str) -> frozenset[str]:
+    cached = _KEY_CACHE.get((path, size, key))
+    if cached is not None:
+        return cached
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        data = handle.read()
+    keys = frozenset(pq.read_table(pa.BufferReader(data), columns=[key]).column(key).to_pylist())
+    if len(_KEY_CACHE) >= _KEY_CACHE_FILES:
+        _KEY_CACHE.clear()
+    _KEY_CACHE[(path, size, key)] = keys
+    return keys
 
 
 def written_counts(result: Any) -> tuple[Counter[str], Counter[str]]:
