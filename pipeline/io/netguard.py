@@ -178,12 +178,13 @@ class GuardedTransport(httpx.HTTPTransport):
     """httpx's own transport over a connection pool whose sockets obey `guard`."""
 
     def __init__(self, guard: RequestGuard) -> None:
-        super().__init__()
+        context = httpx.create_ssl_context()  # one CA bundle load, shared by both pools
+        super().__init__(verify=context)
         # httpx offers no hook for the network backend; the pool is rebuilt with the same
         # defaults (TLS context, limits) plus ours. Environment proxies mount their own
         # transports and are not guarded (the proxy decides where it connects).
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
+            ssl_context=context,
             max_connections=httpx.Limits().max_connections,
             max_keepalive_connections=20,
             keepalive_expiry=5.0,

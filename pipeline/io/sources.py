@@ -38,7 +38,13 @@ def display_path(path: str) -> str:
 
 def check_regular(path: str) -> None:
     """Refuse a local path that is not a regular file: opening a FIFO waits for a writer forever."""
-    if "://" not in path and os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
+    if "://" in path:
+        return  # object stores hold only regular objects
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # missing or forbidden: opening it says so
+    if not stat.S_ISREG(mode):
         raise OSError(f"not a regular file: {display_path(path)}")
 
 
