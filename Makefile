@@ -54,6 +54,7 @@ train-ner: $(STAMP)
 
 robustness: $(STAMP)
 	$(BIN)/python -m tests.robustness.accounting ../shared/data/feedparser-tests ../shared/data/feeds
+	$(BIN)/python -m tests.robustness.hostile
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -12,6 +12,7 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.runners.runner import PipelineRunner
 from nordwire.pipeline.config import JobConfig, is_local
+from nordwire.pipeline.io.lock import output_lock
 
 
 def breakdown(counts: Counter[str]) -> str:
@@ -33,6 +34,8 @@ class Summary:
     state: str = ""
     runner: str = ""  # set when the job ran elsewhere (Dataflow, Flink): counts are not known here
     kind: str = "batch"
+    written_articles: Counter[str] = field(default_factory=Counter)  # new rows only, by topic
+    written_rejects: Counter[str] = field(default_factory=Counter)  # new rows only, by reason
 
     def line(self) -> str:
         """The one summary line printed at the end of a run."""
@@ -84,7 +87,10 @@ def new_pipeline(config: JobConfig, *, streaming: bool = False) -> beam.Pipeline
 
 def summarise(result: Any, seconds: float) -> Summary:
     """Read the stage counters of a finished run into a Summary."""
+    from nordwire.pipeline.io.sink import written_counts
+
     summary = Summary(seconds=seconds, state=str(result.state))
+    summary.written_articles, summary.written_rejects = written_counts(result)
     try:
         counters = result.metrics().query(MetricsFilter())["counters"]
     except (NotImplementedError, AttributeError, KeyError):  # runners without metrics (dry runs)
@@ -136,4 +142,6 @@ def run_job(config: JobConfig) -> Summary:
         return submit(pipeline, "streaming")
     pipeline = new_pipeline(config)
     build(pipeline, config)
-    return submit(pipeline, "poll-once" if config.feeds else "batch")
+    # One writer at a time per local output (a cloud job's output is not locked from here).
+    with output_lock(config.output, f"nordwire {config.command}"):
+        return submit(pipeline, "poll-once" if config.feeds else "batch")

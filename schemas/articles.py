@@ -30,7 +30,7 @@ DESCRIPTIONS = {
     "byline": "Authors, comma-separated, or the wire byline.",
     "credits": "Photo credits, e.g. Pool via AP / NTB.",
     "categories": "The feed's own categories, as given.",
-    "published_at": "Publication time in UTC: the item's own, else the best date its input gives (see date_basis).",
+    "published_at": "Publication time in UTC: the item's own, else the best date its input gives (see date_basis); NULL when the input gives none.",
     "date_precision": "How precise published_at is: time, day, month, year or none.",
     "date_basis": "Where published_at comes from: published, updated, url, feed_order, channel, feed_newest, fetched or file_mtime (docs/feeds.md).",
     "updated_at": "Last update time in UTC, when the feed gives one.",

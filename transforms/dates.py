@@ -43,15 +43,34 @@ _NORWEGIAN = re.compile(
 )
 _YEAR_MONTH = re.compile(r"^\s*(\d{4})-(\d{2})\s*$")
 _YEAR = re.compile(r"^\s*(\d{4})\s*$")
+# The year as written after an RFC 822 month name: only a two-digit one is expanded.
+_RFC_YEAR = re.compile(r"[A-Za-z]{3}[a-z]*\.?[\s-]+(\d+)\b")
+_NUMERIC_ZONE = re.compile(r"([+-])(\d{2})(\d{2})\s*$")
+# Publication years a news item can have; anything else (year 1, year 9999, a run of "1"s
+# that a lenient parser reads as 1111-11-11) is a broken date, not a fact.
+FIRST_YEAR, LAST_YEAR = 1801, 2199
 
 Parsed = tuple[datetime | None, str]
+
+
+class _Impossible(Exception):
+    """A date that was recognised but cannot be a publication time: no fallback applies."""
+
+
+def _plausible(dt: datetime) -> datetime:
+    if not FIRST_YEAR <= dt.year <= LAST_YEAR:
+        raise _Impossible(f"year {dt.year}")
+    return dt
 
 
 def _aware(dt: datetime, default_tz: ZoneInfo) -> datetime:
     # A date without a zone in a Norwegian feed is Norwegian local time.
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=default_tz)
-    return dt.astimezone(UTC)
+    try:
+        return _plausible(dt.astimezone(UTC))
+    except OverflowError as exc:  # year 1 or 9999 shifted past the calendar's end
+        raise _Impossible(str(exc)) from exc
 
 
 def _rfc822(raw: str, default_tz: ZoneInfo) -> datetime | None:
@@ -65,21 +84,24 @@ def _rfc822(raw: str, default_tz: ZoneInfo) -> datetime | None:
     if parts is None:
         return None
     year, month, day, hour, minute, second = parts[:6]
-    if year < 100:
+    written = _RFC_YEAR.search(text)
+    if written is not None and len(written.group(1)) > 2:
+        year = int(written.group(1))  # "0001" is year 1, not 2001 (parsedate expands it)
+    elif year < 100:
         year += 2000 if year < 70 else 1900
     try:
         naive = datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
-    if offset_minutes is None and parts[9] is not None and _has_numeric_zone(text):
-        offset_minutes = parts[9] // 60
+    zone = _NUMERIC_ZONE.search(text)
+    if offset_minutes is None and zone is not None:
+        hours, minutes = int(zone.group(2)), int(zone.group(3))
+        if hours > 18 or minutes > 59:  # +9999, -2400: no such offset exists
+            raise _Impossible(f"offset {zone.group(0).strip()}")
+        offset_minutes = (hours * 60 + minutes) * (-1 if zone.group(1) == "-" else 1)
     if offset_minutes is None:
         return _aware(naive, default_tz)
-    return naive.replace(tzinfo=timezone(timedelta(minutes=offset_minutes))).astimezone(UTC)
-
-
-def _has_numeric_zone(text: str) -> bool:
-    return bool(re.search(r"[+-]\d{4}\s*$", text))
+    return _aware(naive.replace(tzinfo=timezone(timedelta(minutes=offset_minutes))), default_tz)
 
 
 def parse_date(
@@ -88,8 +110,16 @@ def parse_date(
     """Read a feed or wire date into (UTC datetime or None, precision).
 
     Precision is `time` for a time of day, `day`, `month` or `year` for coarser dates (the
-    datetime is then the first instant of that period in `default_tz`), `none` when unknown.
+    datetime is then the first instant of that period in `default_tz`), `none` when unknown
+    or impossible (a year outside FIRST_YEAR..LAST_YEAR, an offset beyond ±18 hours).
     """
+    try:
+        return _parse(raw, fallback, default_tz)
+    except _Impossible:
+        return None, "none"
+
+
+def _parse(raw: str | None, fallback: datetime | None, default_tz: ZoneInfo) -> Parsed:
     if raw:
         text = raw.strip()
         m = _YEAR_MONTH.match(text)
@@ -118,7 +148,10 @@ def parse_date(
         if moment is not None:
             return moment, "time"
     if fallback is not None:
-        return fallback.astimezone(UTC), "time"
+        try:
+            return _plausible(fallback.astimezone(UTC)), "time"
+        except OverflowError:
+            return None, "none"
     return None, "none"
 
 
@@ -136,7 +169,7 @@ def _iso(text: str, default_tz: ZoneInfo) -> Parsed | None:
         dt = datetime.fromisoformat(candidate)
     except ValueError:
         return None
-    return _aware(dt, default_tz), "time"
+    return _aware(dt, default_tz), "time"  # fromisoformat refuses offsets of a day or more
 
 
 def local_date(moment: datetime, tz: ZoneInfo = OSLO) -> str:

@@ -112,7 +112,7 @@ def _agency(byline: str | None) -> str | None:
     return AGENCIES.get(last)
 
 
-def best_date(item: Item, tz: ZoneInfo = OSLO) -> tuple[datetime, str, str]:
+def best_date(item: Item, tz: ZoneInfo = OSLO) -> tuple[datetime | None, str, str]:
     """(published_at, precision, basis): the item's own date, else the best its input gives.
 
     The chain: the item's publication date, its other date elements, a date in its link, the
@@ -129,8 +129,10 @@ def best_date(item: Item, tz: ZoneInfo = OSLO) -> tuple[datetime, str, str]:
     for basis, value in item.date_fallbacks:
         if value <= latest:
             return value, "day" if basis == "url" else "time", basis
+    # Nothing in the input dates the item: no publication time is claimed (published_at NULL,
+    # precision none); the partition date is the fetch day, and the basis says which clock.
     polled = item.input.lower().startswith(("http://", "https://"))
-    return item.fetched_at, "time", "fetched" if polled else "file_mtime"
+    return None, "none", "fetched" if polled else "file_mtime"
 
 
 def extract_metadata(item: Item, tz: ZoneInfo = OSLO) -> Item:

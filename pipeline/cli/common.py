@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 import sys
@@ -34,7 +33,9 @@ def check_inputs(inputs: tuple[str, ...]) -> None:
         if is_remote(path):
             continue
         if _GLOB.search(path):
-            if not glob.glob(path, recursive=True):
+            from nordwire.pipeline.io.sources import has_match  # no symlink-loop hang
+
+            if not has_match(path):
                 fail(f"--input {path!r} matches no file")
         elif not os.path.exists(path):
             fail(f"--input {path!r} does not exist")

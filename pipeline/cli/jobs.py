@@ -17,6 +17,7 @@ from nordwire.pipeline.cli.common import (
     job_options,
 )
 from nordwire.pipeline.config import ConfigError, JobConfig, parse
+from nordwire.pipeline.io.lock import OutputLocked
 
 _BEAM_EPILOG = (
     "Any other option must be one of Beam's (--runner, --project, --direct_num_workers ...) "
@@ -43,6 +44,8 @@ def _submit(config: JobConfig) -> None:
         summary = run_job(config)
     except KeyboardInterrupt:
         fail("interrupted", 130)
+    except OutputLocked as exc:  # another run or poller writes there now
+        fail(str(exc), 1)
     except ValueError as exc:  # Beam refusing the options: the user's mistake
         fail(first_line(exc).split(": ", 1)[-1])
     except Exception as exc:  # a failed job: say why in one line, exit non-zero
@@ -82,6 +85,8 @@ def poll(ctx: click.Context, **values: Any) -> None:
 
     try:
         code = run_poller(config, echo=click.echo)
+    except OutputLocked as exc:
+        fail(str(exc), 1)
     except Exception as exc:
         fail(f"polling failed: {first_line(exc)}", 1)
     sys.exit(code)

@@ -163,10 +163,10 @@ def load_article(
     """An article's row (with its partition values) and its entity and quote rows."""
     (article,) = _rows(con, "SELECT * FROM articles WHERE article_id = ? LIMIT 1", [article_id])
     entities = _rows(
-        con, "SELECT * FROM entities WHERE article_id = ? ORDER BY field, start", [article_id]
+        con, "SELECT * FROM entities WHERE article_id = ? ORDER BY field, char_start", [article_id]
     )
     quotes = _rows(
-        con, "SELECT * FROM quotes WHERE article_id = ? ORDER BY field, start", [article_id]
+        con, "SELECT * FROM quotes WHERE article_id = ? ORDER BY field, char_start", [article_id]
     )
     return article, entities, quotes
 

@@ -32,6 +32,8 @@ def event_time(item: Item, lateness: timedelta, tz: ZoneInfo) -> datetime:
     """Publication time, or fetch time when unknown; never older than fetch time minus `lateness`."""
     # The same chain as the articles table's published_at: an undated item is at its fetch time.
     published, _, _ = best_date(item, tz)
+    if published is None:
+        return item.fetched_at
     return max(published, item.fetched_at - lateness)
 
 

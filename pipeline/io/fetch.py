@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import email.utils
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import httpx
+from nordwire.pipeline.io.netguard import (
+    AddressPolicy,
+    GuardedTransport,
+    RequestGuard,
+    is_private_address,
+    resolve,
+)
 from nordwire.schemas import PIPELINE_VERSION
 
 USER_AGENT = f"nordwire/{PIPELINE_VERSION} (+https://github.com/nordwire; feed ingestion)"
@@ -16,6 +25,12 @@ MAX_REDIRECTS = 5
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 15.0
 TOTAL_TIMEOUT = 60.0
+# A Retry-After beyond a week is a server bug or an attack; the poller caps it further.
+MAX_RETRY_AFTER_SECONDS = 7 * 24 * 3600.0
+_SECONDS = re.compile(r"[0-9]{1,30}")
+# A feed document's root element; a body whose root never closes was cut short.
+_ROOT = re.compile(rb"<(?![?!])([A-Za-z_][\w.:-]*)")
+_FEED_ROOTS = (b"rss", b"feed", b"rdf:rdf", b"rdf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +76,40 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():
+        # 400 nines is a valid-looking number that no clock can add: cap before converting.
+        return (
+            float(value)
+            if _SECONDS.fullmatch(value) and len(value) < 8
+            else MAX_RETRY_AFTER_SECONDS
+        )
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
+    try:
+        seconds = (when - now).total_seconds()
+    except OverflowError:
+        return MAX_RETRY_AFTER_SECONDS
+    return min(max(0.0, seconds), MAX_RETRY_AFTER_SECONDS)
+
+
+def feed_root(body: bytes) -> bytes | None:
+    """The root element name of an XML feed body (lower case), or None for anything else."""
+    m = _ROOT.search(body[:4096])
+    if m is None or body[: m.start()].lstrip(b"\xef\xbb\xbf \t\r\n")[:1] not in (b"", b"<"):
+        return None
+    return m.group(1).lower()
+
+
+def truncated(body: bytes) -> bool:
+    """An XML feed whose root element is never closed: the body was cut short in transit."""
+    root = feed_root(body)
+    if root is None or root not in _FEED_ROOTS:
+        return False
+    return re.search(rb"</\s*" + re.escape(root) + rb"\s*>", body[-65536:], re.IGNORECASE) is None
 
 
 class _TooLarge(Exception):
@@ -87,15 +127,19 @@ class Fetcher:
         total_timeout: float = TOTAL_TIMEOUT,
         max_bytes: int = MAX_BODY_BYTES,
         max_redirects: int = MAX_REDIRECTS,
+        is_private: AddressPolicy = is_private_address,
     ) -> None:
+        self._guard = RequestGuard(is_private)
+        # Redirects are followed here, one hop at a time, so each hop is checked.
         self._client = httpx.Client(
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
-            follow_redirects=True,
-            max_redirects=max_redirects,
+            follow_redirects=False,
+            transport=GuardedTransport(self._guard),
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
         )
         self._total_timeout = total_timeout
         self._max_bytes = max_bytes
+        self._max_redirects = max_redirects
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -117,41 +161,11 @@ class Fetcher:
         started = time.monotonic()
         fetched_at = datetime.now(UTC).replace(microsecond=0)
         try:
-            with self._client.stream("GET", url, headers=headers) as response:
-                result_headers = tuple((k, v) for k, v in response.headers.items())
-                status = response.status_code
-                final = str(response.url)
-                if status == 304:
-                    return FetchResult(url, fetched_at, 304, None, result_headers, final)
-                if status != 200:
-                    retry = None
-                    if status in (429, 503):
-                        retry = retry_after_seconds(response.headers.get("retry-after"), fetched_at)
-                    return FetchResult(
-                        url,
-                        fetched_at,
-                        status,
-                        None,
-                        result_headers,
-                        final,
-                        error=f"HTTP {status}",
-                        retry_after=retry,
-                    )
-                declared = response.headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > self._max_bytes * 4:
-                    raise _TooLarge(f"Content-Length {declared}")
-                chunks: list[bytes] = []
-                size = 0
-                for chunk in response.iter_bytes():  # decompressed: the cap holds after gzip too
-                    size += len(chunk)
-                    if size > self._max_bytes:
-                        raise _TooLarge(f"over {self._max_bytes} bytes")
-                    if time.monotonic() - started > self._total_timeout:
-                        raise httpx.ReadTimeout(
-                            f"no complete body within {self._total_timeout:.0f} s"
-                        )
-                    chunks.append(chunk)
-                return FetchResult(url, fetched_at, 200, b"".join(chunks), result_headers, final)
+            # The whole request (connect, status line, headers, body, redirects) gets one
+            # deadline; a feed on a private address may redirect within private space.
+            deadline = started + self._total_timeout
+            with self._guard.request(deadline, allow_private=self._on_private(url)):
+                return self._follow(url, headers, fetched_at, started)
         except _TooLarge as exc:
             return FetchResult(url, fetched_at, 200, error=f"too large: {exc}")
         except httpx.TooManyRedirects:
@@ -160,3 +174,93 @@ class Fetcher:
             return FetchResult(url, fetched_at, error=f"timeout: {exc or type(exc).__name__}")
         except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
             return FetchResult(url, fetched_at, error=f"{type(exc).__name__}: {exc}")
+
+    def _on_private(self, url: str) -> bool:
+        parts = urlsplit(url)
+        try:
+            addresses = resolve(parts.hostname or "", parts.port or 443)
+        except (OSError, ValueError):
+            return False  # the connect fails anyway and says why
+        return any(self._guard.is_private(a) for a in addresses)
+
+    def _follow(
+        self, url: str, headers: dict[str, str], fetched_at: datetime, started: float
+    ) -> FetchResult:
+        request = self._client.build_request("GET", url, headers=headers)
+        for hop in range(self._max_redirects + 1):
+            response = self._client.send(request, stream=True)
+            try:
+                if response.next_request is None:
+                    return self._read(url, response, fetched_at, started, redirected=hop > 0)
+                request = response.next_request
+            finally:
+                response.close()
+        raise httpx.TooManyRedirects("too many redirects", request=request)
+
+    def _read(
+        self,
+        url: str,
+        response: httpx.Response,
+        fetched_at: datetime,
+        started: float,
+        *,
+        redirected: bool,
+    ) -> FetchResult:
+        result_headers = tuple((k, v) for k, v in response.headers.items())
+        status = response.status_code
+        final = str(response.url)
+        if status == 304:
+            return FetchResult(url, fetched_at, 304, None, result_headers, final)
+        if status != 200:
+            retry = None
+            if status in (429, 503):
+                retry = retry_after_seconds(response.headers.get("retry-after"), fetched_at)
+            return FetchResult(
+                url,
+                fetched_at,
+                status,
+                None,
+                result_headers,
+                final,
+                error=f"HTTP {status}",
+                retry_after=retry,
+            )
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self._max_bytes * 4:
+            raise _TooLarge(f"Content-Length {declared}")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():  # decompressed: the cap holds after gzip too
+            size += len(chunk)
+            if size > self._max_bytes:
+                raise _TooLarge(f"over {self._max_bytes} bytes")
+            if time.monotonic() - started > self._total_timeout:
+                raise httpx.ReadTimeout(f"no complete body within {self._total_timeout:.0f} s")
+            chunks.append(chunk)
+        body = b"".join(chunks)
+        if redirected and feed_root(body) not in _FEED_ROOTS:
+            # A redirect to something that is not a feed (a login or admin page): its body
+            # is never handed on, so it cannot end up in rejects or the raw store.
+            kind = response.headers.get("content-type", "no content type").split(";")[0]
+            return FetchResult(
+                url,
+                fetched_at,
+                200,
+                None,
+                result_headers,
+                final,
+                error=f"redirected to a page that is not a feed ({kind})",
+            )
+        if truncated(body):
+            # Content-Length shorter than the document, or a cut connection: processing it
+            # would keep a half item and mark it seen for good; the next poll gets it whole.
+            return FetchResult(
+                url,
+                fetched_at,
+                200,
+                None,
+                result_headers,
+                final,
+                error=f"truncated body: the feed document ends after {len(body)} bytes",
+            )
+        return FetchResult(url, fetched_at, 200, body, result_headers, final)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -13,11 +15,49 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import PCollection, TaggedOutput
 from nordwire.pipeline.graph.stages import REJECTS
+from nordwire.pipeline.io.decompress import TooLarge, read_capped
 from nordwire.schemas.items import RawDocument
 from nordwire.schemas.rejects import Reject
 from nordwire.transforms.parse import MAX_INPUT_BYTES
 
 _GLOB = re.compile(r"[*?\[]")
+
+
+def display_path(path: str) -> str:
+    """A path as it may be stored: bytes that are not UTF-8 shown as \\xNN escapes.
+
+    POSIX file names are bytes; Python carries undecodable ones as lone surrogates, which no
+    UTF-8 coder, Parquet column or terminal takes. The file is still opened by its real name.
+    """
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return path
+
+
+def check_regular(path: str) -> None:
+    """Refuse a local path that is not a regular file: opening a FIFO waits for a writer forever."""
+    if "://" in path:
+        return  # object stores hold only regular objects
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # missing or forbidden: opening it says so
+    if not stat.S_ISREG(mode):
+        raise OSError(f"not a regular file: {display_path(path)}")
+
+
+def has_match(pattern: str) -> bool:
+    """Whether a local pattern names at least one file, matched the way the pipeline will.
+
+    Beam's matcher walks folders without following symbolic links, so a link loop below
+    `dir/**` cannot make this hang (the standard library's recursive glob follows them).
+    """
+    try:
+        return bool(FileSystems.match([pattern], limits=[1])[0].metadata_list)
+    except Exception:  # an unreadable folder: the pipeline reports it as a not_found reject
+        return False
 
 
 def expand_pattern(pattern: str) -> list[FileMetadata]:
@@ -46,7 +86,7 @@ class _MatchFn(beam.DoFn):
                 Reject(
                     stage="read",
                     reason="not_found",
-                    input=pattern,
+                    input=display_path(pattern),
                     fetched_at=datetime.now(UTC).replace(microsecond=0),
                     detail="no file matches this input",
                     error=error,
@@ -64,32 +104,35 @@ class _ReadFn(beam.DoFn):
 
     def process(self, meta: FileMetadata) -> Iterator[Any]:
         fetched_at = datetime.fromtimestamp(int(meta.last_updated_in_seconds or 0), UTC)
+        name = display_path(meta.path)
         try:
             if meta.size_in_bytes > MAX_INPUT_BYTES:
-                raise _TooLarge(f"{meta.size_in_bytes} bytes, cap {MAX_INPUT_BYTES}")
-            with FileSystems.open(meta.path, compression_type=CompressionTypes.AUTO) as handle:
-                data = handle.read(MAX_INPUT_BYTES + 1)
-            if len(data) > MAX_INPUT_BYTES:
-                raise _TooLarge(f"over {MAX_INPUT_BYTES} bytes once decompressed")
-        except _TooLarge as exc:
+                raise TooLarge(f"{meta.size_in_bytes} bytes, cap {MAX_INPUT_BYTES}")
+            check_regular(meta.path)
+            # Opened as stored; the compression is sniffed and undone under the cap.
+            with FileSystems.open(
+                meta.path, compression_type=CompressionTypes.UNCOMPRESSED
+            ) as handle:
+                data = read_capped(handle, MAX_INPUT_BYTES)
+        except TooLarge as exc:
             yield TaggedOutput(
                 REJECTS,
                 Reject(
                     stage="read",
                     reason="too_large",
-                    input=meta.path,
+                    input=name,
                     fetched_at=fetched_at,
                     detail=str(exc),
                 ),
             )
             return
-        except Exception as exc:  # unreadable file (permissions, corrupt gzip): one row, go on
+        except Exception as exc:  # permissions, corrupt or cut gzip (Unreadable): one row, go on
             yield TaggedOutput(
                 REJECTS,
                 Reject(
                     stage="read",
                     reason="unreadable",
-                    input=meta.path,
+                    input=name,
                     fetched_at=fetched_at,
                     error=f"{type(exc).__name__}: {exc}",
                 ),
@@ -97,11 +140,11 @@ class _ReadFn(beam.DoFn):
             return
         self._read.inc()
         self._bytes.inc(len(data))
-        yield RawDocument(input=meta.path, data=data, fetched_at=fetched_at)
+        yield RawDocument(input=name, data=data, fetched_at=fetched_at)
 
 
-class _TooLarge(Exception):
-    pass
+def _path_key(path: str) -> bytes:
+    return path.encode("utf-8", "surrogateescape")
 
 
 class ReadInputs(beam.PTransform):
@@ -122,7 +165,8 @@ class ReadInputs(beam.PTransform):
         read = (
             matched.files
             # Grouping by path spreads the reads over workers and reads a file named twice once.
-            | "KeyByPath" >> beam.Map(lambda meta: (meta.path, meta))
+            # The key is the name's bytes: a name that is not UTF-8 has no str encoding.
+            | "KeyByPath" >> beam.Map(lambda meta: (_path_key(meta.path), meta))
             | "OncePerPath" >> beam.GroupByKey()
             | "First" >> beam.Map(lambda kv: next(iter(kv[1])))
             | "Read" >> beam.ParDo(_ReadFn()).with_outputs(REJECTS, main="documents")

@@ -30,6 +30,7 @@ from apache_beam.io.filesystems import FileSystems
 from nordwire.pipeline.config import JobConfig
 from nordwire.pipeline.graph.batch import process_items
 from nordwire.pipeline.io.fetch import Fetcher, FetchResult
+from nordwire.pipeline.io.lock import output_lock
 from nordwire.pipeline.io.sink import WriteTables, write_atomically
 from nordwire.pipeline.poller.state import FeedUpdate, PendingRaw, StreamState
 from nordwire.pipeline.runner import Summary, breakdown, new_pipeline, submit
@@ -195,7 +196,7 @@ def run_cycle(
             updates[url] = dataclasses.replace(updates[url], new_items=n)
     if fresh or rejects:
         summary = _write(fresh, rejects, config)
-        report.articles, report.rejects = summary.articles, summary.rejects
+        report.articles, report.rejects = summary.written_articles, summary.written_rejects
     state.commit(
         (p.path for p in pending), fresh_ids, updates.values(), moment, config.dedup_memory
     )
@@ -234,6 +235,8 @@ def poll(config: JobConfig, echo: Callable[[str], None] = print) -> int:
     """Poll until stopped (or once, or max_cycles times); returns the exit code."""
     stop = StopFlag()
     stop.install()
+    # One writer per output, held while polling, so no other writer's temp files are swept.
+    lock = output_lock(config.output, "nordwire poll")
     sweep_temp(config.output)
     state = StreamState(config.state_folder)
     cycle = 0
@@ -248,4 +251,5 @@ def poll(config: JobConfig, echo: Callable[[str], None] = print) -> int:
                     break
     finally:
         state.close()
+        lock.release()
     return 0

@@ -92,8 +92,8 @@ def test_drop_duplicates_keeps_the_richest_and_rejects_the_rest(windowed: bool) 
         )
 
 
-@pytest.mark.parametrize("grouped", [False, True])
-def test_drop_duplicates_keeps_a_dated_copy_over_a_longer_undated_one(grouped: bool) -> None:
+@pytest.mark.parametrize("windowed", [False, True])
+def test_drop_duplicates_keeps_a_dated_copy_over_a_longer_undated_one(windowed: bool) -> None:
     undated = item(article_id="x", title_raw="udatert", summary_raw="litt lengre tekst")
     dated = item(
         article_id="x",
@@ -103,7 +103,10 @@ def test_drop_duplicates_keeps_a_dated_copy_over_a_longer_undated_one(grouped: b
         item_index=1,
     )
     with local_pipeline() as p:
-        out = p | beam.Create([undated, dated]) | DropDuplicates(grouped)
+        items = p | beam.Create([undated, dated])
+        if windowed:
+            items = items | beam.WindowInto(FixedWindows(3600))
+        out = items | DropDuplicates()
         assert_that(out.items | beam.Map(lambda i: i.title_raw), equal_to(["datert"]))
 
 

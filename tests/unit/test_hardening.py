@@ -86,8 +86,10 @@ def test_script_and_html_in_titles_are_stored_as_text() -> None:
 def test_future_dates_are_not_taken_as_fact() -> None:
     future = (FETCHED + timedelta(days=30)).strftime("%a, %d %b %Y %H:%M:%S +0000")
     out = extract_metadata(make_item(published_raw=future))
-    # The feed's date is not taken; with nothing better, the file's time is, and says so.
-    assert out.published_at == FETCHED and out.date_basis == "file_mtime"
+    # The feed's date is not taken; with nothing better, no time is claimed, and the basis
+    # says the partition date is the file's time.
+    assert out.published_at is None and out.date_precision == "none"
+    assert out.date_basis == "file_mtime"
     soon = (FETCHED + timedelta(hours=2)).strftime("%a, %d %b %Y %H:%M:%S +0000")
     assert extract_metadata(make_item(published_raw=soon)).published_at == FETCHED + timedelta(
         hours=2
