@@ -7,7 +7,7 @@ from typing import Any
 import pyarrow as pa
 from nordwire.schemas.items import Item
 
-SCHEMA_VERSION = 2  # 2: entity lists, dates, extraction_cut
+SCHEMA_VERSION = 3  # 2: entity lists, dates, extraction_cut; 3: language_basis
 
 _TS = pa.timestamp("us", tz="UTC")
 
@@ -34,6 +34,7 @@ SCHEMA = pa.schema(
         pa.field("variety", pa.string()),
         pa.field("language_confidence", pa.float32()),
         pa.field("language_text", pa.string()),
+        pa.field("language_basis", pa.string()),
         pa.field(
             "topics",
             pa.list_(pa.struct([pa.field("topic", pa.string()), pa.field("score", pa.float32())])),
@@ -108,6 +109,7 @@ def to_row(item: Item, pipeline_version: str) -> dict[str, Any]:
         "variety": item.variety,
         "language_confidence": item.language_confidence,
         "language_text": item.language_text,
+        "language_basis": item.language_basis,
         "topics": [{"topic": t, "score": s} for t, s in item.topics],
         "topic_basis": item.topic_basis,
         "word_count": word_count(item),

@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.schemas.rejects import Reject, excerpt_of
+from nordwire.transforms.language import with_document_votes
 
 MAX_INPUT_BYTES = 50 * 1024 * 1024
 MAX_ITEMS_PER_FEED = 5_000
@@ -201,7 +202,7 @@ def _parse_feed(doc: RawDocument, kind: str) -> list[Item | Reject]:
     fmt = parsed.get("version") or "unknown"
     for index, entry in enumerate(entries):
         out.append(_entry_item(doc, index, entry, feed, source, fmt, real_guids))
-    return out
+    return with_document_votes(out)  # the language prior each item takes from the others
 
 
 def _real_guids(entries: list[Any]) -> set[str]:
