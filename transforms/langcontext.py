@@ -23,8 +23,8 @@ from nordwire.transforms.langid import CLASSES, NORWEGIAN
 # a CMS default tag (en-us on a Norwegian site), hence a tag is worth only a few items.
 CHANNEL_VOTES = 3.0
 DOMAIN_VOTES = 2.0
-SMOOTHING_VOTES = 0.5  # per group: every language stays possible
-PRIOR_MAX = 4.0  # nats: the context never outweighs a clear sentence of the item's own language
+SMOOTHING_VOTES = 0.1  # per group: every language stays possible, if rare
+PRIOR_MAX = 6.0  # nats: the context never outweighs a clear sentence of the item's own language
 VOTE_CONFIDENCE = 0.8  # only items sure of their own language vote
 # With no context at all (a lone text, a wire story), nordwire's inputs are still mostly
 # Norwegian news: Norwegian starts this many nats ahead. The model itself is trained to answer

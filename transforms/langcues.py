@@ -37,7 +37,8 @@ DANISH = frozenset(
 ENGLISH = frozenset(
     """
     the and of are was were with that this from have has had been will would which their
-    they she his who what about after into than there when where said says
+    they she his who what about after into than there when where said says it its you your
+    we our not very does did could should am because these those them him
     """.split()
 )
 GERMAN = frozenset(
@@ -71,6 +72,13 @@ _WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", re.UNICODE)
 _NN_SUFFIX = re.compile(r"\w{3,}(?:[^bfmt]ane|leg)$")
 
 
+# Spellings only Norwegian has among its neighbours: kj and gj (Danish and Swedish write k, g:
+# købe/köpa for kjøpe, gøre/göra for gjøre), the diphthong øy (Danish øj, Swedish ö) and -sjon
+# (-tion elsewhere). Danish and Swedish share only gjort/gjorde and a few skj-words.
+_NORWEGIAN_SPELLING = re.compile(r"kj|gj|øy|sjon(?:en|er|ene|ar|ane)?$")
+_SHARED_SPELLING = re.compile(r"^(?:\w*gjor(?:t|de)|skjul|skjort|kjol)")
+
+
 @dataclass(frozen=True, slots=True)
 class Cues:
     """Counts of the cue words found in one text."""
@@ -82,6 +90,7 @@ class Cues:
     bokmal: int
     english: int = 0
     german: int = 0
+    norwegian: int = 0  # words with a spelling only Norwegian has (kj, gj, øy, -sjon)
 
     def foreign(self) -> dict[str, int]:
         """Cue counts of the languages that are not Norwegian, by the detector's class names."""
@@ -97,6 +106,7 @@ class Cues:
             ("nb", self.bokmal),
             ("en", self.english),
             ("de", self.german),
+            ("no", self.norwegian),
         )
         return "+".join(name for name, n in found if n)
 
@@ -121,8 +131,10 @@ def words_of(text: str) -> list[tuple[str, bool]]:
 def cues(text: str) -> Cues:
     """Count the Swedish, Danish, English, German, nynorsk and bokmål cue words of `text`."""
     words = words_of(text)
-    swedish = danish = nynorsk = bokmal = english = german = 0
+    swedish = danish = nynorsk = bokmal = english = german = norwegian = 0
     for w, lower in words:
+        if lower and _NORWEGIAN_SPELLING.search(w) and not _SHARED_SPELLING.match(w):
+            norwegian += 1
         english += w in ENGLISH
         german += w in GERMAN
         if w in SWEDISH or (lower and not SWEDISH_LETTERS.isdisjoint(w)):
@@ -133,4 +145,4 @@ def cues(text: str) -> Cues:
             nynorsk += 1
         if w in BOKMAL:
             bokmal += 1
-    return Cues(len(words), swedish, danish, nynorsk, bokmal, english, german)
+    return Cues(len(words), swedish, danish, nynorsk, bokmal, english, german, norwegian)

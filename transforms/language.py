@@ -40,7 +40,7 @@ from nordwire.transforms.langid import (
 )
 
 STAGE = "language"
-VARIETY_SHARE = 0.6  # below this share of the Norwegian probability, the variety is left open
+VARIETY_SHARE = 0.5  # the variety the model favours, unless the nynorsk rule below holds it back
 MIN_LETTERS = 2  # a lone letter or a number says nothing about the language
 LATIN_SHARE = 0.5  # texts mostly in another script are not Norwegian, whatever the n-grams say
 # Mean log-probability per 1-3-gram under the best-fitting profile: Norwegian dev sentences
@@ -51,6 +51,10 @@ GIBBERISH_FLOOR = -11.0
 # a reader who sees `och` or `inte` knows the text is not Norwegian, whatever else it shares.
 CUE_WEIGHT = 1.5
 CUE_MAX = 4
+# Words spelt as only Norwegian spells them (kjøpe, gjøre, øye, stasjon) count for Norwegian,
+# less strongly: Danish and Swedish borrow a few.
+NORWEGIAN_CUE_WEIGHT = 1.0
+NORWEGIAN_CUE_MAX = 2
 # Without a nynorsk form, a text this short is called nynorsk only when the model is this sure;
 # otherwise it is bokmål (the model leans that way) or undecided `no`.
 NYNORSK_EVIDENCE_WORDS = 12
@@ -126,6 +130,8 @@ class LanguageDetector:
         log_p = np.log(np.maximum(probs_array, 1e-12))
         for lang, n in found.foreign().items():
             log_p[CLASSES.index(lang)] += CUE_WEIGHT * min(n, CUE_MAX)
+        for lang in NORWEGIAN:
+            log_p[CLASSES.index(lang)] += NORWEGIAN_CUE_WEIGHT * min(found.norwegian, NORWEGIAN_CUE_MAX)
         if found.names:
             used.append("cues")
         prior, names = (context or Context()).log_prior()

@@ -117,6 +117,7 @@ class FeedReport:
     gold: str
     feeds: int = 0
     items: int = 0
+    empty: int = 0  # items with no text at all: the pipeline rejects them before the language stage
     seconds: float = 0.0  # parse (with the document votes), normalise and detection
     detect_seconds: float = 0.0  # the language stage alone
     decided: Counter[str] = field(default_factory=Counter)  # in context, as the pipeline does
@@ -143,6 +144,7 @@ class FeedReport:
             "gold": self.gold,
             "feeds": self.feeds,
             "items": self.items,
+            "empty_items_skipped": self.empty,
             "in_context": self._wrong(self.gold, self.decided, self.items),
             "item_alone": self._wrong(self.gold, self.alone, self.items),
             "ms_per_doc": round(1000 * self.seconds / self.items, 4) if self.items else None,
@@ -182,11 +184,13 @@ def evaluate_feeds(
         report.feeds += 1
         data = path.read_bytes()
         started = time.perf_counter()
-        items = [
+        parsed = [
             normalise(x)
             for x in parse_document(RawDocument(str(path), data, fetched))
             if isinstance(x, Item)
         ]
+        items = [x for x in parsed if x.title or x.summary or x.body]
+        report.empty += len(parsed) - len(items)
         detecting = time.perf_counter()
         decided = [detect_language(item, detector) for item in items]
         report.detect_seconds += time.perf_counter() - detecting

@@ -29,6 +29,7 @@ ITEMS_PER_FEED = 40
 HOSTS = {"sv": "nyheter.example.se", "da": "nyheder.example.dk", "nb": "nyheter.example.no"}
 HOSTS["nn"] = HOSTS["nb"]
 CHANNEL_TAGS = {"sv": "sv-se", "da": "da-dk", "nb": "nb-no", "nn": "nn-no"}
+_WORDS = re.compile(r"[^\W\d_]{2,}")
 _END = re.compile(r"[\s.,:;!?«»\"']+$")
 
 
@@ -80,7 +81,8 @@ def build(data: Path) -> dict[str, bytes]:
                     name = f"{lang}-{shape}-{'tag' if tagged else 'notag'}-{n:03d}.xml"
                     out[name] = rss(chunk, HOSTS[lang], tag)
     # Norwegian feeds with one Swedish and one English story each: found on their own evidence?
-    foreign = [(s, "sv") for s in pools["sv"][::7]] + [(s, "en") for s in pools["en"][::7]]
+    stories = {lang: [s for s in pools[lang] if len(_WORDS.findall(s)) >= 3] for lang in ("sv", "en")}
+    foreign = [(s, "sv") for s in stories["sv"][::7]] + [(s, "en") for s in stories["en"][::7]]
     nb_items = shaped(pools["nb"], "lede")
     for n, (sentence, lang) in enumerate(foreign[:40]):
         items = nb_items[n * 20 : n * 20 + 19]
