@@ -103,9 +103,7 @@ class Context:
         if not used:
             lean = UNINFORMED_LEAN if self.lean else 0.0
             return np.array([lean if c in NORWEGIAN else 0.0 for c in CLASSES]), used
-        log_share = {
-            g: np.log(pseudo[g] + counted.get(g, 0) + SMOOTHING_VOTES) for g in GROUPS
-        }
+        log_share = {g: np.log(pseudo[g] + counted.get(g, 0) + SMOOTHING_VOTES) for g in GROUPS}
         prior = np.array([log_share[group_of(c)] for c in CLASSES])
         return np.maximum(prior - prior.max(), -PRIOR_MAX), used
 

@@ -15,52 +15,292 @@ from dataclasses import dataclass
 
 # Swedish: function words and frequent forms that are not written so in Norwegian or Danish.
 SWEDISH = frozenset(
-    """
-    och inte är för från till också menar hela sig efter när vad varför hur mycket bara
-    sedan mellan jag hon deras våra honom själv själva måste finns fick gick blev varit göra
-    säger gör här där nu något några alla allt många flera också även redan fortfarande
-    aldrig enligt över genom tillbaka svenska polisen regeringen kronor procent miljoner
-    miljarder kvinnor män efter
-    """.split()
+    [
+        "och",
+        "inte",
+        "är",
+        "för",
+        "från",
+        "till",
+        "också",
+        "menar",
+        "hela",
+        "sig",
+        "efter",
+        "när",
+        "vad",
+        "varför",
+        "hur",
+        "mycket",
+        "bara",
+        "sedan",
+        "mellan",
+        "jag",
+        "hon",
+        "deras",
+        "våra",
+        "honom",
+        "själv",
+        "själva",
+        "måste",
+        "finns",
+        "fick",
+        "gick",
+        "blev",
+        "varit",
+        "göra",
+        "säger",
+        "gör",
+        "här",
+        "där",
+        "nu",
+        "något",
+        "några",
+        "alla",
+        "allt",
+        "många",
+        "flera",
+        "också",
+        "även",
+        "redan",
+        "fortfarande",
+        "aldrig",
+        "enligt",
+        "över",
+        "genom",
+        "tillbaka",
+        "svenska",
+        "polisen",
+        "regeringen",
+        "kronor",
+        "procent",
+        "miljoner",
+        "miljarder",
+        "kvinnor",
+        "män",
+        "efter",
+    ]
 )
 # Danish: forms bokmål writes differently (av, seg, meg, nå, ble, sa, gjennom, uten, ...).
 DANISH = frozenset(
-    """
-    af sig mig dig nu blev blevet sagde siger bliver havde gøre gør gik fik ud uden
-    mellem endnu måske vores jeres nogle noget nogen hvad lidt efter gennem imod efterhånden
-    spørgsmål regeringen procent kvinde kvinder mand mænd børn
-    """.split()
+    [
+        "af",
+        "sig",
+        "mig",
+        "dig",
+        "nu",
+        "blev",
+        "blevet",
+        "sagde",
+        "siger",
+        "bliver",
+        "havde",
+        "gøre",
+        "gør",
+        "gik",
+        "fik",
+        "ud",
+        "uden",
+        "mellem",
+        "endnu",
+        "måske",
+        "vores",
+        "jeres",
+        "nogle",
+        "noget",
+        "nogen",
+        "hvad",
+        "lidt",
+        "efter",
+        "gennem",
+        "imod",
+        "efterhånden",
+        "spørgsmål",
+        "regeringen",
+        "procent",
+        "kvinde",
+        "kvinder",
+        "mand",
+        "mænd",
+        "børn",
+    ]
 )
 # English and German: frequent function words no Norwegian sentence uses (not her, is, hat,
 # eine: Norwegian words too; `the` in a quoted
 # title is one word; a story in English has several).
 ENGLISH = frozenset(
-    """
-    the and of are was were with that this from have has had been will would which their
-    they she his who what about after into than there when where said says it its you your
-    we our not very does did could should am because these those them him
-    """.split()
+    [
+        "the",
+        "and",
+        "of",
+        "are",
+        "was",
+        "were",
+        "with",
+        "that",
+        "this",
+        "from",
+        "have",
+        "has",
+        "had",
+        "been",
+        "will",
+        "would",
+        "which",
+        "their",
+        "they",
+        "she",
+        "his",
+        "who",
+        "what",
+        "about",
+        "after",
+        "into",
+        "than",
+        "there",
+        "when",
+        "where",
+        "said",
+        "says",
+        "it",
+        "its",
+        "you",
+        "your",
+        "we",
+        "our",
+        "not",
+        "very",
+        "does",
+        "did",
+        "could",
+        "should",
+        "am",
+        "because",
+        "these",
+        "those",
+        "them",
+        "him",
+    ]
 )
 GERMAN = frozenset(
-    """
-    und ist nicht mit für einen einem auch sich wird wurde werden sind nach über dass
-    zum zur beim vom haben wir sie ich aber oder wie noch
-    """.split()
+    [
+        "und",
+        "ist",
+        "nicht",
+        "mit",
+        "für",
+        "einen",
+        "einem",
+        "auch",
+        "sich",
+        "wird",
+        "wurde",
+        "werden",
+        "sind",
+        "nach",
+        "über",
+        "dass",
+        "zum",
+        "zur",
+        "beim",
+        "vom",
+        "haben",
+        "wir",
+        "sie",
+        "ich",
+        "aber",
+        "oder",
+        "wie",
+        "noch",
+    ]
 )
 # Nynorsk forms bokmål does not use, and bokmål forms nynorsk does not use.
 NYNORSK = frozenset(
-    """
-    ikkje eg berre kva korleis kvifor kven kvar frå vere vore vart vorte verte dei desse ein
-    eit meir mykje noko nokon nokre kjem kome gjer gjekk fekk sjølv heile fleire òg hjå ho
-    dykk saman heime inkje difor framleis enno sidan utan verda dagar månader veker
-    """.split()
+    [
+        "ikkje",
+        "eg",
+        "berre",
+        "kva",
+        "korleis",
+        "kvifor",
+        "kven",
+        "kvar",
+        "frå",
+        "vere",
+        "vore",
+        "vart",
+        "vorte",
+        "verte",
+        "dei",
+        "desse",
+        "ein",
+        "eit",
+        "meir",
+        "mykje",
+        "noko",
+        "nokon",
+        "nokre",
+        "kjem",
+        "kome",
+        "gjer",
+        "gjekk",
+        "fekk",
+        "sjølv",
+        "heile",
+        "fleire",
+        "òg",
+        "hjå",
+        "ho",
+        "dykk",
+        "saman",
+        "heime",
+        "inkje",
+        "difor",
+        "framleis",
+        "enno",
+        "sidan",
+        "utan",
+        "verda",
+        "dagar",
+        "månader",
+        "veker",
+    ]
 )
 BOKMAL = frozenset(
-    """
-    ikke jeg hva hvordan hvorfor hvem hvor fra være vært ble disse et mer mye noe
-    noen kommer gjør gikk fikk selv hele flere hun sier sammen hjemme fremdeles ennå
-    siden uten
-    """.split()
+    [
+        "ikke",
+        "jeg",
+        "hva",
+        "hvordan",
+        "hvorfor",
+        "hvem",
+        "hvor",
+        "fra",
+        "være",
+        "vært",
+        "ble",
+        "disse",
+        "et",
+        "mer",
+        "mye",
+        "noe",
+        "noen",
+        "kommer",
+        "gjør",
+        "gikk",
+        "fikk",
+        "selv",
+        "hele",
+        "flere",
+        "hun",
+        "sier",
+        "sammen",
+        "hjemme",
+        "fremdeles",
+        "ennå",
+        "siden",
+        "uten",
+    ]
 )
 # Letters Norwegian never writes outside names and loanwords: Swedish ä ö, and Danish/German
 # spellings are not letters of their own, so only the Swedish ones count.

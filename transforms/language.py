@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-
 from langdetect import DetectorFactory
 from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.lang_detect_exception import LangDetectException
@@ -131,7 +130,9 @@ class LanguageDetector:
         for lang, n in found.foreign().items():
             log_p[CLASSES.index(lang)] += CUE_WEIGHT * min(n, CUE_MAX)
         for lang in NORWEGIAN:
-            log_p[CLASSES.index(lang)] += NORWEGIAN_CUE_WEIGHT * min(found.norwegian, NORWEGIAN_CUE_MAX)
+            log_p[CLASSES.index(lang)] += NORWEGIAN_CUE_WEIGHT * min(
+                found.norwegian, NORWEGIAN_CUE_MAX
+            )
         if found.names:
             used.append("cues")
         prior, names = (context or Context()).log_prior()

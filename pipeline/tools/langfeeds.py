@@ -60,9 +60,7 @@ def shaped(sentences: list[str], shape: str) -> list[tuple[str, str | None]]:
     """Items from consecutive sentences: `headline` (title only) or `lede` (title + next sentence)."""
     if shape == "headline":
         return [(headline(s, i), None) for i, s in enumerate(sentences)]
-    return [
-        (headline(sentences[i], i), sentences[i + 1]) for i in range(0, len(sentences) - 1, 2)
-    ]
+    return [(headline(sentences[i], i), sentences[i + 1]) for i in range(0, len(sentences) - 1, 2)]
 
 
 def build(data: Path) -> dict[str, bytes]:
@@ -81,7 +79,9 @@ def build(data: Path) -> dict[str, bytes]:
                     name = f"{lang}-{shape}-{'tag' if tagged else 'notag'}-{n:03d}.xml"
                     out[name] = rss(chunk, HOSTS[lang], tag)
     # Norwegian feeds with one Swedish and one English story each: found on their own evidence?
-    stories = {lang: [s for s in pools[lang] if len(_WORDS.findall(s)) >= 3] for lang in ("sv", "en")}
+    stories = {
+        lang: [s for s in pools[lang] if len(_WORDS.findall(s)) >= 3] for lang in ("sv", "en")
+    }
     foreign = [(s, "sv") for s in stories["sv"][::7]] + [(s, "en") for s in stories["en"][::7]]
     nb_items = shaped(pools["nb"], "lede")
     for n, (sentence, lang) in enumerate(foreign[:40]):

@@ -175,7 +175,11 @@ def train(
         for lang in CLASSES:
             held = [s for s, f in zip(dev[lang], folds[lang], strict=True) if f == k]
             pieces = [fragment(t, i) for i, t in enumerate(held)]
-            for kind, texts in (("sentence", held), ("chunk300", chunks(held)), ("fragment", pieces)):
+            for kind, texts in (
+                ("sentence", held),
+                ("chunk300", chunks(held)),
+                ("fragment", pieces),
+            ):
                 for text in texts:
                     ll = profiles.log_likelihood(text)
                     inputs = model.stack_inputs(text, model.nb_log_posterior(text), ll)

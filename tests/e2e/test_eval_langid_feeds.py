@@ -8,8 +8,14 @@ from pathlib import Path
 from tests.e2e.test_cli import nordwire
 
 SWEDISH = [
-    ("Regeringen vill sänka skatten", "Förslaget presenteras i budgeten nästa vecka och gäller alla pensionärer."),
-    ("Polisen söker vittnen", "Skottlossningen inträffade strax efter midnatt och ingen har gripits."),
+    (
+        "Regeringen vill sänka skatten",
+        "Förslaget presenteras i budgeten nästa vecka och gäller alla pensionärer.",
+    ),
+    (
+        "Polisen söker vittnen",
+        "Skottlossningen inträffade strax efter midnatt och ingen har gripits.",
+    ),
     ("Ny låt", None),
     ("Hon vann guld igen", "Det är tredje året i rad som hon står överst på pallen."),
 ]

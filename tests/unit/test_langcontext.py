@@ -77,7 +77,10 @@ def test_short_norwegian_headline_is_kept_in_a_norwegian_feed(
     [
         ("Norway and Russia have agreed to cut next year's cod quota by a fifth.", "en"),
         ("Polisen misstänker att bränderna är anlagda och söker nu efter vittnen.", "sv"),
-        ("Regeringen vil hæve pensionsalderen, og flere partier har allerede sagt nej til det.", "da"),
+        (
+            "Regeringen vil hæve pensionsalderen, og flere partier har allerede sagt nej til det.",
+            "da",
+        ),
     ],
 )
 def test_a_foreign_story_in_a_norwegian_feed_is_still_found(

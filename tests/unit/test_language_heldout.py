@@ -8,7 +8,6 @@ a channel tag, Norwegian feeds with one foreign story).
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from nordwire.schemas.items import Item, RawDocument
