@@ -152,3 +152,13 @@ def test_kept_item_records_the_basis(detector: LanguageDetector) -> None:
     out = detect_language(item, detector)
     assert isinstance(out, Item)
     assert out.language_basis == "text+channel+domain+document"
+
+
+def test_articles_table_has_the_language_basis_column() -> None:
+    import pyarrow as pa
+    from nordwire.schemas import PIPELINE_VERSION, articles
+
+    item = make_item(article_id="a", language="nb", variety="nb", language_basis="text+document")
+    row = articles.to_row(item, PIPELINE_VERSION)
+    table = pa.Table.from_pylist([row], schema=articles.SCHEMA)
+    assert table.column("language_basis").to_pylist() == ["text+document"]
