@@ -26,6 +26,7 @@ DOMAIN_VOTES = 2.0
 SMOOTHING_VOTES = 0.1  # per group: every language stays possible, if rare
 PRIOR_MAX = 6.0  # nats: the context never outweighs a clear sentence of the item's own language
 VOTE_CONFIDENCE = 0.8  # only items sure of their own language vote
+VARIETY_SMOOTHING = 1.0  # pseudo-votes for bokmål and for nynorsk in the feed's variety mix
 # With no context at all (a lone text, a wire story), nordwire's inputs are still mostly
 # Norwegian news: Norwegian starts this many nats ahead. The model itself is trained to answer
 # as if all languages were equally likely, and votes are taken without this lean.
@@ -83,7 +84,7 @@ class Context:
 
     channel: str | None = None  # group named by the channel tag
     domain: str | None = None  # group of the host's country domain
-    votes: tuple[tuple[str, int], ...] = ()  # the other items' own decisions, by group
+    votes: tuple[tuple[str, int], ...] = ()  # the other items' own decisions (nb, nn, no, sv ...)
     lean: bool = True  # with nothing known, lean Norwegian (False: the text's evidence alone)
 
     def log_prior(self) -> tuple[np.ndarray, list[str]]:
@@ -97,7 +98,12 @@ class Context:
             if group in pseudo:
                 pseudo[group] += weight
                 used.append(name)
-        counted = {g: n for g, n in self.votes if g in pseudo and n > 0}
+        counted: Counter[str] = Counter()
+        variety: Counter[str] = Counter()
+        for label, n in self.votes:
+            if group_of(label) in pseudo and n > 0:
+                counted[group_of(label)] += n
+                variety[label] += n if label in NORWEGIAN else 0
         if counted:
             used.append("document")
         if not used:
@@ -105,20 +111,28 @@ class Context:
             return np.array([lean if c in NORWEGIAN else 0.0 for c in CLASSES]), used
         log_share = {g: np.log(pseudo[g] + counted.get(g, 0) + SMOOTHING_VOTES) for g in GROUPS}
         prior = np.array([log_share[group_of(c)] for c in CLASSES])
+        if variety:
+            # The feed's own mix of bokmål and nynorsk: the variety it favours keeps the whole
+            # Norwegian prior, the other gets its share relative to it.
+            nb = variety["nb"] + VARIETY_SMOOTHING
+            nn = variety["nn"] + VARIETY_SMOOTHING
+            prior[CLASSES.index("nb")] += np.log(nb / max(nb, nn))
+            prior[CLASSES.index("nn")] += np.log(nn / max(nb, nn))
         return np.maximum(prior - prior.max(), -PRIOR_MAX), used
 
 
 def document_votes(
     texts: Sequence[str], judge: Callable[[str], tuple[str, float]]
 ) -> list[tuple[tuple[str, int], ...]]:
-    """For each text, the votes of all the *other* texts of its document, by group.
+    """For each text, the votes of all the *other* texts of its document, by language.
 
     `judge` gives a text's own (language, confidence), without context; unsure ones do not vote.
+    Norwegian votes keep their variety (nb, nn, or no when undecided): a feed has a mix of them.
     """
     own: list[str | None] = []
     for text in texts:
         language, confidence = judge(text)
-        own.append(group_of(language) if confidence >= VOTE_CONFIDENCE else None)
+        own.append(language if confidence >= VOTE_CONFIDENCE else None)
     totals = Counter(g for g in own if g is not None)
     out: list[tuple[tuple[str, int], ...]] = []
     for g in own:

@@ -14,7 +14,7 @@ from nordwire.transforms.parse import parse_document
 from tests.conftest import FETCHED, make_item
 
 SWEDISH_FEED = Context(channel="sv", domain="sv", votes=(("sv", 60),))
-NORWEGIAN_FEED = Context(channel="no", domain="no", votes=(("no", 60),))
+NORWEGIAN_FEED = Context(channel="no", domain="no", votes=(("nb", 50), ("nn", 10)))
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +50,18 @@ def test_country_domains() -> None:
 def test_votes_leave_the_item_itself_out() -> None:
     judged = {"a": ("nb", 0.99), "b": ("nn", 0.95), "c": ("sv", 0.99), "d": ("da", 0.5)}
     votes = document_votes(list(judged), judged.__getitem__)
-    assert votes[0] == (("no", 1), ("sv", 1))  # b (Norwegian) and c; d is unsure and does not vote
-    assert votes[2] == (("no", 2),)
-    assert votes[3] == (("no", 2), ("sv", 1))
+    assert votes[0] == (("nn", 1), ("sv", 1))  # b and c; d is unsure and does not vote
+    assert votes[2] == (("nb", 1), ("nn", 1))
+    assert votes[3] == (("nb", 1), ("nn", 1), ("sv", 1))
+
+
+def test_a_bokmal_feed_reads_an_unmarked_headline_as_bokmal(detector: LanguageDetector) -> None:
+    # No nynorsk or bokmål form in it: the feed's own mix decides the variety.
+    text = "Albania først"
+    bokmal = Context(channel="no", domain="no", votes=(("nb", 40),))
+    nynorsk = Context(channel="no", domain="no", votes=(("nn", 40),))
+    assert detector.detect(text, bokmal).variety == "nb"
+    assert detector.detect(text, nynorsk).variety == "nn"
 
 
 @pytest.mark.parametrize("headline", ["Ny låt", "Sverige utvisar rysk diplomat", "Tog sig vidare"])
@@ -147,7 +156,7 @@ def test_kept_item_records_the_basis(detector: LanguageDetector) -> None:
         title="Tiltalt for forræderi",
         feed_language="nb-NO",
         link="https://www.example.no/a",
-        document_languages=(("no", 30),),
+        document_languages=(("nb", 30),),
     )
     out = detect_language(item, detector)
     assert isinstance(out, Item)
