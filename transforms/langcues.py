@@ -319,6 +319,12 @@ _NORWEGIAN_SPELLING = re.compile(r"kj|gj|øy|sjon(?:en|er|ene|ar|ane)?$")
 _SHARED_SPELLING = re.compile(r"^(?:\w*gjor(?:t|de)|skjul|skjort|kjol)")
 
 
+# Northern, Lule and Southern Sámi letters Norwegian never writes in a lower-case word; đ, ŋ
+# and ŧ are Sámi's own, á with č, š or ž together is Sámi rather than Spanish or Czech.
+SAMI_OWN = frozenset("đŋŧ")
+SAMI_SHARED = frozenset("áčšž")
+
+
 @dataclass(frozen=True, slots=True)
 class Cues:
     """Counts of the cue words found in one text."""
@@ -331,6 +337,13 @@ class Cues:
     english: int = 0
     german: int = 0
     norwegian: int = 0  # words with a spelling only Norwegian has (kj, gj, øy, -sjon)
+    sami: int = 0  # lower-case words with á č đ ŋ š ŧ ž
+    sami_own: bool = False  # đ, ŋ or ŧ, or á together with č, š or ž, somewhere in them
+
+    @property
+    def looks_sami(self) -> bool:
+        """Sámi spelling in at least two words and a fifth of all: no Norwegian text has that."""
+        return self.sami_own and self.sami >= 2 and self.sami >= 0.2 * self.words
 
     def foreign(self) -> dict[str, int]:
         """Cue counts of the languages that are not Norwegian, by the detector's class names."""
@@ -371,8 +384,12 @@ def words_of(text: str) -> list[tuple[str, bool]]:
 def cues(text: str) -> Cues:
     """Count the Swedish, Danish, English, German, nynorsk and bokmål cue words of `text`."""
     words = words_of(text)
-    swedish = danish = nynorsk = bokmal = english = german = norwegian = 0
+    swedish = danish = nynorsk = bokmal = english = german = norwegian = sami = 0
+    sami_letters: set[str] = set()
     for w, lower in words:
+        if lower and not (SAMI_SHARED | SAMI_OWN).isdisjoint(w):
+            sami += 1
+            sami_letters.update(ch for ch in w if ch in SAMI_SHARED | SAMI_OWN)
         if lower and _NORWEGIAN_SPELLING.search(w) and not _SHARED_SPELLING.match(w):
             norwegian += 1
         english += w in ENGLISH
@@ -385,4 +402,5 @@ def cues(text: str) -> Cues:
             nynorsk += 1
         if w in BOKMAL:
             bokmal += 1
-    return Cues(len(words), swedish, danish, nynorsk, bokmal, english, german, norwegian)
+    own = bool(sami_letters & SAMI_OWN) or ("á" in sami_letters and len(sami_letters) > 1)
+    return Cues(len(words), swedish, danish, nynorsk, bokmal, english, german, norwegian, sami, own)

@@ -125,6 +125,9 @@ class LanguageDetector:
         if float(profile_ll.max()) / max(1, grams) < GIBBERISH_FLOOR:
             return Detection("und", False, None, 1.0)
         found = cues(text)
+        if found.looks_sami:
+            # Sámi is no class of the model, which would call it Finnish or Estonian at best.
+            return Detection("se", False, None, 1.0, "text+cues")
         used = ["text"]
         log_p = np.log(np.maximum(probs_array, 1e-12))
         for lang, n in found.foreign().items():

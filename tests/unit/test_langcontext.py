@@ -171,3 +171,20 @@ def test_articles_table_has_the_language_basis_column() -> None:
     row = articles.to_row(item, PIPELINE_VERSION)
     table = pa.Table.from_pylist([row], schema=articles.SCHEMA)
     assert table.column("language_basis").to_pylist() == ["text+document"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sámediggi háliida ahte eanet mánát galget oažžut oahpahusa sámegillii.",
+        "Ođđa čálli lea válljejuvvon ja son álgá bargguin boahtte vahkus.",
+    ],
+)
+def test_a_sami_story_in_a_norwegian_feed_is_found(detector: LanguageDetector, text: str) -> None:
+    result = detector.detect(text, NORWEGIAN_FEED)
+    assert not result.norwegian and result.language == "se"
+
+
+def test_a_sami_name_in_norwegian_text_is_no_evidence(detector: LanguageDetector) -> None:
+    result = detector.detect("Sámediggi og Čáhcesuolu får nye penger fra regjeringen i år")
+    assert result.norwegian
