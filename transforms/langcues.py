@@ -319,6 +319,12 @@ _NORWEGIAN_SPELLING = re.compile(r"kj|gj|øy|sjon(?:en|er|ene|ar|ane)?$")
 _SHARED_SPELLING = re.compile(r"^(?:\w*gjor(?:t|de)|skjul|skjort|kjol)")
 
 
+# Danish spellings Norwegian writes otherwise: øj and ej (øy, ei: øje, vej, arbejde; not ej
+# before a vowel, which is a compound seam in skolejente), -hed (-het); -tion is Danish and
+# Swedish for Norwegian -sjon.
+_DANISH_SPELLING = re.compile(r"øj|ej(?![aeiouyæøå])|(?:hed|heden|heder)$")
+_TION = re.compile(r"\w{2,}(?:tion|tionen|tioner|tionerne)$")
+
 # Northern, Lule and Southern Sámi letters Norwegian never writes in a lower-case word; đ, ŋ
 # and ŧ are Sámi's own, á with č, š or ž together is Sámi rather than Spanish or Czech.
 SAMI_OWN = frozenset("đŋŧ")
@@ -396,8 +402,11 @@ def cues(text: str) -> Cues:
         german += w in GERMAN
         if w in SWEDISH or (lower and not SWEDISH_LETTERS.isdisjoint(w)):
             swedish += 1
-        if w in DANISH:
+        tion = lower and bool(_TION.match(w))
+        if w in DANISH or (lower and _DANISH_SPELLING.search(w)) or tion:
             danish += 1
+        if tion and w not in SWEDISH:
+            swedish += 1
         if w in NYNORSK or _NN_SUFFIX.match(w):
             nynorsk += 1
         if w in BOKMAL:
