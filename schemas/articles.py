@@ -9,7 +9,7 @@ from nordwire.schemas.columns import describe
 from nordwire.schemas.items import Item
 
 # 2: entity lists, dates, extraction_cut; 3: dates[].start/end -> char_start/char_end;
-# 4: date_basis
+# 4: date_basis, language_basis
 SCHEMA_VERSION = 4
 
 _TS = pa.timestamp("us", tz="UTC")
@@ -37,6 +37,7 @@ DESCRIPTIONS = {
     "language": "nb or nn; no when the variety cannot be told.",
     "variety": "Written standard: nb (bokmål), nn (nynorsk) or NULL.",
     "language_confidence": "How sure the language detector was, 0 to 1.",
+    "language_basis": "What the language decision used, joined by +: text (the model), cues (spellings only one language has), channel (the feed's <language>), domain (the host's country), document (the other items of the same feed).",
     "language_text": "What the detector read: title+summary, title+summary+body, ...",
     "topics": "Every topic with a score.",
     "topics.topic": "Topic slug from the closed vocabulary.",
@@ -104,6 +105,7 @@ SCHEMA = pa.schema(
         pa.field("variety", pa.string()),
         pa.field("language_confidence", pa.float32()),
         pa.field("language_text", pa.string()),
+        pa.field("language_basis", pa.string()),
         pa.field(
             "topics",
             pa.list_(pa.struct([pa.field("topic", pa.string()), pa.field("score", pa.float32())])),
@@ -180,6 +182,7 @@ def to_row(item: Item, pipeline_version: str) -> dict[str, Any]:
         "variety": item.variety,
         "language_confidence": item.language_confidence,
         "language_text": item.language_text,
+        "language_basis": item.language_basis,
         "topics": [{"topic": t, "score": s} for t, s in item.topics],
         "topic_basis": item.topic_basis,
         "word_count": word_count(item),

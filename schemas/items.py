@@ -66,6 +66,8 @@ class Item:
     fetched_at: datetime
     feed_title: str | None = None
     feed_language: str | None = None
+    # the other items of the same document, by their own language (group, count): set at parse
+    document_languages: tuple[tuple[str, int], ...] = ()
     guid: str | None = None  # None when the feed's guid is not a real identifier
     link: str | None = None
     title_raw: str | None = None
@@ -103,6 +105,7 @@ class Item:
     variety: str | None = None
     language_confidence: float | None = None
     language_text: str | None = None
+    language_basis: str | None = None  # evidence used: text, cues, channel, domain, document
     # topic
     topic: str = "unclassified"
     topics: tuple[tuple[str, float], ...] = field(default_factory=tuple)

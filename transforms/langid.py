@@ -26,6 +26,7 @@ MAX_CHARS = (
     400  # accuracy is flat beyond ~300 characters (100 % on 300-char chunks) and cost grows with it
 )
 NGRAM_MAX = 5
+FULL_WORDS = 12  # words from which a text counts as a full sentence in the stacker
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SPACE = re.compile(r"\s+")
 # Characters that langdetect's normaliser turns into a space, and so end its n-gram buffer:
@@ -150,15 +151,16 @@ class LangIdModel:
     def stack_inputs(
         self, text: str, nb_log_post: np.ndarray, profile_ll: tuple[np.ndarray, int]
     ) -> np.ndarray:
-        """The stacker's input vector: NB log posterior, per-gram profile likelihoods, length."""
+        """The stacker's input vector: NB log posterior and per-gram profile likelihoods, each
+        again scaled by how far the text falls short of a full sentence (so a headline's few
+        words can count for less than a paragraph's and its confidence stays calibrated; zero
+        for full sentences, which keeps the fit well conditioned), and the length."""
         ld, n = profile_ll
         ld_norm = (ld - ld.max()) / max(n, 1)
+        nb = np.maximum(nb_log_post - nb_log_post.max(), -50.0) / 10.0
+        short = max(0.0, 1.0 - len(text[:MAX_CHARS].split()) / FULL_WORDS)
         return np.concatenate(
-            [
-                np.maximum(nb_log_post - nb_log_post.max(), -50.0) / 10.0,
-                ld_norm,
-                [math.log1p(len(text)) / 5.0],
-            ]
+            [nb, nb * short, ld_norm, ld_norm * short, [math.log1p(len(text)) / 5.0]]
         )
 
     def analyse(self, text: str, profiles: Profiles) -> tuple[np.ndarray, np.ndarray, int]:

@@ -1,16 +1,33 @@
-"""Language stage: keep Norwegian (bokmål or nynorsk), not Danish or Swedish; say how sure."""
+"""Language stage: keep Norwegian (bokmål or nynorsk), not Danish or Swedish; say how sure and on what.
+
+The decision adds three kinds of evidence to the trained model's probabilities: spelling cues
+(langcues: Swedish and Danish function words, nynorsk and bokmål forms), the feed's context
+(langcontext: channel tag, country domain, the other items of the same document), and the
+rule that nynorsk needs nynorsk evidence: a short text without a nynorsk form is never
+called nynorsk. `language_basis` on the row says which of them the decision used.
+"""
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
+import numpy as np
 from langdetect import DetectorFactory
 from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.lang_detect_exception import LangDetectException
 from nordwire.schemas.items import Item
 from nordwire.schemas.rejects import Reject, excerpt_of
+from nordwire.transforms.langcontext import (
+    Context,
+    channel_group,
+    document_votes,
+    domain_group,
+)
+from nordwire.transforms.langcues import cues
 from nordwire.transforms.langid import (
     CLASSES,
     MAX_CHARS,
@@ -22,12 +39,25 @@ from nordwire.transforms.langid import (
 )
 
 STAGE = "language"
-VARIETY_SHARE = 0.6  # below this share of the Norwegian probability, the variety is left open
+VARIETY_SHARE = 0.5  # the variety the model favours, unless the nynorsk rule below holds it back
 MIN_LETTERS = 2  # a lone letter or a number says nothing about the language
 LATIN_SHARE = 0.5  # texts mostly in another script are not Norwegian, whatever the n-grams say
 # Mean log-probability per 1-3-gram under the best-fitting profile: Norwegian dev sentences
 # are all above -10; mojibake and unknown scripts fall below -12.
 GIBBERISH_FLOOR = -11.0
+# Each Swedish, Danish, English or German cue word adds this many nats to that language (at
+# most CUE_MAX of them):
+# a reader who sees `och` or `inte` knows the text is not Norwegian, whatever else it shares.
+CUE_WEIGHT = 1.5
+CUE_MAX = 4
+# Words spelt as only Norwegian spells them (kjøpe, gjøre, øye, stasjon) count for Norwegian,
+# less strongly: Danish and Swedish borrow a few.
+NORWEGIAN_CUE_WEIGHT = 1.0
+NORWEGIAN_CUE_MAX = 2
+# Without a nynorsk form, a text this short is called nynorsk only when the model is this sure;
+# otherwise it is bokmål (the model leans that way) or undecided `no`.
+NYNORSK_EVIDENCE_WORDS = 12
+NYNORSK_SHARE_UNMARKED = 0.8
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
@@ -39,6 +69,7 @@ class Detection:
     norwegian: bool
     variety: str | None
     confidence: float  # probability of the decision (Norwegian or not)
+    basis: str = "text"  # what the decision used: text, cues, channel, domain, document
 
 
 def _letters(text: str) -> list[str]:
@@ -80,8 +111,8 @@ class LanguageDetector:
         except LangDetectException:
             return "und"
 
-    def detect(self, text: str) -> Detection:
-        """Language of `text` (its first MAX_CHARS characters)."""
+    def detect(self, text: str, context: Context | None = None) -> Detection:
+        """Language of `text` (its first MAX_CHARS characters), in its feed's `context` if given."""
         letters = _letters(text)
         if _too_few(letters):
             return Detection("und", False, None, 0.0)
@@ -93,20 +124,57 @@ class LanguageDetector:
         probs_array, profile_ll, grams = self._model.analyse(text, self._profiles)
         if float(profile_ll.max()) / max(1, grams) < GIBBERISH_FLOOR:
             return Detection("und", False, None, 1.0)
-        probs = dict(zip(CLASSES, probs_array.tolist(), strict=True))
+        found = cues(text)
+        if found.looks_sami:
+            # Sámi is no class of the model, which would call it Finnish or Estonian at best.
+            return Detection("se", False, None, 1.0, "text+cues")
+        used = ["text"]
+        log_p = np.log(np.maximum(probs_array, 1e-12))
+        for lang, n in found.foreign().items():
+            log_p[CLASSES.index(lang)] += CUE_WEIGHT * min(n, CUE_MAX)
+        for lang in NORWEGIAN:
+            log_p[CLASSES.index(lang)] += NORWEGIAN_CUE_WEIGHT * min(
+                found.norwegian, NORWEGIAN_CUE_MAX
+            )
+        if found.names:
+            used.append("cues")
+        prior, names = (context or Context()).log_prior()
+        log_p = log_p + prior
+        used.extend(names)
+        log_p -= np.logaddexp.reduce(log_p)
+        probs = dict(zip(CLASSES, np.exp(log_p).tolist(), strict=True))
+        basis = "+".join(used)
         p_no = probs["nb"] + probs["nn"]
         if p_no >= 0.5:
-            share = max(probs["nb"], probs["nn"]) / p_no
-            variety = (
-                ("nb" if probs["nb"] >= probs["nn"] else "nn") if share >= VARIETY_SHARE else None
-            )
-            return Detection(variety or "no", True, variety, round(p_no, 4))
+            variety = _variety(probs, found.nynorsk, found.bokmal, found.words)
+            return Detection(variety or "no", True, variety, round(p_no, 4), basis)
         named = max((c for c in CLASSES if c not in NORWEGIAN), key=probs.__getitem__)
         if probs[named] < 0.5:
             # None of the model's own languages is likely: name it from langdetect's profiles.
             ranked = sorted(zip(profile_ll.tolist(), PROFILE_LANGS, strict=True), reverse=True)
             named = next(lang for _, lang in ranked if lang != "no")
-        return Detection(named, False, None, round(1.0 - p_no, 4))
+        return Detection(named, False, None, round(1.0 - p_no, 4), basis)
+
+
+def _variety(probs: dict[str, float], nynorsk: int, bokmal: int, words: int) -> str | None:
+    """nb, nn or None (undecided) for a text judged Norwegian.
+
+    Forms only one standard writes (ikkje/ikke, eg/jeg, frå/fra) decide when they all point
+    one way; otherwise the model's share decides, but nynorsk needs nynorsk evidence: a short
+    text with no nynorsk form needs a much surer model to be called nynorsk, and is bokmål
+    when the model leans that way and undecided otherwise.
+    """
+    if nynorsk and not bokmal:
+        return "nn"
+    if bokmal and not nynorsk:
+        return "nb"
+    share_nn = probs["nn"] / (probs["nb"] + probs["nn"])
+    unmarked_short = not nynorsk and words < NYNORSK_EVIDENCE_WORDS
+    if share_nn >= (NYNORSK_SHARE_UNMARKED if unmarked_short else VARIETY_SHARE):
+        return "nn"
+    if 1.0 - share_nn >= VARIETY_SHARE:
+        return "nb"
+    return None
 
 
 def detection_text(item: Item) -> tuple[str, str]:
@@ -118,17 +186,61 @@ def detection_text(item: Item) -> tuple[str, str]:
     return "\n".join(t for _, t in used), "+".join(name for name, _ in used)
 
 
+def item_context(item: Item) -> Context:
+    """The feed-level evidence an item carries: channel tag, host country, the other items' votes."""
+    return Context(
+        channel=channel_group(item.feed_language),
+        domain=domain_group(item.link or item.url) or domain_group(item.source),
+        votes=item.document_languages,
+    )
+
+
+@cache
+def shared_detector() -> LanguageDetector:
+    """One detector per process for the parse step's votes (the stage builds its own in setup)."""
+    return LanguageDetector()
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _raw_text(item: Item) -> str:
+    # Votes need only a rough reading: tags dropped, entities decoded, nothing more.
+    parts = (item.title_raw, item.summary_raw or item.content_raw)
+    return html.unescape(_TAG.sub(" ", "\n".join(p for p in parts if p)))[:MAX_CHARS]
+
+
+def with_document_votes(
+    out: list[Item | Reject], detector: LanguageDetector | None = None
+) -> list[Item | Reject]:
+    """Items of one document, each given the other items' own-language votes (rejects unchanged)."""
+    items = [(i, x) for i, x in enumerate(out) if isinstance(x, Item)]
+    if len(items) < 2:
+        return out
+    judge = detector or shared_detector()
+
+    def own(text: str) -> tuple[str, float]:
+        result = judge.detect(text, Context(lean=False))
+        return result.language, result.confidence
+
+    votes = document_votes([_raw_text(x) for _, x in items], own)
+    result = list(out)
+    for (i, x), v in zip(items, votes, strict=True):
+        result[i] = x.evolve(document_languages=v)
+    return result
+
+
 def detect_language(item: Item, detector: LanguageDetector) -> Item | Reject:
     """Keep Norwegian items with language, variety and confidence; reject the rest with the reason."""
     text, label = detection_text(item)
-    result = detector.detect(text)
+    result = detector.detect(text, item_context(item))
     if not result.norwegian:
         return Reject.of_item(
             item,
             STAGE,
             "not_norwegian",
             detected_language=result.language,
-            detail=f"detected {result.language} ({result.confidence:.2f}) on {label}",
+            detail=f"detected {result.language} ({result.confidence:.2f}) on {label}, by {result.basis}",
             excerpt=excerpt_of(text),
         )
     return item.evolve(
@@ -136,4 +248,5 @@ def detect_language(item: Item, detector: LanguageDetector) -> Item | Reject:
         variety=result.variety,
         language_confidence=result.confidence,
         language_text=label,
+        language_basis=result.basis,
     )

@@ -20,6 +20,7 @@ from nordwire.transforms import feeddates
 from nordwire.transforms.conflicts import split_conflicts
 from nordwire.transforms.feedmedia import media_caption, media_credits, media_title
 from nordwire.transforms.identity import site_of
+from nordwire.transforms.language import with_document_votes
 from nordwire.transforms.outlet import host_of, item_source, source_slug
 
 MAX_INPUT_BYTES = 50 * 1024 * 1024
@@ -245,7 +246,7 @@ def _parse_feed(doc: RawDocument, kind: str) -> list[Item | Reject]:
     )
     for index, entry in enumerate(entries):
         out.append(_entry_item(doc, index, entry, feed, context))
-    return out
+    return with_document_votes(out)  # the language prior each item takes from the others
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

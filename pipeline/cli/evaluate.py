@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import importlib.util
 from pathlib import Path
 
@@ -24,15 +25,47 @@ _report_format = click.option(
 
 
 @eval_group.command(name="langid")
-@click.argument("tsv", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("tsv", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option(
+    "--feeds",
+    "feeds",
+    metavar="FILE_OR_GLOB",
+    help="Score feed files instead: each item is judged in its feed's context, as `run` does.",
+)
+@click.option(
+    "--gold",
+    metavar="LANG",
+    help="The language every item of --feeds is in: nb, nn, no (either variety), sv, da, en ...",
+)
 @_report_format
-def eval_langid(tsv: Path, fmt: str) -> None:
-    """Language detection accuracy on TSV lines `label<TAB>text` (nb, nn, da, sv, en, de, ...)."""
+def eval_langid(tsv: Path | None, feeds: str | None, gold: str | None, fmt: str) -> None:
+    """Language detection accuracy on TSV lines `label<TAB>text` (nb, nn, da, sv, en, de, ...),
+    or on feed files with --feeds and --gold."""
     from nordwire.pipeline.tools.evaluate import BadInput, evaluate_langid, read_tsv, render
 
+    if feeds is not None:
+        from nordwire.pipeline.tools.evaluate import evaluate_feeds
+
+        if tsv is not None or not gold:
+            raise click.UsageError("--feeds takes --gold LANG and no TSV argument")
+        paths = feed_paths(feeds)
+        if not paths:
+            raise click.UsageError(f"--feeds {feeds!r} matches no file")
+        click.echo(render(evaluate_feeds(paths, gold), fmt))
+        return
+    if tsv is None:
+        raise click.UsageError("give a TSV file, or --feeds FILE_OR_GLOB --gold LANG")
     click.echo(
         render(evaluate_langid(read_or_fail(tsv, read_tsv, (BadInput, UnicodeDecodeError))), fmt)
     )
+
+
+def feed_paths(pattern: str) -> list[Path]:
+    """The files a path or glob names, sorted (a directory means the files in it)."""
+    path = Path(pattern)
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.is_file())
+    return sorted(Path(p) for p in glob.glob(pattern) if Path(p).is_file())
 
 
 @eval_group.command(name="ner")

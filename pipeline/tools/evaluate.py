@@ -6,6 +6,7 @@ import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -109,7 +110,100 @@ def evaluate_langid(
     return report
 
 
-def render(report: LangIdReport | NerReport, fmt: str) -> str:
+@dataclass
+class FeedReport:
+    """Feed files scored against one gold language, each item judged in its feed's context."""
+
+    gold: str
+    feeds: int = 0
+    items: int = 0
+    empty: int = 0  # items with no text at all: the pipeline rejects them before the language stage
+    seconds: float = 0.0  # parse (with the document votes), normalise and detection
+    detect_seconds: float = 0.0  # the language stage alone
+    decided: Counter[str] = field(default_factory=Counter)  # in context, as the pipeline does
+    alone: Counter[str] = field(default_factory=Counter)  # the same items without their feed
+
+    @staticmethod
+    def _wrong(gold: str, counts: Counter[str], n: int) -> dict[str, object]:
+        norwegian = sum(c for lang, c in counts.items() if lang in ("nb", "nn", "no"))
+        out: dict[str, object] = {"norwegian": norwegian, "not_norwegian": n - norwegian}
+        if gold in ("nb", "nn", "no"):
+            out["rejected_per_1000"] = round(1000 * (n - norwegian) / n, 2) if n else None
+        else:
+            out["kept_per_100"] = round(100 * norwegian / n, 2) if n else None
+        if gold == "nb":
+            out["called_nn_per_100"] = round(100 * counts["nn"] / n, 2) if n else None
+        if gold == "nn":
+            out["called_nb_per_100"] = round(100 * counts["nb"] / n, 2) if n else None
+        out["languages"] = dict(sorted(counts.items()))
+        return out
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON form: counts and rates in context and for the items alone."""
+        return {
+            "gold": self.gold,
+            "feeds": self.feeds,
+            "items": self.items,
+            "empty_items_skipped": self.empty,
+            "in_context": self._wrong(self.gold, self.decided, self.items),
+            "item_alone": self._wrong(self.gold, self.alone, self.items),
+            "ms_per_doc": round(1000 * self.seconds / self.items, 4) if self.items else None,
+            "ms_per_doc_language_stage": round(1000 * self.detect_seconds / self.items, 4)
+            if self.items
+            else None,
+        }
+
+    def table(self) -> str:
+        """The figures as text."""
+        d = self.as_dict()
+        lines = [
+            f"feeds {self.feeds}, items {self.items}, gold {self.gold}, ms per item "
+            f"{d['ms_per_doc']} (parse to language), {d['ms_per_doc_language_stage']} (language stage)"
+        ]
+        for key in ("in_context", "item_alone"):
+            part = d[key]
+            assert isinstance(part, dict)
+            rates = ", ".join(f"{k} {v}" for k, v in part.items() if k != "languages")
+            lines.append(f"{key:11} {rates}; {part['languages']}")
+        return "\n".join(lines)
+
+
+def evaluate_feeds(
+    paths: list[Path], gold: str, detector: LanguageDetector | None = None
+) -> FeedReport:
+    """Parse, normalise and detect every item of these feed files, as the pipeline does."""
+    from nordwire.schemas.items import Item, RawDocument
+    from nordwire.transforms.language import detect_language, detection_text
+    from nordwire.transforms.normalise import normalise
+    from nordwire.transforms.parse import parse_document
+
+    detector = detector or LanguageDetector()
+    report = FeedReport(LABEL_ALIASES.get(gold.lower(), gold.lower()))
+    fetched = datetime(2000, 1, 1, tzinfo=UTC)
+    for path in paths:
+        report.feeds += 1
+        data = path.read_bytes()
+        started = time.perf_counter()
+        parsed = [
+            normalise(x)
+            for x in parse_document(RawDocument(str(path), data, fetched))
+            if isinstance(x, Item)
+        ]
+        items = [x for x in parsed if x.title or x.summary or x.body]
+        report.empty += len(parsed) - len(items)
+        detecting = time.perf_counter()
+        decided = [detect_language(item, detector) for item in items]
+        report.detect_seconds += time.perf_counter() - detecting
+        report.seconds += time.perf_counter() - started
+        for item, out in zip(items, decided, strict=True):
+            report.items += 1
+            language = out.language if isinstance(out, Item) else out.detected_language
+            report.decided[language or "und"] += 1
+            report.alone[detector.detect(detection_text(item)[0]).language] += 1
+    return report
+
+
+def render(report: LangIdReport | NerReport | FeedReport, fmt: str) -> str:
     """Either report as JSON or as its text table."""
     return json.dumps(report.as_dict(), indent=2) if fmt == "json" else report.table()
 
