@@ -79,13 +79,13 @@ class KeywordSeeds:
         return ranked[0][0]
 
     def texts(self, vocab: Vocabulary) -> list[Example]:
-        """Every keyword as a one-word training text (wildcards dropped)."""
-        return [
-            Example(kw.strip("*"), "", t.slug, "seed", "seed", "seed")
-            for t in vocab.topics
-            for kw in t.keywords
-            if len(kw.strip("*")) >= 3
-        ]
+        """Every keyword and section word as a one-word training text (wildcards dropped)."""
+        out: list[Example] = []
+        for t in vocab.topics:
+            for word in dict.fromkeys(k.strip("*") for k in (*t.keywords, *t.categories)):
+                if len(word) >= 3:
+                    out.append(Example(word, "", t.slug, "seed", "seed", "seed"))
+        return out
 
 
 def feed_files(root: Path) -> list[Path]:
