@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from nordwire.schemas.topics import Vocabulary
@@ -31,6 +32,7 @@ _HOST_SKIP = frozenset({"www", "m", "amp", "mobil", "api", "feeds", "rss", "stat
 # A path segment with a digit (ids, dates, `1.16143086`) or a long slug is not a section name.
 _ID_LIKE = re.compile(r"\d")
 MAX_SECTION_TOKENS = 3
+CACHE_WORDS = 50_000  # cached words and phrases per worker (least recently used go)
 
 
 def fold(text: str) -> str:
@@ -61,28 +63,35 @@ class SectionMap:
                 # The first topic to claim a word keeps it (topics.json is checked for clashes).
                 self.words.setdefault(fold(word), topic.slug)
         self.no_topic = frozenset(fold(w) for w in vocab.no_topic)
-        self._stems = sorted(
-            (w for w in self.words if " " not in w and len(w) >= MIN_STEM),
-            key=lambda w: (-len(w), w),
-        )
+        self._stems = frozenset(w for w in self.words if " " not in w and len(w) >= MIN_STEM)
+        # Section words repeat from item to item: each word and phrase is resolved once.
+        self.word = lru_cache(maxsize=CACHE_WORDS)(self._word)  # type: ignore[method-assign]
+        self.phrase = lru_cache(maxsize=CACHE_WORDS)(self._phrase)  # type: ignore[method-assign]
 
     def word(self, word: str) -> str | None:
         """The topic of one folded word: exact, else compound head, else compound first part."""
+        return self._word(word)
+
+    def _word(self, word: str) -> str | None:
         if word in self.no_topic:
             return None
         slug = self.words.get(word)
         if slug is not None:
             return slug
-        for stem in self._stems:  # longest first
-            if len(word) - len(stem) >= MIN_REST and word.endswith(stem):
-                return self.words[stem]
-        for stem in self._stems:
-            if len(word) - len(stem) >= MIN_REST and word.startswith(stem):
-                return self.words[stem]
+        size = len(word)
+        for start in range(MIN_REST, size - MIN_STEM + 1):  # longest head first
+            if word[start:] in self._stems:
+                return self.words[word[start:]]
+        for end in range(size - MIN_REST, MIN_STEM - 1, -1):  # longest first part first
+            if word[:end] in self._stems:
+                return self.words[word[:end]]
         return None
 
     def phrase(self, phrase: str) -> str | None:
         """The topic of a category phrase: the whole phrase, else its first word that maps."""
+        return self._phrase(phrase)
+
+    def _phrase(self, phrase: str) -> str | None:
         key = fold(phrase)
         if not key or key in self.no_topic:
             return None
