@@ -29,6 +29,7 @@ MIN_COUNT = 2  # features seen fewer times are dropped (shrinks the model, no lo
 SEED_WEIGHT = 0.5  # a keyword alone is weaker evidence than a filed article
 KEYWORD_WEIGHT = 0.5  # so is an article labelled by keywords
 SEED = 0
+THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.4, 0.5)  # the stage's MIN_SUPPORT is chosen from these
 FOCUS = ("sport", "economy-business-finance", "arts-culture-entertainment-media")
 
 
@@ -124,6 +125,7 @@ def cross_validate(
         fold_of = {g: i for i, g in enumerate(groups)}
     pairs: list[tuple[str, str, str]] = []  # gold, predicted, outlet
     before: list[tuple[str, str, str]] = []  # gold, keyword baseline, outlet
+    confidence: list[float] = []  # the top probability of each prediction in `pairs`
     for fold in sorted(set(fold_of.values())):
         test = [e for e in data if fold_of[getattr(e, key)] == fold and e.basis == "section"]
         train = [e for e in data if fold_of[getattr(e, key)] != fold] + seeds
@@ -133,6 +135,7 @@ def cross_validate(
         for e in test:
             p = model.probabilities(e.title, e.lede)
             pairs.append((e.label, classes[int(np.argmax(p))], e.outlet))
+            confidence.append(float(p.max()))
             before.append((e.label, keyword_baseline(keywords, e.title, e.lede), e.outlet))
 
     def summary(rows: list[tuple[str, str, str]]) -> dict[str, object]:
@@ -158,6 +161,15 @@ def cross_validate(
         "model": summary(pairs),
         "keywords_before": summary(before),
         "per_topic": _prf(((g, p) for g, p, _ in pairs), classes),
+        "by_threshold": {
+            str(t): {
+                "coverage": round(sum(c >= t for c in confidence) / len(confidence), 3),
+                "accuracy_covered": _accuracy(
+                    [(g, p) for (g, p, _), c in zip(pairs, confidence, strict=True) if c >= t]
+                ),
+            }
+            for t in THRESHOLDS
+        },
     }
 
 

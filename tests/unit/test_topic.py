@@ -162,3 +162,20 @@ def test_assign_topic_fills_the_three_fields_from_the_item(clf: TopicClassifier)
     out = assign_topic(item, clf)
     assert (out.topic, out.topic_basis) == ("sport", "url") and out.topic_basis in BASES
     assert out.topics[0] == ("sport", 1.0)
+
+
+def test_on_real_feeds_unclassified_means_nothing_supports_a_topic(clf: TopicClassifier) -> None:
+    from nordwire.pipeline.tools.topic_data import read_items
+
+    from tests.conftest import SHARED
+
+    feeds = SHARED / "data" / "feeds"
+    if not feeds.is_dir():
+        pytest.skip("shared feeds not present")
+    items = [assign_topic(item, clf) for item in read_items(feeds)]
+    assert items and all(i.topic_basis in BASES for i in items)
+    assert all((i.topic == UNCLASSIFIED) == (i.topics == ()) for i in items)
+    # Every section-filed item takes its topic from the section, never from the text.
+    filed = [i for i in items if clf.sections.signals(i.categories, i.url or i.link)]
+    assert all(i.topic_basis in ("category", "url") for i in filed)
+    assert sum(i.topic == UNCLASSIFIED for i in items) <= 0.2 * len(items)
