@@ -120,9 +120,16 @@ class SectionMap:
                 if slug is not None:
                     return [slug]
             return []
+        parts = [p for p in _LIST_SPLIT.split(text) if p]
+        if len(parts) == 1:
+            slug = self.phrase(parts[0])
+            return [slug] if slug is not None else []
+        # A tag list holds free keywords and names (`tv 2 hjelper deg`, `angela-lansbury`):
+        # only a tag that is a section word as a whole counts, not a word inside a tag.
         found: list[str] = []
-        for part in _LIST_SPLIT.split(text):
-            slug = self.phrase(part)
+        for part in parts:
+            key = fold(part)
+            slug = self.words.get(key) if " " in key else self.word(key)
             if slug is not None and slug not in found:
                 found.append(slug)
         return found

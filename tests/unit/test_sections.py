@@ -44,6 +44,9 @@ def test_a_tag_list_gives_each_tag_that_maps(sections: SectionMap) -> None:
     assert sections.category("liz truss, politikk, utenriks, storbritannia, nyheter") == [
         "politics"
     ]
+    # A word inside a multi-word tag is a name, not a section (`tv` in `tv 2 hjelper deg`).
+    assert sections.category("norgestaxi, taxi, tv 2 hjelper deg") == []
+    assert sections.category("Fotballandslaget, menn") == ["sport"]
 
 
 def test_path_categories_read_from_the_most_specific_segment(sections: SectionMap) -> None:
