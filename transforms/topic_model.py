@@ -24,6 +24,7 @@ NGRAM_MIN = 3
 NGRAM_MAX = 5
 CACHE_WORDS = 200_000  # per-word scores kept per worker; news vocabulary repeats
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
+_NGRAMS = tuple(range(NGRAM_MIN, NGRAM_MAX + 1))
 
 
 def topic_text(title: str | None, summary: str | None, body: str | None) -> tuple[str, str]:
@@ -42,13 +43,15 @@ def words(text: str) -> list[str]:
 
 def word_features(word: str, in_title: bool) -> list[str]:
     """A word, its headline twin (`t:` prefix) and its character 3-5-grams within spaces."""
-    out = ["w:" + word]
+    if word.isdigit():
+        out = []
+    else:
+        padded = f" {word} "
+        size = len(padded)
+        out = [padded[i : i + n] for n in _NGRAMS for i in range(size - n + 1)]
+    out.append("w:" + word)
     if in_title:
         out.append("t:" + word)
-    if not word.isdigit():
-        padded = f" {word} "
-        for n in range(NGRAM_MIN, NGRAM_MAX + 1):
-            out.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
     return out
 
 
@@ -82,7 +85,8 @@ class TopicModel:
         object.__setattr__(self, "_word_score", lru_cache(maxsize=CACHE_WORDS)(self._score_word))
 
     def _score_word(self, word: str, in_title: bool) -> np.ndarray:
-        rows = [self.vocab[f] for f in word_features(word, in_title) if f in self.vocab]
+        # One look-up per feature (map + get): this is the cost of a word seen for the first time.
+        rows = [r for r in map(self.vocab.get, word_features(word, in_title)) if r is not None]
         return np.asarray(self.coef[rows].sum(axis=0, dtype=np.float64))
 
     def probabilities(self, title: str, lede: str) -> np.ndarray:
