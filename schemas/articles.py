@@ -42,7 +42,7 @@ DESCRIPTIONS = {
     "topics": "Every topic with a score.",
     "topics.topic": "Topic slug from the closed vocabulary.",
     "topics.score": "Score in [0, 1]; 1.0 when it comes from a feed category.",
-    "topic_basis": "How the primary topic was chosen: category, keywords, desk or none.",
+    "topic_basis": "How the primary topic was chosen: category (a feed section), url (a URL section or subdomain), text (the trained model) or none.",
     "word_count": "Words in title, summary and body (whitespace-separated tokens).",
     "people": "Distinct person names (PER), normalised.",
     "organisations": "Distinct ORG and GPE_ORG names, normalised.",

@@ -109,7 +109,7 @@ class Item:
     # topic
     topic: str = "unclassified"
     topics: tuple[tuple[str, float], ...] = field(default_factory=tuple)
-    topic_basis: str | None = None  # category, keywords, desk or none
+    topic_basis: str | None = None  # category, url, text or none (transforms/topic.py BASES)
     # entities, quotes, dates
     entities: tuple[Mention, ...] = ()
     quotes: tuple[QuoteMention, ...] = ()

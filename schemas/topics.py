@@ -26,10 +26,10 @@ class Topic:
 
 @dataclass(frozen=True, slots=True)
 class Vocabulary:
-    """All topics, in IPTC order, and the weak desk-label hints."""
+    """All topics, in IPTC order, and the desk words that name no topic."""
 
     topics: tuple[Topic, ...]
-    desk_labels: dict[str, str]
+    no_topic: frozenset[str]
 
     @property
     def slugs(self) -> tuple[str, ...]:
@@ -56,8 +56,10 @@ def vocabulary() -> Vocabulary:
     for t in topics:
         if not SLUG_RE.match(t.slug):
             raise ValueError(f"topic slug {t.slug!r} is not a valid partition value")
-    desk = {k.lower(): v for k, v in raw["desk_labels"].items()}
-    unknown = set(desk.values()) - slugs
-    if unknown:
-        raise ValueError(f"desk labels point at unknown topics: {sorted(unknown)}")
-    return Vocabulary(topics=topics, desk_labels=desk)
+    if len(slugs) != len(topics):
+        raise ValueError("topic slugs must be unique")
+    no_topic = frozenset(w.lower() for w in raw["no_topic"])
+    clash = no_topic & {c for t in topics for c in t.categories}
+    if clash:
+        raise ValueError(f"words both name a topic and no topic: {sorted(clash)}")
+    return Vocabulary(topics=topics, no_topic=no_topic)

@@ -86,3 +86,21 @@ def eval_ner(conllu: Path, fmt: str) -> None:
             evaluate_ner(read_or_fail(conllu, read_conll, (ConllError, UnicodeDecodeError))), fmt
         )
     )
+
+
+@eval_group.command(name="topics")
+@click.argument("tsv", type=click.Path(dir_okay=False, path_type=Path))
+@_report_format
+def eval_topics(tsv: Path, fmt: str) -> None:
+    """Topic accuracy from text alone on TSV lines `slug<TAB>headline[<TAB>lede]`.
+
+    Reports accuracy, coverage (share not `unclassified`) and per-topic precision and recall.
+    """
+    from nordwire.pipeline.tools.evaluate import BadInput, evaluate_topics, read_tsv, render
+
+    pairs = read_or_fail(tsv, read_tsv, (BadInput, UnicodeDecodeError))
+    try:
+        report = evaluate_topics(pairs)
+    except BadInput as exc:
+        fail(str(exc))
+    click.echo(render(report, fmt))

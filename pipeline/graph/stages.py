@@ -148,7 +148,7 @@ class ExtractMentions(_Stage):
 
 
 class ClassifyTopic(_Stage):
-    """IPTC Media Topic (top level) from categories, keywords or desk labels."""
+    """IPTC Media Topic (top level) from the section (categories, URL) or the shipped text model."""
 
     def __init__(self) -> None:
         super().__init__("topic", _topic_fn)

@@ -1,4 +1,4 @@
-"""`nordwire eval`: the language detector on labelled TSV, the NER model on CoNLL-U (strict entity F1)."""
+"""`nordwire eval`: the language detector and the topic classifier on labelled TSV, the NER model on CoNLL-U."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from nordwire.transforms.language import LanguageDetector
 
 if TYPE_CHECKING:
     from nordwire.transforms.ner import NerModel
+    from nordwire.transforms.topic import TopicClassifier
 
 LABEL_ALIASES = {
     "nob": "nb",
@@ -203,7 +204,7 @@ def evaluate_feeds(
     return report
 
 
-def render(report: LangIdReport | NerReport | FeedReport, fmt: str) -> str:
+def render(report: LangIdReport | NerReport | FeedReport | TopicReport, fmt: str) -> str:
     """Either report as JSON or as its text table."""
     return json.dumps(report.as_dict(), indent=2) if fmt == "json" else report.table()
 
@@ -283,3 +284,90 @@ def evaluate_ner(
     }
     micro = _prf(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values()))
     return NerReport(micro, labels, sum(len(w) for w, _ in sentences), seconds)
+
+
+@dataclass
+class TopicReport:
+    """Topic accuracy, coverage and per-topic precision and recall."""
+
+    n: int
+    correct: int
+    covered: int  # predictions other than unclassified
+    labels: dict[str, dict[str, float]]
+    seconds: float
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON form: accuracy, coverage, per-topic scores and speed."""
+        return {
+            "accuracy": round(self.correct / self.n, 5) if self.n else None,
+            "coverage": round(self.covered / self.n, 5) if self.n else None,
+            "n": self.n,
+            "ms_per_item": round(1000 * self.seconds / self.n, 4) if self.n else None,
+            "topics": self.labels,
+        }
+
+    def table(self) -> str:
+        """The scores, then one line per topic."""
+        d = self.as_dict()
+        lines = [
+            f"items        {self.n}",
+            f"accuracy     {d['accuracy']}",
+            f"coverage     {d['coverage']}  (share not unclassified)",
+            f"ms per item  {d['ms_per_item']}",
+            "",
+            f"{'topic':34} {'precision':>9} {'recall':>9} {'support':>8}",
+        ]
+        for label, sc in sorted(self.labels.items()):
+            lines.append(
+                f"{label:34} {sc['precision']:9.4f} {sc['recall']:9.4f} {int(sc['support']):8d}"
+            )
+        return "\n".join(lines)
+
+
+def topic_gold(pairs: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """(gold slug, headline, lede) from `slug<TAB>headline[<TAB>lede]` pairs; IPTC codes allowed."""
+    from nordwire.schemas.topics import UNCLASSIFIED, vocabulary
+
+    vocab = vocabulary()
+    by_code = {t.code: t.slug for t in vocab.topics if t.code}
+    known = set(vocab.slugs)
+    out: list[tuple[str, str, str]] = []
+    for label, text in pairs:
+        slug = by_code.get(label, label)
+        if slug not in known:
+            raise BadInput(f"unknown topic {label!r}: use a slug of schemas/topics.json or {UNCLASSIFIED}")
+        headline, _, lede = text.partition("\t")
+        out.append((slug, headline.strip(), lede.strip()))
+    return out
+
+
+def evaluate_topics(
+    pairs: list[tuple[str, str]], classifier: TopicClassifier | None = None
+) -> TopicReport:
+    """Classify each text alone (no section, no link) and score against its gold topic."""
+    from nordwire.schemas.topics import UNCLASSIFIED
+    from nordwire.transforms.topic import TopicClassifier
+
+    gold = topic_gold(pairs)
+    classifier = classifier or TopicClassifier()
+    started = time.perf_counter()
+    predicted = [classifier.classify((), None, title, lede)[0] for _, title, lede in gold]
+    seconds = time.perf_counter() - started
+    tp: Counter[str] = Counter()
+    n_pred: Counter[str] = Counter()
+    n_gold: Counter[str] = Counter()
+    for (truth, _, _), guess in zip(gold, predicted, strict=True):
+        n_gold[truth] += 1
+        n_pred[guess] += 1
+        tp[truth] += truth == guess
+    labels = {
+        lab: {k: v for k, v in _prf(tp[lab], n_pred[lab], n_gold[lab]).items() if k != "f1"}
+        for lab in sorted(set(n_gold) | set(n_pred))
+    }
+    return TopicReport(
+        n=len(gold),
+        correct=sum(tp.values()),
+        covered=sum(p != UNCLASSIFIED for p in predicted),
+        labels=labels,
+        seconds=seconds,
+    )

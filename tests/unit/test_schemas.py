@@ -57,3 +57,13 @@ def test_every_reason_is_documented_in_the_table_reference() -> None:
 
     readme = (ROOT / "docs" / "inputs-and-tables.md").read_text("utf-8")
     assert all(f"`{reason}`" in readme for reason in REASONS)
+
+
+def test_topic_basis_says_which_signal_decided_the_topic() -> None:
+    from nordwire.transforms.topic import BASES
+
+    assert articles.SCHEMA.field("topic_basis").type == pa.string()
+    for basis in BASES:
+        row = articles.to_row(finished_item().evolve(topic_basis=basis), PIPELINE_VERSION)
+        table = pa.Table.from_pylist([row], schema=articles.SCHEMA)
+        assert table.column("topic_basis").to_pylist() == [basis]

@@ -1,10 +1,16 @@
-"""Topic: the closed IPTC vocabulary, category mapping, keywords and desk labels."""
+"""Topic: the closed IPTC vocabulary, sections first, the shipped text model second."""
 
 from __future__ import annotations
 
 import pytest
 from nordwire.schemas.topics import SLUG_RE, UNCLASSIFIED, vocabulary
-from nordwire.transforms.topic import TopicClassifier
+from nordwire.transforms.topic import BASES, MIN_SUPPORT, TopicClassifier, assign_topic
+from nordwire.transforms.topic_model import shipped_model, topic_text
+
+from tests.conftest import make_item
+
+CULTURE = "arts-culture-entertainment-media"
+ECONOMY = "economy-business-finance"
 
 
 @pytest.fixture(scope="module")
@@ -20,45 +26,156 @@ def test_vocabulary_is_the_17_iptc_top_level_topics_plus_unclassified() -> None:
     assert all(t.nb and t.en for t in vocab.topics)
 
 
+def test_the_shipped_model_knows_every_topic_of_the_vocabulary() -> None:
+    model = shipped_model()
+    assert model.classes == tuple(t.slug for t in vocabulary().topics)
+    assert model.coef.shape == (len(model.vocab), len(model.classes))
+
+
 @pytest.mark.parametrize(
     ("category", "slug"),
     [
         ("Sport", "sport"),
-        ("Økonomi", "economy-business-finance"),
-        ("Kultur", "arts-culture-entertainment-media"),
+        ("Økonomi", ECONOMY),
+        ("Kultur", CULTURE),
+        ("Kultur & Underholdning", CULTURE),
+        ("Rampelys", CULTURE),
         ("Politikk", "politics"),
         ("Vêr", "weather"),
         ("Helse", "health"),
+        ("Politi og kriminalitet", "crime-law-justice"),
     ],
 )
 def test_feed_categories_map_to_topics(clf: TopicClassifier, category: str, slug: str) -> None:
-    topic, topics, basis = clf.classify((category,), "Overskrift", "tekst")
+    topic, topics, basis = clf.classify((category,), None, "Overskrift", "tekst")
     assert (topic, basis) == (slug, "category") and (slug, 1.0) in topics
 
 
-def test_keywords_decide_when_categories_do_not(clf: TopicClassifier) -> None:
+@pytest.mark.parametrize(
+    ("category", "slug"),
+    [
+        ("/sport/fotball", "sport"),
+        ("/rogalandsavis/sport/ishockey/stavanger-oilers", "sport"),
+        ("/kultur", CULTURE),
+        ("/tema/helse", "health"),
+        ("/nyheter/okonomi", ECONOMY),
+    ],
+)
+def test_path_style_categories_take_the_most_specific_segment_that_maps(
+    clf: TopicClassifier, category: str, slug: str
+) -> None:
+    topic, _, basis = clf.classify((category,), None, "Kort melding", "")
+    assert (topic, basis) == (slug, "category")
+
+
+@pytest.mark.parametrize(
+    ("link", "slug"),
+    [
+        ("https://www.dagbladet.no/studio/sportsstudio/haaland-igjen/81234567", "sport"),
+        ("https://www.dagbladet.no/kjendis/brudd-i-kjendisparet/81234568", CULTURE),
+        ("https://borsen.dagbladet.no/nyheter/kursfall-i-oslo/81234569", ECONOMY),
+        ("https://www.nettavisen.no/okonomi/renten/s/12-95-3425", ECONOMY),
+        ("https://www.vg.no/rampelys/film/i/0QQ3K2/kevin-spacey-i-retten", CULTURE),
+        ("https://www.aftenbladet.no/reise/i/AbC12/ti-tips", "lifestyle-leisure"),
+    ],
+)
+def test_url_sections_and_subdomains_map_to_topics(
+    clf: TopicClassifier, link: str, slug: str
+) -> None:
+    topic, topics, basis = clf.classify((), link, "Kort melding", "")
+    assert (topic, basis) == (slug, "url") and (slug, 1.0) in topics
+
+
+@pytest.mark.parametrize(
+    "categories",
+    [("Nyheter",), ("Innenriks",), ("Utenriks",), ("Meninger",), ("/nyheter/innenriks",)],
+)
+def test_desk_words_that_name_no_topic_map_to_nothing(
+    clf: TopicClassifier, categories: tuple[str, ...]
+) -> None:
+    assert clf.sections.signals(categories, "https://www.vg.no/nyheter/innenriks/i/x1/slug") == []
+    assert clf.classify(categories, None, "", "") == (UNCLASSIFIED, (), "none")
+
+
+def test_the_category_beats_the_url_and_both_are_listed(clf: TopicClassifier) -> None:
     topic, topics, basis = clf.classify(
-        ("Nyheter",), "Storm og kraftig vind", "Meteorologene varsler kuling og mye nedbør i kveld."
+        ("Fotball",), "https://www.nettavisen.no/okonomi/x/s/1-2", "Kort melding", ""
     )
-    assert (topic, basis) == ("weather", "keywords")
-    assert abs(sum(s for _, s in topics) - 1.0) < 0.01
+    assert (topic, basis) == ("sport", "category")
+    assert {"sport", ECONOMY} <= {slug for slug, _ in topics}
 
 
-def test_desk_labels_are_a_weak_fallback(clf: TopicClassifier) -> None:
-    assert clf.classify(("Innenriks",), "Kort melding", "Ingen treff her.")[0::2] == (
-        "society",
-        "desk",
+@pytest.mark.parametrize(
+    ("title", "lede", "slug"),
+    [
+        ("Haaland scoret to mål", "Manchester City vant 3-1 over Liverpool i Premier League.", "sport"),
+        ("Renten opp igjen", "Norges Bank hever styringsrenten med 0,25 prosentpoeng.", ECONOMY),
+    ],
+)
+def test_the_text_model_decides_when_no_section_does(
+    clf: TopicClassifier, title: str, lede: str, slug: str
+) -> None:
+    topic, topics, basis = clf.classify(("Nyheter",), None, title, lede)
+    assert (topic, basis) == (slug, "text")
+    assert all(MIN_SUPPORT <= score <= 1.0 for _, score in topics)
+
+
+@pytest.mark.parametrize(
+    ("title", "lede", "wrong"),
+    [
+        ("– Ikke tro all spinnen!", "Regjeringen prøver å snakke ned krisen, skriver kommentatoren.", "religion"),
+        ("Lakseskatten er ikke et ran", "Grunnrenteskatten på havbruk er rettferdig, mener økonomen.", "crime-law-justice"),
+        ("Vakre dikt om sorg og lengsel", "Diktsamlingen er forfatterens sterkeste på lenge.", "society"),
+    ],
+)
+def test_keyword_false_friends_do_not_decide(
+    clf: TopicClassifier, title: str, lede: str, wrong: str
+) -> None:
+    topic, topics, _ = clf.classify((), None, title, lede)
+    assert topic != wrong and wrong not in {slug for slug, _ in topics}
+
+
+def test_a_poetry_review_is_culture(clf: TopicClassifier) -> None:
+    topic, _, basis = clf.classify(
+        (), None, "Vakre dikt om sorg og lengsel", "Diktsamlingen er forfatterens sterkeste på lenge."
     )
-    # keywords beat the desk
-    assert (
-        clf.classify(("Utenriks",), "Fotballkamp", "Landslaget vant kampen 2-1 i VM.")[0] == "sport"
-    )
+    assert (topic, basis) == (CULTURE, "text")
 
 
 def test_nothing_known_is_unclassified(clf: TopicClassifier) -> None:
-    assert clf.classify((), "Hei", "Ingenting å se her.") == (UNCLASSIFIED, (), "none")
+    assert clf.classify((), None, "", "") == (UNCLASSIFIED, (), "none")
 
 
-def test_compound_suffix_needs_a_longer_word(clf: TopicClassifier) -> None:
-    hits = clf.keyword_scores("", "fredag våpen atomvåpen")  # fredag is not fred
-    assert hits["conflict-war-peace"] == 2
+def test_the_lede_is_the_summary_or_the_start_of_the_body() -> None:
+    assert topic_text(" Tittel ", None, "Første setning. " * 100)[1].startswith("Første setning.")
+    assert len(topic_text("T", None, "ord " * 500)[1]) <= 300
+    assert topic_text("T", "Ingress", "Brødtekst")[1] == "Ingress"
+
+
+def test_assign_topic_fills_the_three_fields_from_the_item(clf: TopicClassifier) -> None:
+    item = make_item(
+        title="Kort melding",
+        summary="",
+        link="https://www.vg.no/sport/fotball/i/x1/kort-melding",
+        categories=("Nyheter",),
+    )
+    out = assign_topic(item, clf)
+    assert (out.topic, out.topic_basis) == ("sport", "url") and out.topic_basis in BASES
+    assert out.topics[0] == ("sport", 1.0)
+
+
+def test_on_real_feeds_unclassified_means_nothing_supports_a_topic(clf: TopicClassifier) -> None:
+    from nordwire.pipeline.tools.topic_data import read_items
+
+    from tests.conftest import SHARED
+
+    feeds = SHARED / "data" / "feeds"
+    if not feeds.is_dir():
+        pytest.skip("shared feeds not present")
+    items = [assign_topic(item, clf) for item in read_items(feeds)]
+    assert items and all(i.topic_basis in BASES for i in items)
+    assert all((i.topic == UNCLASSIFIED) == (i.topics == ()) for i in items)
+    # Every section-filed item takes its topic from the section, never from the text.
+    filed = [i for i in items if clf.sections.signals(i.categories, i.url or i.link)]
+    assert all(i.topic_basis in ("category", "url") for i in filed)
+    assert sum(i.topic == UNCLASSIFIED for i in items) <= 0.2 * len(items)

@@ -1,0 +1,179 @@
+"""Section signals: the topic a newsroom gave an item, read from its categories and its link.
+
+Feeds name their sections in three places: categories (`Sport`, `Kultur & Underholdning`,
+path-style `/rogalandsavis/sport/ishockey/stavanger-oilers`, comma-separated tag lists),
+URL path sections (`/sport/fotball/...`, `/rampelys/film/...`) and subdomains
+(`borsen.dagbladet.no`). Every word is looked up in the vocabulary's section words
+(schemas/topics.json `categories`); desk words that name no topic (nyheter, innenriks,
+meninger, studio, local names) simply do not map.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from nordwire.schemas.topics import Vocabulary
+
+# Compounds match by their head (last part: `ekstremvær`, `scenekunst`) or, failing that, their
+# first part (`sportsstudio`, `fotballandslaget`); both parts must be word-sized, so `politiker`
+# is not `politi` and `kunstig` is not `kunst`.
+MIN_STEM = 5
+MIN_REST = 4
+# Norwegian link fold: URLs spell ø, å, æ as o, a, ae (`/okonomi/`, `borsen.`).
+_ASCII = str.maketrans({"ø": "o", "å": "a", "æ": "ae", "ä": "a", "ö": "o", "ü": "u"})
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_LIST_SPLIT = re.compile(r"\s*[,;|]\s*")
+# Host labels that are never sections.
+_HOST_SKIP = frozenset({"www", "m", "amp", "mobil", "api", "feeds", "rss", "static"})
+# A path segment with a digit (ids, dates, `1.16143086`) or a long slug is not a section name.
+_ID_LIKE = re.compile(r"\d")
+MAX_SECTION_TOKENS = 3
+CACHE_WORDS = 50_000  # cached words and phrases per worker (least recently used go)
+
+
+def fold(text: str) -> str:
+    """Lowercase, NFC, Norwegian letters to their link spelling, other accents dropped."""
+    lowered = unicodedata.normalize("NFC", text).lower().translate(_ASCII)
+    stripped = "".join(
+        c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c)
+    )
+    return " ".join(stripped.split())
+
+
+@dataclass(frozen=True, slots=True)
+class SectionSignal:
+    """One topic a section names, where it was read, and the words that said so."""
+
+    slug: str
+    basis: str  # category or url
+    evidence: str
+
+
+class SectionMap:
+    """Section words -> topic slugs, built once per worker from the vocabulary."""
+
+    def __init__(self, vocab: Vocabulary) -> None:
+        self.words: dict[str, str] = {}
+        for topic in vocab.topics:
+            for word in topic.categories:
+                # The first topic to claim a word keeps it (topics.json is checked for clashes).
+                self.words.setdefault(fold(word), topic.slug)
+        self.no_topic = frozenset(fold(w) for w in vocab.no_topic)
+        self._stems = frozenset(w for w in self.words if " " not in w and len(w) >= MIN_STEM)
+        # Section words repeat from item to item: each word and phrase is resolved once.
+        self.word = lru_cache(maxsize=CACHE_WORDS)(self._word)  # type: ignore[method-assign]
+        self.phrase = lru_cache(maxsize=CACHE_WORDS)(self._phrase)  # type: ignore[method-assign]
+
+    def word(self, word: str) -> str | None:
+        """The topic of one folded word: exact, else compound head, else compound first part."""
+        return self._word(word)
+
+    def _word(self, word: str) -> str | None:
+        if word in self.no_topic:
+            return None
+        slug = self.words.get(word)
+        if slug is not None:
+            return slug
+        size = len(word)
+        for start in range(MIN_REST, size - MIN_STEM + 1):  # longest head first
+            if word[start:] in self._stems:
+                return self.words[word[start:]]
+        for end in range(size - MIN_REST, MIN_STEM - 1, -1):  # longest first part first
+            if word[:end] in self._stems:
+                return self.words[word[:end]]
+        return None
+
+    def phrase(self, phrase: str) -> str | None:
+        """The topic of a category phrase: the whole phrase, else its first word that maps."""
+        return self._phrase(phrase)
+
+    def _phrase(self, phrase: str) -> str | None:
+        key = fold(phrase)
+        if not key or key in self.no_topic:
+            return None
+        slug = self.words.get(key)
+        if slug is not None:
+            return slug
+        for token in _TOKEN.findall(key):
+            slug = self.word(token)
+            if slug is not None:
+                return slug
+        return None
+
+    def category(self, category: str) -> list[str]:
+        """Topics one category names, most telling first.
+
+        A path-style category (`/sport/fotball`) is read from its most specific segment
+        that maps; a tag list (`trafikk, ulykke, nyheter`) gives each tag that maps.
+        """
+        text = category.strip()
+        if "/" in text and not text.startswith("http"):
+            whole = self.words.get(fold(text))  # `bodø/glimt`-style names first
+            if whole is not None:
+                return [whole]
+            for segment in reversed([s for s in text.split("/") if s.strip()]):
+                slug = self.phrase(segment.replace("-", " "))
+                if slug is not None:
+                    return [slug]
+            return []
+        parts = [p for p in _LIST_SPLIT.split(text) if p]
+        if len(parts) == 1:
+            slug = self.phrase(parts[0])
+            return [slug] if slug is not None else []
+        # A tag list holds free keywords and names (`tv 2 hjelper deg`, `angela-lansbury`):
+        # only a tag that is a section word as a whole counts, not a word inside a tag.
+        found: list[str] = []
+        for part in parts:
+            key = fold(part)
+            slug = self.words.get(key) if " " in key else self.word(key)
+            if slug is not None and slug not in found:
+                found.append(slug)
+        return found
+
+    def url(self, link: str) -> list[str]:
+        """Topics a link's subdomains and path sections name, most specific first."""
+        try:
+            parts = urlsplit(link.strip())
+        except ValueError:
+            return []
+        found: list[str] = []
+        segments = [s for s in parts.path.split("/") if s]
+        if segments and len(segments) > 1:
+            segments = segments[:-1]  # the last segment is the article's own slug or id
+        for segment in reversed(segments):
+            if _ID_LIKE.search(segment):
+                continue
+            tokens = [t for t in re.split(r"[-_.+]", segment) if t]
+            if len(tokens) > MAX_SECTION_TOKENS:
+                continue  # a headline slug, not a section name
+            slug = self.phrase(" ".join(tokens))
+            if slug is not None and slug not in found:
+                found.append(slug)
+        labels = (parts.hostname or "").split(".")[:-1]  # the top-level domain is no section
+        for label in labels:
+            if label in _HOST_SKIP:
+                continue
+            slug = self.words.get(fold(label))
+            if slug is not None and slug not in found:
+                found.append(slug)
+        return found
+
+    def signals(self, categories: tuple[str, ...], link: str | None) -> list[SectionSignal]:
+        """Every section topic of an item: categories in feed order, then the link."""
+        out: list[SectionSignal] = []
+        seen: set[str] = set()
+        for category in categories:
+            for slug in self.category(category):
+                if slug not in seen:
+                    seen.add(slug)
+                    out.append(SectionSignal(slug, "category", category))
+        if link:
+            for slug in self.url(link):
+                if slug not in seen:
+                    seen.add(slug)
+                    out.append(SectionSignal(slug, "url", link))
+        return out

@@ -1,0 +1,135 @@
+"""Topic from text alone: a linear model over words and character n-grams of headline and lede.
+
+Trained by `make train-topics` (pipeline/tools/train_topics.py) on weak labels (the section
+signals of real feeds, plus keyword seeds) and shipped inside the package. Scoring needs only
+numpy: each word's feature rows are summed once and cached, like the language model's.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+MODEL_FILE = "topics.npz"
+LEDE_CHARS = 300  # headline + the lede's first sentences: what every feed gives, short or long
+NGRAM_MIN = 3
+NGRAM_MAX = 5
+CACHE_WORDS = 200_000  # per-word scores kept per worker; news vocabulary repeats
+_WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
+_NGRAMS = tuple(range(NGRAM_MIN, NGRAM_MAX + 1))
+
+
+def topic_text(title: str | None, summary: str | None, body: str | None) -> tuple[str, str]:
+    """(headline, lede) as the model reads them: the lede is the summary, else the body's start."""
+    lede = summary or body or ""
+    if len(lede) > LEDE_CHARS:
+        cut = lede.rfind(" ", 0, LEDE_CHARS)
+        lede = lede[: cut if cut > 0 else LEDE_CHARS]
+    return (title or "").strip(), lede.strip()
+
+
+def words(text: str) -> list[str]:
+    """Lowercase word tokens (letters, or digits: `2-1` gives `2` and `1`)."""
+    return _WORD.findall(text.lower())
+
+
+def word_features(word: str, in_title: bool) -> list[str]:
+    """A word, its headline twin (`t:` prefix) and its character 3-5-grams within spaces."""
+    if word.isdigit():
+        out = []
+    else:
+        padded = f" {word} "
+        size = len(padded)
+        out = [padded[i : i + n] for n in _NGRAMS for i in range(size - n + 1)]
+    out.append("w:" + word)
+    if in_title:
+        out.append("t:" + word)
+    return out
+
+
+def features(title: str, lede: str) -> list[str]:
+    """All features of one text, in order (repeats count)."""
+    out: list[str] = []
+    for word in words(title):
+        out.extend(word_features(word, True))
+    for word in words(lede):
+        out.extend(word_features(word, False))
+    return out
+
+
+def scale(n_words: int) -> float:
+    """Feature counts are divided by sqrt(words): long ledes do not shout down short ones."""
+    return 1.0 / math.sqrt(max(n_words, 1))
+
+
+@dataclass(frozen=True)
+class TopicModel:
+    """Trained parameters: feature vocabulary, weights (features x topics), intercepts."""
+
+    vocab: dict[str, int]
+    coef: np.ndarray  # (features, classes), float32
+    intercept: np.ndarray  # (classes,)
+    classes: tuple[str, ...]
+    meta: dict[str, object]
+    _word_score: Callable[[str, bool], np.ndarray] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_word_score", lru_cache(maxsize=CACHE_WORDS)(self._score_word))
+
+    def _score_word(self, word: str, in_title: bool) -> np.ndarray:
+        # One look-up per feature (map + get): this is the cost of a word seen for the first time.
+        rows = [r for r in map(self.vocab.get, word_features(word, in_title)) if r is not None]
+        return np.asarray(self.coef[rows].sum(axis=0, dtype=np.float64))
+
+    def probabilities(self, title: str, lede: str) -> np.ndarray:
+        """Probability of each of `classes` (softmax over the linear scores)."""
+        scored = [self._word_score(w, True) for w in words(title)]
+        scored += [self._word_score(w, False) for w in words(lede)]
+        logits = np.array(self.intercept, dtype=np.float64)
+        if scored:
+            logits = logits + np.sum(scored, axis=0) * scale(len(scored))
+        logits -= logits.max()
+        p = np.exp(logits)
+        return np.asarray(p / p.sum(), dtype=np.float64)
+
+
+def load_model(path: Path | None = None) -> TopicModel:
+    """Load a model archive; by default the one shipped in the package."""
+    source = path or resources.files("nordwire.transforms").joinpath("models", MODEL_FILE)
+    with source.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
+        vocab = bytes(data["vocab"]).decode("utf-8").split("\n")
+        return TopicModel(
+            vocab={f: i for i, f in enumerate(vocab)},
+            coef=np.array(data["coef"], dtype=np.float32),
+            intercept=np.array(data["intercept"], dtype=np.float64),
+            classes=tuple(bytes(data["classes"]).decode("utf-8").split("\n")),
+            meta=json.loads(bytes(data["meta"]).decode("utf-8")),
+        )
+
+
+def save_model(model: TopicModel, path: Path) -> None:
+    """Write a model archive (no pickles: arrays and UTF-8 text only)."""
+    ordered = sorted(model.vocab, key=model.vocab.__getitem__)
+    with path.open("wb") as handle:
+        np.savez_compressed(
+            handle,
+            vocab=np.frombuffer("\n".join(ordered).encode("utf-8"), dtype=np.uint8),
+            coef=model.coef.astype(np.float32),
+            intercept=model.intercept.astype(np.float32),
+            classes=np.frombuffer("\n".join(model.classes).encode("utf-8"), dtype=np.uint8),
+            meta=np.frombuffer(json.dumps(model.meta, sort_keys=True).encode("utf-8"), dtype=np.uint8),
+        )
+
+
+@cache
+def shipped_model() -> TopicModel:
+    """The packaged model, loaded once per process."""
+    return load_model()
