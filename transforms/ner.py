@@ -6,6 +6,7 @@ The model is trained by `make train-ner` (pipeline/train_ner.py) and ships insid
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -78,8 +79,10 @@ def tokenize(text: str) -> list[Token]:
     return out
 
 
-def sentences(tokens: Sequence[Token]) -> list[list[Token]]:
-    """Split at . ! ? (and at paragraph-long runs without them, so no sentence is unbounded)."""
+def sentences(tokens: Sequence[Token], text: str | None = None) -> list[list[Token]]:
+    """Split at . ! ? (and at paragraph-long runs without them, so no sentence is unbounded);
+    given the `text` the tokens come from, a line break ends a sentence too (a headline, a
+    caption line: no name runs across it)."""
     out: list[list[Token]] = []
     current: list[Token] = []
     for i, tok in enumerate(tokens):
@@ -88,6 +91,8 @@ def sentences(tokens: Sequence[Token]) -> list[list[Token]]:
         end = tok.text in (".", "!", "?") and (
             not nxt or nxt[:1].isupper() or nxt in ("–", "-", "«", '"')
         )
+        if text is not None and nxt and "\n" in text[tok.end : tokens[i + 1].start]:
+            end = True
         if end or len(current) >= 120:
             out.append(current)
             current = []
@@ -129,6 +134,9 @@ def _core_features(word: str, lexicon: Lexicon) -> tuple[str, ...]:
         f"s4={low[-4:]}",
         f"s5={low[-5:]}",
     ]
+    if word[:1].isupper():
+        # A capitalised word that is frequent in lower case is rarely a name (Elbiler, LIVE).
+        f.extend(f"t{tag}" for tag in lexicon.get(low, ()) if tag.startswith("zf"))
     f.append(f"len={min(len(word), 12)}")
     if "-" in word:
         f.append("hyphen")
@@ -189,6 +197,45 @@ def spans(tags: Sequence[str]) -> list[Span]:
             start = -1
         if kind == "B" or (kind == "I" and start < 0):
             start, label = i, lab
+    return out
+
+
+def consistent(
+    sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]], fill: bool = True
+) -> list[list[str]]:
+    """One label per string within a document (an article's sentences): a name tagged with
+    different labels takes its most frequent one (ties: the first seen); with `fill`, a
+    capitalised untagged occurrence of a tagged name, not opening its sentence, is tagged too."""
+    found = [(i, s) for i, t in enumerate(tags) for s in spans(t)]
+    votes: dict[tuple[str, ...], Counter[str]] = {}
+    for i, s in found:
+        votes.setdefault(tuple(sentences[i][s.start : s.end]), Counter())[s.label] += 1
+    out = [list(t) for t in tags]
+    for i, s in found:
+        counts = votes[tuple(sentences[i][s.start : s.end])]
+        label = counts.most_common(1)[0][0]
+        if label != s.label and not (label.startswith("GPE") and s.label.startswith("GPE")):
+            # A country is a place in one sentence and a state acting in the next (NorNE's
+            # GPE_LOC / GPE_ORG): that is context, not inconsistency, so it stays.
+            out[i][s.start : s.end] = [f"B-{label}"] + [f"I-{label}"] * (s.end - s.start - 1)
+    if fill and votes:
+        longest = max(len(k) for k in votes)
+        for i, words in enumerate(sentences):
+            j = 1  # the first word of a sentence is capitalised anyway: no evidence
+            while j < len(words):
+                step = 1
+                for n in range(min(longest, len(words) - j), 0, -1):
+                    key = tuple(words[j : j + n])
+                    if (
+                        key in votes
+                        and key[0][:1].isupper()
+                        and all(t == "O" for t in out[i][j : j + n])
+                    ):
+                        label = votes[key].most_common(1)[0][0]
+                        out[i][j : j + n] = [f"B-{label}"] + [f"I-{label}"] * (n - 1)
+                        step = n
+                        break
+                j += step
     return out
 
 
