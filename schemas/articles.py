@@ -112,8 +112,10 @@ def to_row(item: Item, pipeline_version: str) -> dict[str, Any]:
         "topic_basis": item.topic_basis,
         "word_count": word_count(item),
         "people": names(item, ("PER",)),
-        "organisations": names(item, ("ORG", "GPE_ORG")),
-        "places": names(item, ("GPE_LOC", "LOC")),
+        # A country acting as a state (GPE_ORG: "Russland angrep") is still the country a
+        # reader looks for among places; the entities table keeps the finer label.
+        "organisations": names(item, ("ORG",)),
+        "places": names(item, ("GPE_LOC", "GPE_ORG", "LOC")),
         "products": names(item, ("PROD",)),
         "events": names(item, ("EVT",)),
         "quote_count": len(item.quotes),
