@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from nordwire.schemas.items import DateMention, Item, Mention, QuoteMention
 from nordwire.transforms.dates import OSLO
 from nordwire.transforms.ner import Lexicon, NerModel, consistent, sentences, spans, tokenize
-from nordwire.transforms.quotes import PRONOUNS, S_NAMES, Quote, find_quotes
+from nordwire.transforms.quotes import PRONOUNS, REPORTING_VERB, S_NAMES, Quote, find_quotes
 from nordwire.transforms.temporal import find_dates
 
 MAX_CHARS_PER_FIELD = 100_000  # a 1 MB "article" is cut here, and the cut is recorded
@@ -156,7 +156,9 @@ def link(
     return out
 
 
-def _speaker(q: Quote, field: str, mentions: list[Mention], previous: str | None) -> str | None:
+def _speaker(
+    q: Quote, field: str, mentions: list[Mention], previous: str | None, lede_speaks: bool = False
+) -> str | None:
     """The person a quote is by, as named in the article, or the speaker's words as written.
 
     A person the tagger found in the reporting clause (or the headline's X) wins: that is how
@@ -180,7 +182,7 @@ def _speaker(q: Quote, field: str, mentions: list[Mention], previous: str | None
             # headline quote is often attributed in the lede's first sentence.
             if field == "title":
                 lede = [m for m in people if m.field != "title" and m.sentence == 0]
-                return lede[0].normalised if lede else None
+                return lede[0].normalised if lede and lede_speaks else None
             return previous
         return None
     if raw in PRONOUNS:
@@ -215,9 +217,12 @@ def extract_mentions(item: Item, ner: NerModel, tz: ZoneInfo = OSLO) -> Item:
     mentions = link(_mentions(texts, ner), ner.gazetteer, ner.lexicon)
     quotes: list[QuoteMention] = []
     previous: str | None = None
+    lede = texts["summary"] or texts["body"]
+    first = sentences(tokenize(lede), lede)[:1] if lede else []
+    lede_speaks = bool(first) and bool(REPORTING_VERB.search(lede[: first[0][-1].end]))
     for field in FIELDS:
         for q in find_quotes(texts[field], headline=field == "title"):
-            speaker = _speaker(q, field, mentions, previous)
+            speaker = _speaker(q, field, mentions, previous, lede_speaks)
             previous = speaker if speaker is not None else previous
             quotes.append(QuoteMention(field, q.quote, q.start, q.end, speaker, q.speaker, q.verb))
     dates = [

@@ -30,6 +30,7 @@ VERBS = [
     *("kommenterer", "uttrykker", "skriv", "forklarar", "fortalde", "sa", "seier"),
 ]
 _VERB = "|".join(sorted(set(VERBS), key=len, reverse=True))
+REPORTING_VERB = re.compile(rf"\b(?:{_VERB})\b")
 PRONOUNS = frozenset({"han", "hun", "ho", "de", "dei", "vi", "eg", "jeg", "den", "det"})
 # Words that open a noun phrase but never name a speaker on their own.
 DETERMINERS = frozenset(
@@ -97,11 +98,12 @@ _WORKS = re.compile(
 )
 _DASH = "\\-–—"
 # Where dash speech opens: a line start, or after a finished sentence.
-_DASH_START = re.compile(rf"(?:^|(?<=[.!?»:…]\s)|(?<=[.!?»:…]\s\s))[{_DASH}]\s+(?=\S)", re.M)
+# (Not after »: "... som «uavhengige» – Moskva er pynta" is a headline's second clause.)
+_DASH_START = re.compile(rf"(?:^|(?<=[.!?:…]\s)|(?<=[.!?:…]\s\s))[{_DASH}]\s+(?=\S)", re.M)
 _CLAUSE = re.compile(rf"(?:,|(?<=[!?]))\s*(?P<verb>{_VERB})\s+(?=\S)")
 # X holds no spaced dash and no quote marks (hyphens are fine: "Sp-ordføreren", "FIS-møte").
 _HEADLINE = re.compile(
-    rf"^(?P<x>(?:(?!\s[{_DASH}]\s)[^:\n«»]){{2,90}}?)\s*:\s*[{_DASH}]\s+(?P<q>\S.*)$", re.M
+    rf"^(?P<x>(?:(?!\s[{_DASH}]\s)[^:\n]){{2,90}}?)\s*:\s*[{_DASH}]\s+(?P<q>\S.*)$", re.M
 )
 _GUILLEMETS = re.compile(r"«(?P<q>[^«»]{2,2000})»")
 _CURLY = re.compile(r"[“\"](?P<q>[^“”\"]{2,2000})[”\"]")
@@ -228,6 +230,14 @@ def _dash_quotes(text: str) -> list[Quote]:
     return out
 
 
+# After the speaker in a headline's X: what they did ("ut mot", "hardt ut", "om ...").
+_HEADLINE_STOP_WORDS = (
+    "om til etter mot med ut inn opp ned hardt kraftig sterkt skarpt tydelig igjen også nå no "
+    "fortsatt før under"
+)
+_HEADLINE_STOP = frozenset(_HEADLINE_STOP_WORDS.split())
+
+
 def _headline_speaker(x: str) -> tuple[str | None, int, int]:
     """The speaker part of a headline's `X` and its span in X: a short X is the speaker
     (`Støre`, `Leiar i rusorganisasjon`, `Politiet advarer` less its verb); a long one a clause
@@ -237,7 +247,7 @@ def _headline_speaker(x: str) -> tuple[str | None, int, int]:
         return None, -1, -1
     texts = [w.group().strip(",") for w in words]
     for j, w in enumerate(texts):
-        if j and (re.fullmatch(_VERB, w.lower()) or w.lower() in ("om", "til", "etter", "mot")):
+        if j and (re.fullmatch(_VERB, w.lower()) or w.lower() in _HEADLINE_STOP):
             words, texts = words[:j], texts[:j]
             break
     if len(texts) > 4:
@@ -282,10 +292,15 @@ def _quoted(text: str, pattern: re.Pattern[str]) -> list[Quote]:
         if _WORKS.search(window):
             continue  # filmen «The Ice is Melting at the Poles»: a title, not speech
         speaker, verb, s_start, s_end = None, None, -1, -1
-        if after is not None:
+        opens = (
+            not text[: m.start()].rstrip(" –—-").strip()
+            or text[: m.start()].rstrip(" –—-")[-1:] in ".!?:\n"
+        )
+        colon = window.rstrip().endswith(":")
+        if after is not None and opens:
             verb = after.group("verb")
             speaker, s_start, s_end = _speaker_after(text, after.end())
-        elif before is not None:
+        elif before is not None and colon:
             offset = max(0, m.start() - 100)
             verb = before.group("verb")
             s_start, s_end = offset + before.start("pre"), offset + before.end("pre")
