@@ -8,7 +8,14 @@ from zoneinfo import ZoneInfo
 from nordwire.schemas.items import DateMention, Item, Mention, QuoteMention
 from nordwire.transforms.dates import OSLO
 from nordwire.transforms.ner import Lexicon, NerModel, consistent, sentences, spans, tokenize
-from nordwire.transforms.quotes import PRONOUNS, REPORTING_VERB, S_NAMES, Quote, find_quotes
+from nordwire.transforms.quotes import (
+    PRONOUNS,
+    REPORTING_VERB,
+    S_NAMES,
+    Quote,
+    find_quotes,
+    is_role,
+)
 from nordwire.transforms.temporal import find_dates
 
 MAX_CHARS_PER_FIELD = 100_000  # a 1 MB "article" is cut here, and the cut is recorded
@@ -156,8 +163,50 @@ def link(
     return out
 
 
+def _lede_person(people: list[Mention]) -> str | None:
+    lede = [m for m in people if m.field != "title" and m.sentence == 0]
+    return lede[0].normalised if lede else None
+
+
+def _headline_speaker(q: Quote, mentions: list[Mention], lexicon: Lexicon) -> str | None:
+    """`X: – quote`: X's opening phrase is the speaker when it is a person or an organisation
+    the tagger found there, a role (`Kulturministeren`, `Leiar i rusorganisasjon`, `Brad Pitts
+    advokat`), or a word NorNE knows as a name (a person the tagger missed); never a topic
+    (`Steinskred i Røldal`) or a verb (`Vil halvere ...`)."""
+    raw = q.speaker
+    if raw is None:
+        return None
+    if is_role(raw) and re.search(r"s [a-zæøå]", raw):
+        return raw  # a genitive and a role: the role speaks, not the genitive's owner
+    opening = [
+        m
+        for m in mentions
+        if m.field == "title" and q.speaker_start <= m.start and m.end <= q.speaker_end
+    ]
+    for m in opening:
+        if m.label == "PER":
+            return m.normalised
+    for m in opening:
+        if m.label == "ORG" and m.start == q.speaker_start and m.text == m.normalised:
+            return m.normalised
+    if is_role(raw):
+        return raw
+    first = raw.split()[0]
+    if first[:1].isupper() and "e:PER" in lexicon.get(first.lower(), ()):
+        for m in mentions:
+            if m.label == "PER" and m.normalised.split()[-1] == raw.split()[-1]:
+                return m.normalised
+        return raw
+    return None
+
+
 def _speaker(
-    q: Quote, field: str, mentions: list[Mention], previous: str | None, lede_speaks: bool = False
+    q: Quote,
+    field: str,
+    mentions: list[Mention],
+    previous: str | None,
+    lede_speaks: bool = False,
+    lexicon: Lexicon | None = None,
 ) -> str | None:
     """The person a quote is by, as named in the article, or the speaker's words as written.
 
@@ -167,6 +216,10 @@ def _speaker(
     stays as written: it never jumps to somebody else named in the article.
     """
     people = [m for m in mentions if m.label == "PER"]
+    if field == "title" and q.verb is None and q.speaker_start >= 0:
+        return _headline_speaker(q, mentions, lexicon or {}) or (
+            _lede_person(people) if lede_speaks else None
+        )
     if q.speaker_start >= 0:
         inside = [
             m
@@ -181,8 +234,7 @@ def _speaker(
             # Dash speech without a reporting clause goes on with the previous speaker; a
             # headline quote is often attributed in the lede's first sentence.
             if field == "title":
-                lede = [m for m in people if m.field != "title" and m.sentence == 0]
-                return lede[0].normalised if lede and lede_speaks else None
+                return _lede_person(people) if lede_speaks else None
             return previous
         return None
     if raw in PRONOUNS:
@@ -222,7 +274,7 @@ def extract_mentions(item: Item, ner: NerModel, tz: ZoneInfo = OSLO) -> Item:
     lede_speaks = bool(first) and bool(REPORTING_VERB.search(lede[: first[0][-1].end]))
     for field in FIELDS:
         for q in find_quotes(texts[field], headline=field == "title"):
-            speaker = _speaker(q, field, mentions, previous, lede_speaks)
+            speaker = _speaker(q, field, mentions, previous, lede_speaks, ner.lexicon)
             previous = speaker if speaker is not None else previous
             quotes.append(QuoteMention(field, q.quote, q.start, q.end, speaker, q.speaker, q.verb))
     dates = [

@@ -15,6 +15,7 @@ The clause never runs past its sentence.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -239,38 +240,94 @@ _HEADLINE_STOP = frozenset(_HEADLINE_STOP_WORDS.split())
 
 
 def _headline_speaker(x: str) -> tuple[str | None, int, int]:
-    """The speaker part of a headline's `X` and its span in X: a short X is the speaker
-    (`Støre`, `Leiar i rusorganisasjon`, `Politiet advarer` less its verb); a long one a clause
-    whose subject opens it (`Bråthen trakk seg midt i FIS-møte`)."""
-    words = list(re.finditer(r"\S+", x))
+    """The speaker candidate of a headline's `X` and its span in X: its opening noun phrase
+    (`Støre`, `Sandra Borch (Sp)`, `Russlands ambassadør`, `Leiar i rusorganisasjon`), cut
+    before what the speaker did (`Politiet advarer`, `City-leiren hardt ut mot ...`). Whether
+    the candidate is a speaker (a person, an organisation, a role) or a topic (`Steinskred i
+    Røldal`) is decided with the tagger's entities; see `is_role`."""
+    words = [w for w in re.finditer(r"\S+", x) if not re.fullmatch(r"\(.*\)", w.group())]
     if not words:
         return None, -1, -1
     texts = [w.group().strip(",") for w in words]
-    for j, w in enumerate(texts):
-        if j and (re.fullmatch(_VERB, w.lower()) or w.lower() in _HEADLINE_STOP):
-            words, texts = words[:j], texts[:j]
-            break
-    if len(texts) > 4:
-        keep = 1
-        while keep < len(texts) and _is_name_word(texts[keep]):
-            keep += 1
-        words, texts = words[:keep], texts[:keep]
-    if not texts[0][:1].isalpha() or (len(texts) == 1 and texts[0].lower() in DETERMINERS):
+    keep = 1
+    while keep < len(texts) and _capital(texts[keep]):
+        keep += 1  # a name's words: "Sandra Borch", "Sjømat Norge"
+    if keep < len(texts) and texts[keep - 1].endswith("s") and texts[keep].islower():
+        keep += 1  # a genitive and its role: "Russlands ambassadør", "Brad Pitts advokat"
+    rest = [t.lower() for t in texts[keep:]]
+    if rest and rest[0] in ("i", "til", "for", "ved", "hos", "fra", "på") and len(texts) <= 5:
+        # "Leiar i rusorganisasjon", "Kona til fredsprisvinnaren": the role's complement,
+        # up to what the speaker did.
+        end = keep + 1
+        while end < len(texts) and texts[end].lower() not in _HEADLINE_STOP:
+            if re.fullmatch(_VERB, texts[end].lower()):
+                break
+            end += 1
+        keep = end
+    if not texts[0][:1].isalpha() or texts[0].lower() in DETERMINERS:
         return None, -1, -1
-    return " ".join(texts), words[0].start(), words[-1].end()
+    return " ".join(texts[:keep]), words[0].start(), words[keep - 1].end()
+
+
+# Heads of the words that describe a speaker by role (compounds end in them: Sp-ordføreren,
+# Russland-forsker, Skiskyttarforbundet) and the people or bodies that speak in headlines.
+_ROLE_WORDS = (
+    "leder lederen leiar leiaren sjef sjefen ekspert eksperten eksperter ekspertar forsker "
+    "forskeren forskar forskaren minister ministeren president presidenten direktør "
+    "direktøren ordfører ordføreren ordførar ordføraren trener treneren trenar trenaren "
+    "advokat advokaten advokatar advokater talsperson politiker politikeren politikar topp "
+    "toppen toppane toppene lege legen legane legene professor professoren general "
+    "generalen ambassadør ambassadøren ambassade ambassaden rådmann redaktør redaktøren "
+    "forbund forbundet politiet regjeringen regjeringa partiet departementet direktoratet "
+    "kommune kommunen tilsynet nemnda retten styret klubben foreningen foreininga laget "
+    "selskapet bedriften ansatte tilsette tillitsvalgt tillitsvald lærer lærar lærarane "
+    "lærerne rektor sykepleier sykepleiere sjukepleiar bonde bønder fisker fiskar sjåfør "
+    "vitne vitner vitnet naboer naboar foreldre foreldra elever elevar elevene beboere "
+    "bebuarar innbyggere innbyggjarar supportere supporterne folk fans medlemmer medlemar "
+    "kona kone mannen faren far mora mor moren søster søstera søsteren bror broren sønn "
+    "sønnen datter dattera datteren enka enken samboer samboeren kjæresten venn vennen "
+    "venninne offeret pappa mamma ektemannen mora spiller spilleren spelar spelaren "
+    "profiler kaptein kapteinen stjerne stjerna stjernen sjefane sjefene kritikere kritikarar"
+)
+_ROLE_ENDINGS = tuple(_ROLE_WORDS.split())
+
+
+def is_role(phrase: str) -> bool:
+    """Whether a speaker phrase describes a person or a body by role (`Kulturministeren`,
+    `Leiar i rusorganisasjon`, `Russlands ambassadør`, `FHI`), not a topic or a verb."""
+    words = phrase.split()
+    if not words:
+        return False
+    if re.fullmatch(r"[A-ZÆØÅ]{2,6}", words[0]):
+        return True  # an acronym opens it: FHI, WWF, LO, SV
+    head = words[0]
+    for owner, word in itertools.pairwise(words):
+        if owner.endswith("s") and word.islower():
+            head = word  # "Russlands ambassadør", "Brad Pitts advokat"
+            break
+    return head.lower().endswith(_ROLE_ENDINGS)
 
 
 def _headlines(text: str) -> list[Quote]:
     out: list[Quote] = []
     for m in _HEADLINE.finditer(text):
+        q, q_start = m.group("q").strip(), m.start("q")
+        clause = _CLAUSE.search(q)
+        if clause is not None:
+            # "X: – Drastisk, seier skognæringa": the quote carries its own reporting clause.
+            speaker, s, e = _speaker_after(text, q_start + clause.end())
+            quote = q[: clause.start()].rstrip(" ,")
+            out.append(
+                Quote(quote, q_start, q_start + len(quote), speaker, clause.group("verb"), s, e)
+            )
+            continue
         speaker, s, e = _headline_speaker(m.group("x"))
-        q = m.group("q").strip()
         base = m.start("x")
         out.append(
             Quote(
                 q,
-                m.start("q"),
-                m.start("q") + len(q),
+                q_start,
+                q_start + len(q),
                 speaker,
                 None,
                 base + s if s >= 0 else -1,
