@@ -8,14 +8,8 @@ from zoneinfo import ZoneInfo
 from nordwire.schemas.items import DateMention, Item, Mention, QuoteMention
 from nordwire.transforms.dates import OSLO
 from nordwire.transforms.ner import Lexicon, NerModel, consistent, sentences, spans, tokenize
-from nordwire.transforms.quotes import (
-    PRONOUNS,
-    REPORTING_VERB,
-    S_NAMES,
-    Quote,
-    find_quotes,
-    is_role,
-)
+from nordwire.transforms.quotes import REPORTING_VERB, Quote, find_quotes
+from nordwire.transforms.speakers import PRONOUNS, S_NAMES, is_role
 from nordwire.transforms.temporal import find_dates
 
 MAX_CHARS_PER_FIELD = 100_000  # a 1 MB "article" is cut here, and the cut is recorded

@@ -154,8 +154,8 @@ def find_dates(text: str, anchor: date | None, precision: str) -> list[TimeExpre
             elif g["im"] and anchor:
                 month = MONTHS[g["imonth"].lower()]
                 rel = " ".join((g["imyear"] or "").lower().split())
-                year = {"i fjor": anchor.year - 1, "i år": anchor.year, "neste år": anchor.year + 1}
-                value = f"{year.get(rel, _closest_year(month, anchor)):04d}-{month:02d}"
+                years = {"i fjor": anchor.year - 1, "i år": anchor.year, "neste år": anchor.year + 1}
+                value = f"{years.get(rel, _closest_year(month, anchor)):04d}-{month:02d}"
                 kind = "month"
             elif g["wd"] and day_known and anchor:
                 tense = _tense(text, m.start(), m.end())

@@ -107,7 +107,11 @@ def build_lexicons(
     if plain:  # the features of the model before issue 16, for comparisons
         lex = merge(base)
         return lex, [lex] * len(train)
-    shared = [base, frequency_tags(), clusters(unlabelled_text(data, train, dev))]
+    shared: list[dict[str, str] | dict[str, tuple[str, ...]]] = [
+        base,
+        frequency_tags(),
+        clusters(unlabelled_text(data, train, dev)),
+    ]
     full = merge(*shared, entity_tags(pairs))
     folds = [
         merge(*shared, entity_tags((w, t) for d, w, t in train if _fold(d) != k))

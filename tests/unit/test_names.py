@@ -113,3 +113,24 @@ def test_a_pronoun_takes_the_last_person_named_and_den_nobody(ner: NerModel) -> 
         ("Jonas Gahr Støre", "han"),
         (None, None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("title", "speaker"),
+    [
+        ("Kulturministeren kritiserer fotballforbundet: – Ser ikke bra ut", "Kulturministeren"),
+        ("Russlands ambassadør: – Dette bidrar ikke til optimisme", "Russlands ambassadør"),
+        ("FHI: – Situasjonen er uforutsigbar", "FHI"),
+        ("Vil halvere tilskotet til skogvern: – Drastisk, seier skognæringa", "skognæringa"),
+        # a topic or a verb-first headline names nobody
+        ("Steinskred i Røldal: – Eg kjende frysningar i heile meg", None),
+        ("Vil halvere tobakkskvoten: – Det roter det til for oss", None),
+    ],
+)
+def test_headline_speaker_is_a_person_a_body_or_a_role(
+    ner: NerModel, title: str, speaker: str | None
+) -> None:
+    (q,) = extract_mentions(
+        make_item(title=title, summary="Saken handler om noe annet."), ner
+    ).quotes
+    assert q.speaker == speaker
