@@ -201,7 +201,7 @@ def spans(tags: Sequence[str]) -> list[Span]:
 
 
 def consistent(
-    sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]], fill: bool = True
+    sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]], fill: bool = False
 ) -> list[list[str]]:
     """One label per string within a document (an article's sentences): a name tagged with
     different labels takes its most frequent one (ties: the first seen); with `fill`, a

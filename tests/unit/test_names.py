@@ -66,9 +66,9 @@ def test_one_label_per_string_within_an_article() -> None:
     out = consistent(words, tags)
     assert out[1][2] == "B-ORG"
     # a capitalised untagged use of a tagged name is tagged too (not at a sentence start)
-    assert consistent([["Han", "så", "Arsenal"], ["Arsenal", "vant"]], [["O"] * 3, ["B-ORG", "O"]])[
-        0
-    ] == ["O", "O", "B-ORG"]
+    assert consistent(
+        [["Han", "så", "Arsenal"], ["Arsenal", "vant"]], [["O"] * 3, ["B-ORG", "O"]], fill=True
+    )[0] == ["O", "O", "B-ORG"]
     # a country is a place and a state in one article: that is context, it stays
     gpe = consistent(
         [["Russland", "angrep"], ["i", "Russland"]], [["B-GPE_ORG", "O"], ["O", "B-GPE_LOC"]]
