@@ -18,6 +18,7 @@ FIELDS = ("title", "summary", "body", "caption")
 _MODEL_CODE = re.compile(r"^[A-ZÆØÅ][A-Za-zÆØÅæøå]{0,15}-(?:[A-Z]{1,3}\d{0,4}|\d{1,4}[A-Z]?)$")
 _NOT_PRODUCTS = frozenset({"covid-19", "sars-cov-2", "nato-2", "e-6", "e-18", "e-39"})
 PLACE_LABELS = ("GPE_LOC", "LOC")
+_FIRST_SENTENCE = re.compile(r"[^\n]*?(?:[.!?](?=\s)|$)", re.M)
 # "Tsjernihiv-regionen" is the region of Tsjernihiv: the place is the name before the hyphen.
 _PLACE_SUFFIXES = (
     "-regionen",
@@ -264,8 +265,8 @@ def extract_mentions(item: Item, ner: NerModel, tz: ZoneInfo = OSLO) -> Item:
     quotes: list[QuoteMention] = []
     previous: str | None = None
     lede = texts["summary"] or texts["body"]
-    first = sentences(tokenize(lede), lede)[:1] if lede else []
-    lede_speaks = bool(first) and bool(REPORTING_VERB.search(lede[: first[0][-1].end]))
+    first = _FIRST_SENTENCE.match(lede)
+    lede_speaks = bool(first and REPORTING_VERB.search(first.group()))
     for field in FIELDS:
         for q in find_quotes(texts[field], headline=field == "title"):
             speaker = _speaker(q, field, mentions, previous, lede_speaks, ner.lexicon)

@@ -9,13 +9,14 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import pycrfsuite
 from nordwire.transforms.crf import BIGRAM_NEXT, BIGRAM_PREVIOUS, BOS, EOS, NEIGHBOURS, CrfDecoder
 
 MODEL_FILE = "ner.crfsuite"
+NEIGHBOUR_CACHE = 100_000  # words whose neighbour features are kept, per model
 # Letters, digits and the joiners inside Norwegian names and models: S-400, Iskander-M, O'Neill.
 _TOKEN = re.compile(r"\w+(?:[-'’.&/]\w+)*\.?|[^\w\s]", re.UNICODE)
 _DIGIT = re.compile(r"\d")
@@ -101,11 +102,19 @@ def sentences(tokens: Sequence[Token], text: str | None = None) -> list[list[Tok
     return out
 
 
+_SHAPE_LETTERS = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZÆØÅabcdefghijklmnopqrstuvwxyzæøå", "X" * 29 + "x" * 29
+)
+_RUN = re.compile(r"(.)\1{2,}")
+
+
+@lru_cache(maxsize=1 << 16)
 def _shape(word: str) -> str:
-    shape = re.sub(r"[A-ZÆØÅ]", "X", word)
-    shape = re.sub(r"[a-zæøå]", "x", shape)
-    shape = _DIGIT.sub("d", shape)
-    return re.sub(r"(.)\1{2,}", r"\1\1", shape)
+    # Cached: a new word's features are built once for itself and once per neighbour offset.
+    shape = word.translate(_SHAPE_LETTERS)
+    if any(c.isdigit() for c in shape):
+        shape = _DIGIT.sub("d", shape)
+    return _RUN.sub(r"\1\1", shape)
 
 
 Lexicon = dict[str, tuple[str, ...]]
@@ -250,9 +259,20 @@ class NerModel:
         self._tagger.open_inmemory(self._model_bytes)
         self.lexicon = lexicon if lexicon is not None else shipped_lexicon()
         self.gazetteer = frozenset(w for w, tags in self.lexicon.items() if "gaz" in tags)
-        self._decoder = CrfDecoder(
-            self._tagger, lambda word, prefix: word_part(word, prefix, self.lexicon)
-        )
+        self._neighbour: dict[str, list[str]] = {}
+        self._decoder = CrfDecoder(self._tagger, self._features)
+
+    def _features(self, word: str, prefix: str) -> list[str]:
+        # A neighbour's features are its own word features under a prefix: build them once
+        # per word, not once per neighbour offset (a new word is seen at four offsets).
+        if not prefix:
+            return word_part(word, prefix, self.lexicon)
+        base = self._neighbour.get(word)
+        if base is None:
+            if len(self._neighbour) >= NEIGHBOUR_CACHE:
+                self._neighbour.clear()
+            base = self._neighbour[word] = _word_features(word, "", self.lexicon)
+        return [prefix + f for f in base]
 
     def tag(self, words: Sequence[str]) -> list[str]:
         """IOB2 tags for one sentence."""

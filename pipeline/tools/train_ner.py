@@ -99,13 +99,15 @@ def train_model(
 
 
 def build_lexicons(
-    data: Path, train: Labelled, dev: Labelled, plain: bool
+    data: Path, train: Labelled, dev: Labelled, features: str
 ) -> tuple[Lexicon, list[Lexicon]]:
-    """The shipped lexicon and, per training sentence, the lexicon it is featurised with."""
+    """The shipped lexicon and, per training sentence, the lexicon it is featurised with.
+    `features`: plain (places and lower-case words: the lexicon before issue 16), freq (plus
+    wordfreq buckets) or full (plus clusters and the jackknifed NorNE-name tags)."""
     pairs = [(w, t) for _, w, t in train]
     base = base_tags(pairs, gazetteer(data))
-    if plain:  # the features of the model before issue 16, for comparisons
-        lex = merge(base)
+    if features in ("plain", "freq"):
+        lex = merge(base) if features == "plain" else merge(base, frequency_tags())
         return lex, [lex] * len(train)
     shared: list[dict[str, str] | dict[str, tuple[str, ...]]] = [
         base,
@@ -155,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--out", type=Path, default=Path("transforms/models"))
     parser.add_argument("--grid", action="store_true", help="try several c1/c2 on dev first")
-    parser.add_argument("--plain", action="store_true", help="the pre-issue-16 lexicon")
+    parser.add_argument("--features", choices=("plain", "freq", "full"), default="full")
     parser.add_argument("--c1", type=float, default=SEED_PARAMS["c1"])
     parser.add_argument("--c2", type=float, default=SEED_PARAMS["c2"])
     parser.add_argument("--iterations", type=int, default=int(SEED_PARAMS["max_iterations"]))
@@ -169,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     train = [s for v in ("nob", "nno") for s in labelled[v] if not held_out(s[0])]
     test = {v: [s for s in labelled[v] if held_out(s[0])] for v in ("nob", "nno")}
     dev = {v: read_conll_documents(norne / v / "dev.conllu") for v in ("nob", "nno")}
-    lex, lexicons = build_lexicons(args.data, train, dev["nob"] + dev["nno"], args.plain)
+    lex, lexicons = build_lexicons(args.data, train, dev["nob"] + dev["nno"], args.features)
     print(
         f"{len(train)} training sentences, test split {[len(t) for t in test.values()]}, "
         f"lexicon {len(lex)} words ({time.perf_counter() - started:.0f} s)",
