@@ -23,6 +23,7 @@ from nordwire.transforms.speakers import (
     capital,
     clean_speaker,
     is_name_word,
+    is_role,
 )
 
 VERBS = [
@@ -139,8 +140,14 @@ def _headline_speaker(x: str) -> tuple[str | None, int, int]:
     keep = 1
     while keep < len(texts) and capital(texts[keep]):
         keep += 1  # a name's words: "Sandra Borch", "Sjømat Norge"
-    if keep < len(texts) and texts[keep - 1].endswith("s") and texts[keep].islower():
-        keep += 1  # a genitive and its role: "Russlands ambassadør", "Brad Pitts advokat"
+    if (
+        keep < len(texts)
+        and texts[keep].islower()
+        and (texts[keep - 1].endswith("s") or is_role(texts[keep]))
+    ):
+        # a genitive and its role ("Russlands ambassadør", "Brad Pitts advokat"), an adjective
+        # and its role ("Internasjonale ekspertar", "Russisk soldat")
+        keep += 1
     rest = [t.lower() for t in texts[keep:]]
     if rest and rest[0] in ("i", "til", "for", "ved", "hos", "fra", "på") and len(texts) <= 5:
         # "Leiar i rusorganisasjon", "Kona til fredsprisvinnaren": the role's complement,

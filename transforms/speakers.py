@@ -145,7 +145,9 @@ _ROLE_WORDS = (
     "kona kone mannen faren far mora mor moren søster søstera søsteren bror broren sønn "
     "sønnen datter dattera datteren enka enken samboer samboeren kjæresten venn vennen "
     "venninne offeret pappa mamma ektemannen mora spiller spilleren spelar spelaren "
-    "profiler kaptein kapteinen stjerne stjerna stjernen sjefane sjefene kritikere kritikarar"
+    "profiler kaptein kapteinen stjerne stjerna stjernen sjefane sjefene kritikere kritikarar "
+    "deltaker deltakar deltager deltakere deltakarar deltagere leiren soldat soldaten soldater "
+    "profil profilen kjendis kjendisen veteran veteranen mottaker mottakar vinner vinnaren vinneren"
 )
 _ROLE_ENDINGS = tuple(_ROLE_WORDS.split())
 

@@ -59,7 +59,7 @@ _FUTURE_WORDS = (
 )
 _PAST_WORDS = (
     "ble var hadde har sa fikk kom gikk skjedde døde vant tapte møtte spilte startet åpnet "
-    "fant tok ga sto satt lå meldte skrev uttalte måtte fortalte kunne skulle ville vart "
+    "fant tok ga sto satt lå meldte skrev uttalte måtte fortalte vart "
     "blei fekk gjekk sette slo døydde"
 )
 _FUTURE = frozenset(_FUTURE_WORDS.split())
@@ -154,7 +154,11 @@ def find_dates(text: str, anchor: date | None, precision: str) -> list[TimeExpre
             elif g["im"] and anchor:
                 month = MONTHS[g["imonth"].lower()]
                 rel = " ".join((g["imyear"] or "").lower().split())
-                years = {"i fjor": anchor.year - 1, "i år": anchor.year, "neste år": anchor.year + 1}
+                years = {
+                    "i fjor": anchor.year - 1,
+                    "i år": anchor.year,
+                    "neste år": anchor.year + 1,
+                }
                 value = f"{years.get(rel, _closest_year(month, anchor)):04d}-{month:02d}"
                 kind = "month"
             elif g["wd"] and day_known and anchor:
