@@ -150,6 +150,7 @@ _ROLE_WORDS = (
     "profil profilen kjendis kjendisen veteran veteranen mottaker mottakar vinner vinnaren vinneren"
 )
 _ROLE_ENDINGS = tuple(_ROLE_WORDS.split())
+_PREPOSITIONS = frozenset({"i", "til", "for", "ved", "hos", "fra", "på", "med", "om", "mot"})
 
 
 def is_role(phrase: str) -> bool:
@@ -160,9 +161,7 @@ def is_role(phrase: str) -> bool:
         return False
     if re.fullmatch(r"[A-ZÆØÅ]{2,6}", words[0]):
         return True  # an acronym opens it: FHI, WWF, LO, SV
-    head = words[0]
-    for owner, word in itertools.pairwise(words):
-        if owner.endswith("s") and word.islower():
-            head = word  # "Russlands ambassadør", "Brad Pitts advokat"
-            break
-    return head.lower().endswith(_ROLE_ENDINGS)
+    # The noun phrase before any complement ("Leiar | i rusorganisasjon"): one of its words
+    # is the role ("Internasjonale ekspertar", "Russlands ambassadør", "Brad Pitts advokat").
+    head = list(itertools.takewhile(lambda w: w.lower() not in _PREPOSITIONS, words))
+    return any(w.lower().endswith(_ROLE_ENDINGS) for w in head[:4])
