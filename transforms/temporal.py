@@ -67,6 +67,7 @@ _PAST = frozenset(_PAST_WORDS.split())
 _CUE_FUTURE = frozenset({"kommende", "førstkommende", "neste"})
 _CUE_PAST = frozenset({"forrige", "sist"})
 _SENTENCE = re.compile(r"[.!?\n]")
+_DATED = re.compile(r"\s+(?:den\s+)?[0-3]?\d\.\s*(?:" + _MONTH + r")\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +162,8 @@ def find_dates(text: str, anchor: date | None, precision: str) -> list[TimeExpre
                 }
                 value = f"{years.get(rel, _closest_year(month, anchor)):04d}-{month:02d}"
                 kind = "month"
+            elif g["wd"] and _DATED.match(text, m.end()):
+                continue  # "fredag 30. september": the date that follows says which Friday
             elif g["wd"] and day_known and anchor:
                 tense = _tense(text, m.start(), m.end())
                 value, kind = _weekday(g, anchor, tense).isoformat(), "day"

@@ -224,6 +224,11 @@ def test_month_and_season_of_last_year() -> None:
     assert (d.value, d.precision) == ("2021-06", "season")
 
 
+def test_a_weekday_followed_by_its_date_is_that_date() -> None:
+    found = find_dates("Det skjedde fredag 30. september i Bergen.", date(2022, 10, 7), "time")
+    assert [(d.text, d.value) for d in found] == [("30. september", "2022-09-30")]
+
+
 def test_no_dates_inside_names() -> None:
     assert find_dates("6. januar-komiteen la fram rapporten.", WEDNESDAY, "time") == []
     (d,) = find_dates("Komiteen møtes 6. januar.", WEDNESDAY, "time")
