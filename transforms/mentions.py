@@ -226,11 +226,14 @@ def _speaker(
     raw = q.speaker
     if raw is None:
         if q.speaker_start < 0 and q.verb is None:
-            # Dash speech without a reporting clause goes on with the previous speaker; a
-            # headline quote is often attributed in the lede's first sentence.
+            # Dash speech without a reporting clause is the person the paragraph before
+            # introduced ("Frp-leder Sylvi Listhaug er trygg ... / – Vi er alle enige"), else
+            # it goes on with the previous speaker; a headline quote is often attributed in
+            # the lede's first sentence.
             if field == "title":
                 return _lede_person(people) if lede_speaks else None
-            return previous
+            here = [m for m in people if m.field == field and m.end <= q.start]
+            return here[-1].normalised if here else previous
         return None
     if raw in PRONOUNS:
         if raw not in ("han", "hun", "ho"):
