@@ -244,7 +244,10 @@ def _attributions(text: str) -> list[Quote]:
         # "ifølge politiet ble mannen": the source is its first words (a name or one noun).
         phrase = who.group().split()
         take = 1
-        if phrase[0][:1].isupper():
+        named = next((i for i, w in enumerate(phrase[:3]) if capital(w)), -1)
+        if named >= 0 and (named == 0 or phrase[0].lower() not in DETERMINERS | {"ham", "henne"}):
+            # "ifølge president Vladimir Putin": the title words, then the name
+            take = named + 1
             while take < len(phrase) and is_name_word(phrase[take]):
                 take += 1
         elif phrase[0].lower() in DETERMINERS and len(phrase) > 1:

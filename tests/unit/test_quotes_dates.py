@@ -183,6 +183,11 @@ def test_titles_of_works_in_guillemets_are_not_quotes() -> None:
     [
         ("Mannen er i 30-årene, ifølge politiet.", "Mannen er i 30-årene", "politiet"),
         (
+            "Russland vil levere raketter til Belarus, ifølge president Vladimir Putin.",
+            "Russland vil levere raketter til Belarus",
+            "Vladimir Putin",
+        ),
+        (
             "Ifølge øyenvitner ble det avfyrt en rekke skudd mot boligen.",
             "ble det avfyrt en rekke skudd mot boligen",
             "øyenvitner",
