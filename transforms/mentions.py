@@ -163,11 +163,11 @@ def _lede_person(people: list[Mention]) -> str | None:
     return lede[0].normalised if lede else None
 
 
-def _headline_speaker(q: Quote, mentions: list[Mention], lexicon: Lexicon) -> str | None:
+def _headline_speaker(q: Quote, mentions: list[Mention]) -> str | None:
     """`X: – quote`: X's opening phrase is the speaker when it is a person or an organisation
     the tagger found there, a role (`Kulturministeren`, `Leiar i rusorganisasjon`, `Brad Pitts
-    advokat`), or a word NorNE knows as a name (a person the tagger missed); never a topic
-    (`Steinskred i Røldal`) or a verb (`Vil halvere ...`)."""
+    advokat`), or the surname of a person the article names; never a topic (`Steinskred i
+    Røldal`) or a verb (`Vil halvere ...`)."""
     raw = q.speaker
     if raw is None:
         return None
@@ -186,12 +186,11 @@ def _headline_speaker(q: Quote, mentions: list[Mention], lexicon: Lexicon) -> st
             return m.normalised
     if is_role(raw):
         return raw
-    first = raw.split()[0]
-    if first[:1].isupper() and "e:PER" in lexicon.get(first.lower(), ()):
+    # "Klopp om ...", "Nedbrutt Ødegaard etter ...": the surname of a person the article names.
+    for word in raw.split():
         for m in mentions:
-            if m.label == "PER" and m.normalised.split()[-1] == raw.split()[-1]:
+            if m.label == "PER" and word[:1].isupper() and m.normalised.split()[-1] == word:
                 return m.normalised
-        return raw
     return None
 
 
@@ -201,7 +200,6 @@ def _speaker(
     mentions: list[Mention],
     previous: str | None,
     lede_speaks: bool = False,
-    lexicon: Lexicon | None = None,
 ) -> str | None:
     """The person a quote is by, as named in the article, or the speaker's words as written.
 
@@ -212,9 +210,7 @@ def _speaker(
     """
     people = [m for m in mentions if m.label == "PER"]
     if field == "title" and q.verb is None and q.speaker_start >= 0:
-        return _headline_speaker(q, mentions, lexicon or {}) or (
-            _lede_person(people) if lede_speaks else None
-        )
+        return _headline_speaker(q, mentions) or (_lede_person(people) if lede_speaks else None)
     if q.speaker_start >= 0:
         inside = [
             m
@@ -272,7 +268,7 @@ def extract_mentions(item: Item, ner: NerModel, tz: ZoneInfo = OSLO) -> Item:
     lede_speaks = bool(first and REPORTING_VERB.search(first.group()))
     for field in FIELDS:
         for q in find_quotes(texts[field], headline=field == "title"):
-            speaker = _speaker(q, field, mentions, previous, lede_speaks, ner.lexicon)
+            speaker = _speaker(q, field, mentions, previous, lede_speaks)
             previous = speaker if speaker is not None else previous
             quotes.append(QuoteMention(field, q.quote, q.start, q.end, speaker, q.speaker, q.verb))
     dates = [
