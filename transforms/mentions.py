@@ -166,8 +166,8 @@ def _lede_person(people: list[Mention]) -> str | None:
 def _headline_speaker(q: Quote, mentions: list[Mention]) -> str | None:
     """`X: – quote`: X's opening phrase is the speaker when it is a person or an organisation
     the tagger found there, a role (`Kulturministeren`, `Leiar i rusorganisasjon`, `Brad Pitts
-    advokat`), or the surname of a person the article names; never a topic (`Steinskred i
-    Røldal`) or a verb (`Vil halvere ...`)."""
+    advokat`), or the surname or first name of a person the article names; never a topic
+    (`Steinskred i Røldal`) or a verb (`Vil halvere ...`)."""
     raw = q.speaker
     if raw is None:
         return None
@@ -186,10 +186,12 @@ def _headline_speaker(q: Quote, mentions: list[Mention]) -> str | None:
             return m.normalised
     if is_role(raw):
         return raw
-    # "Klopp om ...", "Nedbrutt Ødegaard etter ...": the surname of a person the article names.
+    # "Klopp om ...", "Ada (18) får ...": the surname or first name of a person the article
+    # names in full.
     for word in raw.split():
         for m in mentions:
-            if m.label == "PER" and word[:1].isupper() and m.normalised.split()[-1] == word:
+            parts = m.normalised.split()
+            if m.label == "PER" and word[:1].isupper() and word in (parts[0], parts[-1]):
                 return m.normalised
     return None
 
