@@ -134,3 +134,16 @@ def test_headline_speaker_is_a_person_a_body_or_a_role(
         make_item(title=title, summary="Saken handler om noe annet."), ner
     ).quotes
     assert q.speaker == speaker
+
+
+def test_names_through_the_extraction_stage(ner: NerModel) -> None:
+    item = make_item(
+        title="Støre\nStøre vil ha svar",
+        summary="Per Joar «Perry» Hansen scoret to mål. Joe Bidens rådgiver advarer.",
+    )
+    entities = extract_mentions(item, ner).entities
+    assert not any("\n" in m.text for m in entities)  # no name across a line break
+    people = {m.text: m.normalised for m in entities if m.label == "PER"}
+    assert people.get("Per Joar «Perry» Hansen") == "Per Joar «Perry» Hansen"
+    assert not any(m.text == "Perry" for m in entities)  # one person, not three entities
+    assert people.get("Joe Bidens") == "Joe Biden"
