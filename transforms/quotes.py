@@ -46,14 +46,15 @@ _WORKS = re.compile(
     r"kampanje(?:n)?|avis(?:a|en)?|spill(?:et)?|verket|maleriet|diktet|operaen|musikalen)\s*$",
     re.IGNORECASE,
 )
-_DASH = "\\-–—"
+_DASHES = "\\-–—"
 # Where dash speech opens: a line start, or after a finished sentence.
 # (Not after »: "... som «uavhengige» – Moskva er pynta" is a headline's second clause.)
-_DASH_START = re.compile(rf"(?:^|(?<=[.!?:…]\s)|(?<=[.!?:…]\s\s))[{_DASH}]\s+(?=\S)", re.M)
+_DASH = re.compile(rf"[{_DASHES}]\s+(?=\S)")
+_AFTER_SENTENCE = re.compile(r"[.!?:…]\s\s?$")
 _CLAUSE = re.compile(rf"(?:,|(?<=[!?]))\s*(?P<verb>{_VERB})\s+(?=\S)")
 # X holds no spaced dash and no quote marks (hyphens are fine: "Sp-ordføreren", "FIS-møte").
 _HEADLINE = re.compile(
-    rf"^(?P<x>(?:(?!\s[{_DASH}]\s)[^:\n]){{2,90}}?)\s*:\s*[{_DASH}]\s+(?P<q>\S.*)$", re.M
+    rf"^(?P<x>(?:(?!\s[{_DASHES}]\s)[^:\n]){{2,90}}?)\s*:\s*[{_DASHES}]\s+(?P<q>\S.*)$", re.M
 )
 _GUILLEMETS = re.compile(r"«(?P<q>[^«»]{2,2000})»")
 _CURLY = re.compile(r"[“\"](?P<q>[^“”\"]{2,2000})[”\"]")
@@ -77,6 +78,16 @@ class Quote:
     speaker_end: int = -1
 
 
+def _opens_speech(text: str, at: int) -> bool:
+    """Whether a dash at `at` opens speech: at a line start, or one or two spaces after a
+    finished sentence (not after »: "... som «uavhengige» – Moskva er pynta" is a headline's
+    second clause, nor in mid-sentence: "Det møter motstand – også internt")."""
+    if at == 0 or text[at - 1] == "\n":
+        return True
+    before = text[max(0, at - 3) : at]
+    return bool(_AFTER_SENTENCE.search(before))
+
+
 def _clause_end(text: str, start: int) -> int:
     """End of the speaker words from `start`: the sentence end, a line break or a quote mark."""
     m = _SENTENCE_END.search(text, start, min(len(text), start + 160))
@@ -93,7 +104,7 @@ def _speaker_after(text: str, start: int) -> tuple[str | None, int, int]:
 
 def _dash_quotes(text: str) -> list[Quote]:
     out: list[Quote] = []
-    starts = [m.end() for m in _DASH_START.finditer(text)]
+    starts = [m.end() for m in _DASH.finditer(text) if _opens_speech(text, m.start())]
     for i, start in enumerate(starts):
         line_end = text.find("\n", start)
         line_end = len(text) if line_end < 0 else line_end
@@ -110,8 +121,10 @@ def _dash_quotes(text: str) -> list[Quote]:
             continue
         quote = text[start:limit].strip()
         speaker, s_start, s_end, verb = None, -1, -1, None
-        before = _BEFORE.search(text[max(0, start - 100) : start].rstrip(" -–—"))
-        if before is not None and text[:start].rstrip(" -–—").endswith(":"):
+        lead = text[max(0, start - 100) : start].rstrip(" -–—")
+        # Only "X sa: – ..." has its clause before: look for it only after a colon.
+        before = _BEFORE.search(lead) if lead.endswith(":") else None
+        if before is not None:
             offset = max(0, start - 100)
             s_start, s_end = offset + before.start("pre"), offset + before.end("pre")
             speaker, verb = clean_speaker(before.group("pre")), before.group("verb")
@@ -202,19 +215,17 @@ def _quoted(text: str, pattern: re.Pattern[str]) -> list[Quote]:
             continue
         window = text[max(0, m.start() - 100) : m.start()]
         after = _AFTER.match(text, m.end())
-        before = _BEFORE.search(window)
         if _WORKS.search(window):
             continue  # filmen «The Ice is Melting at the Poles»: a title, not speech
         speaker, verb, s_start, s_end = None, None, -1, -1
-        opens = (
-            not text[: m.start()].rstrip(" –—-").strip()
-            or text[: m.start()].rstrip(" –—-")[-1:] in ".!?:\n"
-        )
+        head = window.rstrip(" –—-")
+        opens = (not head.strip() and m.start() <= 100) or head[-1:] in ".!?:\n"
         colon = window.rstrip().endswith(":")
+        before = _BEFORE.search(window) if colon else None  # costly: only where it can apply
         if after is not None and opens:
             verb = after.group("verb")
             speaker, s_start, s_end = _speaker_after(text, after.end())
-        elif before is not None and colon:
+        elif before is not None:
             offset = max(0, m.start() - 100)
             verb = before.group("verb")
             s_start, s_end = offset + before.start("pre"), offset + before.end("pre")
