@@ -45,8 +45,8 @@ DESCRIPTIONS = {
     "topic_basis": "How the primary topic was chosen: category (a feed section), url (a URL section or subdomain), text (the trained model) or none.",
     "word_count": "Words in title, summary and body (whitespace-separated tokens).",
     "people": "Distinct person names (PER), normalised.",
-    "organisations": "Distinct ORG and GPE_ORG names, normalised.",
-    "places": "Distinct LOC and GPE_LOC names, normalised.",
+    "organisations": "Distinct ORG names, normalised (a country acting as a state, GPE_ORG, is under places).",
+    "places": "Distinct LOC, GPE_LOC and GPE_ORG names, normalised (countries are places whatever they do in the sentence; the entities table keeps the finer label).",
     "products": "Distinct PROD names, normalised.",
     "events": "Distinct EVT names, normalised.",
     "quote_count": "Rows of this article in the quotes table.",
@@ -187,8 +187,10 @@ def to_row(item: Item, pipeline_version: str) -> dict[str, Any]:
         "topic_basis": item.topic_basis,
         "word_count": word_count(item),
         "people": names(item, ("PER",)),
-        "organisations": names(item, ("ORG", "GPE_ORG")),
-        "places": names(item, ("GPE_LOC", "LOC")),
+        # A country acting as a state (GPE_ORG: "Russland angrep") is still the country a
+        # reader looks for among places; the entities table keeps the finer label.
+        "organisations": names(item, ("ORG",)),
+        "places": names(item, ("GPE_LOC", "GPE_ORG", "LOC")),
         "products": names(item, ("PROD",)),
         "events": names(item, ("EVT",)),
         "quote_count": len(item.quotes),

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from nordwire.schemas.items import DateMention, Item, Mention, QuoteMention
 from nordwire.transforms.dates import OSLO
-from nordwire.transforms.ner import NerModel, sentences, spans, tokenize
-from nordwire.transforms.quotes import PRONOUNS, find_quotes
+from nordwire.transforms.ner import Lexicon, NerModel, consistent, sentences, spans, tokenize
+from nordwire.transforms.quotes import REPORTING_VERB, Quote, find_quotes
+from nordwire.transforms.speakers import PRONOUNS, S_NAMES, is_role
 from nordwire.transforms.temporal import find_dates
 
 MAX_CHARS_PER_FIELD = 100_000  # a 1 MB "article" is cut here, and the cut is recorded
@@ -17,6 +18,7 @@ FIELDS = ("title", "summary", "body", "caption")
 _MODEL_CODE = re.compile(r"^[A-ZÆØÅ][A-Za-zÆØÅæøå]{0,15}-(?:[A-Z]{1,3}\d{0,4}|\d{1,4}[A-Z]?)$")
 _NOT_PRODUCTS = frozenset({"covid-19", "sars-cov-2", "nato-2", "e-6", "e-18", "e-39"})
 PLACE_LABELS = ("GPE_LOC", "LOC")
+_FIRST_SENTENCE = re.compile(r"[^\n]*?(?:[.!?](?=\s)|$)", re.M)
 # "Tsjernihiv-regionen" is the region of Tsjernihiv: the place is the name before the hyphen.
 _PLACE_SUFFIXES = (
     "-regionen",
@@ -30,9 +32,33 @@ _PLACE_SUFFIXES = (
 
 
 def _second_pass(tokens: list[str], tags: list[str]) -> list[str]:
-    """Rules on top of the tagger: model designations are products; `X-regionen` is a place."""
+    """Rules on top of the tagger: model designations are products; `X-regionen` is a place;
+    a nickname in «» inside a name (`Per Joar «Perry» Hansen`) is part of that one person."""
     out = list(tags)
+    for i in range(1, len(tokens) - 3):
+        if tokens[i] != "«" or not out[i - 1].endswith("-PER"):
+            continue
+        close = next((j for j in range(i + 2, min(i + 5, len(tokens))) if tokens[j] == "»"), -1)
+        inside = tokens[i + 1 : close] if close > 0 else []
+        if (
+            inside
+            and all(w[:1].isupper() for w in inside)
+            and close + 1 < len(tokens)
+            and tokens[close + 1][:1].isupper()
+        ):
+            last = close + 1
+            while last + 1 < len(tokens) and out[last + 1] == "I-PER":
+                last += 1
+            out[i : last + 1] = ["I-PER"] * (last + 1 - i)
     for i, tok in enumerate(tokens):
+        # "LIVE", "VG": a one-word person in capitals is a headline word or an acronym.
+        if (
+            out[i] == "B-PER"
+            and tok.isupper()
+            and len(tok) > 1
+            and (i + 1 == len(out) or out[i + 1] != "I-PER")
+        ):
+            out[i] = "O"
         if (
             _MODEL_CODE.match(tok)
             and tok.lower() not in _NOT_PRODUCTS
@@ -50,14 +76,13 @@ def _mentions(texts: dict[str, str], ner: NerModel) -> list[Mention]:
         (field, text, index, sent)
         for field, text in texts.items()
         if text
-        for index, sent in enumerate(sentences(tokenize(text)))
+        for index, sent in enumerate(sentences(tokenize(text), text))
     ]
     all_words = [[t.text for t in sent] for _, _, _, sent in found]
+    tagged = [_second_pass(w, t) for w, t in zip(all_words, ner.tag_many(all_words), strict=True)]
     out: list[Mention] = []
-    for (field, text, index, sent), words, tags in zip(
-        found, all_words, ner.tag_many(all_words), strict=True
-    ):
-        for span in spans(_second_pass(words, tags)):
+    for (field, text, index, sent), tags in zip(found, consistent(all_words, tagged), strict=True):
+        for span in spans(tags):
             start, end = sent[span.start].start, sent[span.end - 1].end
             out.append(
                 Mention(field, text[start:end], span.label, start, end, index, text[start:end])
@@ -68,21 +93,51 @@ def _mentions(texts: dict[str, str], ner: NerModel) -> list[Mention]:
 def _genitive_stem(name: str) -> str:
     if name.endswith("'") or name.endswith("’"):
         return name[:-1]
-    if name.endswith("s") and len(name) > 3:
+    if name.endswith("s") and not name.endswith("ss") and len(name) > 3:
         return name[:-1]
     return name
 
 
-def link(mentions: list[Mention], gazetteer: frozenset[str] = frozenset()) -> list[Mention]:
-    """Normalised names: a short person mention takes the full name used in the article ("Putin" ->
-    "Vladimir Putin"); a genitive takes its stem when the stem is also named ("Russlands" -> "Russland")."""
-    full_people = [m.text for m in mentions if m.label == "PER" and len(m.text.split()) > 1]
+def _frequency(word: str, lexicon: Lexicon) -> int:
+    """wordfreq's Zipf bucket of a word from the NER lexicon (1: rarer than the list goes)."""
+    for tag in lexicon.get(word.lower(), ()):
+        if tag.startswith("zf"):
+            return int(tag[2:])
+    return 1
+
+
+def _person_stem(name: str, known: set[str], lexicon: Lexicon) -> str:
+    """A person's name without its genitive s: "Joe Bidens" -> "Joe Biden" when the stem is
+    named in the article too, or when it is the better-known word of the two (Biden is far
+    more frequent than Bidens; Fylkesnes is a name, Fylkesne nothing). First names that end in
+    s stay, and a stem that is a common lower-case word ("Hans" -> "han") is not a name."""
+    stem = _genitive_stem(name)
+    if stem == name:
+        return name
+    last, stem_last = name.split()[-1], stem.split()[-1]
+    if last.lower() in S_NAMES or "lc" in lexicon.get(stem_last.lower(), ()):
+        return name
+    if any(stem == f or f.endswith(" " + stem) for f in known) or last[-1] in "'’":
+        return stem
+    return stem if _frequency(stem_last, lexicon) > _frequency(last, lexicon) else name
+
+
+def link(
+    mentions: list[Mention], gazetteer: frozenset[str] = frozenset(), lexicon: Lexicon | None = None
+) -> list[Mention]:
+    """Normalised names: a person's genitive takes its stem ("Joe Bidens" -> "Joe Biden"); a
+    short person mention takes the full name used in the article ("Putin" -> "Vladimir Putin");
+    another name's genitive takes its stem when the stem is also named ("Russlands" -> "Russland")."""
+    lex = lexicon or {}
     known = {m.text for m in mentions}
+    base = {m.text: _person_stem(m.text, known, lex) for m in mentions if m.label == "PER"}
+    full_people = [base[m.text] for m in mentions if m.label == "PER" and " " in base[m.text]]
     out: list[Mention] = []
     for m in mentions:
         name = m.text
         if m.label == "PER":
-            words = _genitive_stem(name).split()
+            name = base[m.text]
+            words = name.split()
             for full in full_people:
                 parts = full.split()
                 if len(words) < len(parts) and (
@@ -90,10 +145,6 @@ def link(mentions: list[Mention], gazetteer: frozenset[str] = frozenset()) -> li
                 ):
                     name = full
                     break
-            else:
-                stem = _genitive_stem(name)
-                if stem != name and any(stem == f or f.endswith(" " + stem) for f in known):
-                    name = stem
         else:
             stem = _genitive_stem(name)
             if stem != name and (stem in known or stem.lower() in gazetteer):
@@ -107,23 +158,96 @@ def link(mentions: list[Mention], gazetteer: frozenset[str] = frozenset()) -> li
     return out
 
 
-def _speaker(raw: str | None, quote_start: int, field: str, mentions: list[Mention]) -> str | None:
+def _lede_person(people: list[Mention]) -> str | None:
+    lede = [m for m in people if m.field != "title" and m.sentence == 0]
+    return lede[0].normalised if lede else None
+
+
+def _headline_speaker(q: Quote, mentions: list[Mention]) -> str | None:
+    """`X: – quote`: X's opening phrase is the speaker when it is a person or an organisation
+    the tagger found there, a role (`Kulturministeren`, `Leiar i rusorganisasjon`, `Brad Pitts
+    advokat`), or the surname or first name of a person the article names; never a topic
+    (`Steinskred i Røldal`) or a verb (`Vil halvere ...`)."""
+    raw = q.speaker
+    if raw is None:
+        return None
+    if is_role(raw) and re.search(r"s [a-zæøå]", raw):
+        return raw  # a genitive and a role: the role speaks, not the genitive's owner
+    opening = [
+        m
+        for m in mentions
+        if m.field == "title" and q.speaker_start <= m.start and m.end <= q.speaker_end
+    ]
+    for m in opening:
+        if m.label == "PER":
+            return m.normalised
+    for m in opening:
+        if m.label == "ORG" and m.start == q.speaker_start and m.text == m.normalised:
+            return m.normalised
+    if is_role(raw):
+        return raw
+    # "Klopp om ...", "Ada (18) får ...": the surname or first name of a person the article
+    # names in full.
+    for word in raw.split():
+        for m in mentions:
+            parts = m.normalised.split()
+            if m.label == "PER" and word[:1].isupper() and word in (parts[0], parts[-1]):
+                return m.normalised
+    return None
+
+
+def _speaker(
+    q: Quote,
+    field: str,
+    mentions: list[Mention],
+    previous: str | None,
+    lede_speaks: bool = False,
+) -> str | None:
+    """The person a quote is by, as named in the article, or the speaker's words as written.
+
+    A person the tagger found in the reporting clause (or the headline's X) wins: that is how
+    appositions resolve ("sier veisjef i Vegvesenet, Kristin Greaker Carlsson"). "han"/"hun"
+    take the last person named before the quote. A descriptor ("samboeren", "en talsperson")
+    stays as written: it never jumps to somebody else named in the article.
+    """
     people = [m for m in mentions if m.label == "PER"]
-    if raw and raw.lower() not in PRONOUNS and raw[:1].isupper():
+    if field == "title" and q.verb is None and q.speaker_start >= 0:
+        return _headline_speaker(q, mentions) or (_lede_person(people) if lede_speaks else None)
+    if q.speaker_start >= 0:
+        inside = [
+            m
+            for m in people
+            if m.field == field and m.start >= q.speaker_start and m.end <= q.speaker_end
+        ]
+        if inside:
+            return inside[0].normalised
+    raw = q.speaker
+    if raw is None:
+        if q.speaker_start < 0 and q.verb is None:
+            # Dash speech without a reporting clause is the person the paragraph before
+            # introduced ("Frp-leder Sylvi Listhaug er trygg ... / – Vi er alle enige"), else
+            # it goes on with the previous speaker; a headline quote is often attributed in
+            # the lede's first sentence.
+            if field == "title":
+                return _lede_person(people) if lede_speaks else None
+            here = [m for m in people if m.field == field and m.end <= q.start]
+            return here[-1].normalised if here else previous
+        return None
+    if raw in PRONOUNS:
+        if raw not in ("han", "hun", "ho"):
+            return None
+        before = [
+            m
+            for m in people
+            if (m.field == field and m.end <= q.start)
+            or FIELDS.index(m.field) < FIELDS.index(field)
+        ]
+        return before[-1].normalised if before else None
+    if raw[:1].isupper():
         last = raw.split()[-1]
         for m in people:
             if m.text == raw or m.normalised.split()[-1] == last:
                 return m.normalised
-        return raw
-    # A pronoun, a role noun or no reporting clause: the last person named before the quote.
-    before = [
-        m
-        for m in people
-        if (m.field == field and m.end <= quote_start)
-        or FIELDS.index(m.field) < FIELDS.index(field)
-    ]
-    if before:
-        return before[-1].normalised
     return raw
 
 
@@ -138,20 +262,17 @@ def extract_mentions(item: Item, ner: NerModel, tz: ZoneInfo = OSLO) -> Item:
             cut += len(text) - MAX_CHARS_PER_FIELD
             text = text[:MAX_CHARS_PER_FIELD]
         texts[field] = text
-    mentions = link(_mentions(texts, ner), ner.gazetteer)
-    quotes = [
-        QuoteMention(
-            field,
-            q.quote,
-            q.start,
-            q.end,
-            _speaker(q.speaker, q.start, field, mentions),
-            q.speaker,
-            q.verb,
-        )
-        for field in FIELDS
-        for q in find_quotes(texts[field])
-    ]
+    mentions = link(_mentions(texts, ner), ner.gazetteer, ner.lexicon)
+    quotes: list[QuoteMention] = []
+    previous: str | None = None
+    lede = texts["summary"] or texts["body"]
+    first = _FIRST_SENTENCE.match(lede)
+    lede_speaks = bool(first and REPORTING_VERB.search(first.group()))
+    for field in FIELDS:
+        for q in find_quotes(texts[field], headline=field == "title"):
+            speaker = _speaker(q, field, mentions, previous, lede_speaks)
+            previous = speaker if speaker is not None else previous
+            quotes.append(QuoteMention(field, q.quote, q.start, q.end, speaker, q.speaker, q.verb))
     dates = [
         DateMention(field, d.text, d.start, d.end, d.value, d.precision)
         for field in FIELDS

@@ -6,15 +6,17 @@ The model is trained by `make train-ner` (pipeline/train_ner.py) and ships insid
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import pycrfsuite
 from nordwire.transforms.crf import BIGRAM_NEXT, BIGRAM_PREVIOUS, BOS, EOS, NEIGHBOURS, CrfDecoder
 
 MODEL_FILE = "ner.crfsuite"
+NEIGHBOUR_CACHE = 100_000  # words whose neighbour features are kept, per model
 # Letters, digits and the joiners inside Norwegian names and models: S-400, Iskander-M, O'Neill.
 _TOKEN = re.compile(r"\w+(?:[-'’.&/]\w+)*\.?|[^\w\s]", re.UNICODE)
 _DIGIT = re.compile(r"\d")
@@ -78,8 +80,10 @@ def tokenize(text: str) -> list[Token]:
     return out
 
 
-def sentences(tokens: Sequence[Token]) -> list[list[Token]]:
-    """Split at . ! ? (and at paragraph-long runs without them, so no sentence is unbounded)."""
+def sentences(tokens: Sequence[Token], text: str | None = None) -> list[list[Token]]:
+    """Split at . ! ? (and at paragraph-long runs without them, so no sentence is unbounded);
+    given the `text` the tokens come from, a line break ends a sentence too (a headline, a
+    caption line: no name runs across it)."""
     out: list[list[Token]] = []
     current: list[Token] = []
     for i, tok in enumerate(tokens):
@@ -88,6 +92,8 @@ def sentences(tokens: Sequence[Token]) -> list[list[Token]]:
         end = tok.text in (".", "!", "?") and (
             not nxt or nxt[:1].isupper() or nxt in ("–", "-", "«", '"')
         )
+        if text is not None and nxt and "\n" in text[tok.end : tokens[i + 1].start]:
+            end = True
         if end or len(current) >= 120:
             out.append(current)
             current = []
@@ -96,11 +102,19 @@ def sentences(tokens: Sequence[Token]) -> list[list[Token]]:
     return out
 
 
+_SHAPE_LETTERS = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZÆØÅabcdefghijklmnopqrstuvwxyzæøå", "X" * 29 + "x" * 29
+)
+_RUN = re.compile(r"(.)\1{2,}")
+
+
+@lru_cache(maxsize=1 << 16)
 def _shape(word: str) -> str:
-    shape = re.sub(r"[A-ZÆØÅ]", "X", word)
-    shape = re.sub(r"[a-zæøå]", "x", shape)
-    shape = _DIGIT.sub("d", shape)
-    return re.sub(r"(.)\1{2,}", r"\1\1", shape)
+    # Cached: a new word's features are built once for itself and once per neighbour offset.
+    shape = word.translate(_SHAPE_LETTERS)
+    if any(c.isdigit() for c in shape):
+        shape = _DIGIT.sub("d", shape)
+    return _RUN.sub(r"\1\1", shape)
 
 
 Lexicon = dict[str, tuple[str, ...]]
@@ -129,6 +143,9 @@ def _core_features(word: str, lexicon: Lexicon) -> tuple[str, ...]:
         f"s4={low[-4:]}",
         f"s5={low[-5:]}",
     ]
+    if word[:1].isupper():
+        # A capitalised word that is frequent in lower case is rarely a name (Elbiler, LIVE).
+        f.extend(f"t{tag}" for tag in lexicon.get(low, ()) if tag.startswith("zf"))
     f.append(f"len={min(len(word), 12)}")
     if "-" in word:
         f.append("hyphen")
@@ -192,6 +209,45 @@ def spans(tags: Sequence[str]) -> list[Span]:
     return out
 
 
+def consistent(
+    sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]], fill: bool = False
+) -> list[list[str]]:
+    """One label per string within a document (an article's sentences): a name tagged with
+    different labels takes its most frequent one (ties: the first seen); with `fill`, a
+    capitalised untagged occurrence of a tagged name, not opening its sentence, is tagged too."""
+    found = [(i, s) for i, t in enumerate(tags) for s in spans(t)]
+    votes: dict[tuple[str, ...], Counter[str]] = {}
+    for i, s in found:
+        votes.setdefault(tuple(sentences[i][s.start : s.end]), Counter())[s.label] += 1
+    out = [list(t) for t in tags]
+    for i, s in found:
+        counts = votes[tuple(sentences[i][s.start : s.end])]
+        label = counts.most_common(1)[0][0]
+        if label != s.label and not (label.startswith("GPE") and s.label.startswith("GPE")):
+            # A country is a place in one sentence and a state acting in the next (NorNE's
+            # GPE_LOC / GPE_ORG): that is context, not inconsistency, so it stays.
+            out[i][s.start : s.end] = [f"B-{label}"] + [f"I-{label}"] * (s.end - s.start - 1)
+    if fill and votes:
+        longest = max(len(k) for k in votes)
+        for i, words in enumerate(sentences):
+            j = 1  # the first word of a sentence is capitalised anyway: no evidence
+            while j < len(words):
+                step = 1
+                for n in range(min(longest, len(words) - j), 0, -1):
+                    key = tuple(words[j : j + n])
+                    if (
+                        key in votes
+                        and key[0][:1].isupper()
+                        and all(t == "O" for t in out[i][j : j + n])
+                    ):
+                        label = votes[key].most_common(1)[0][0]
+                        out[i][j : j + n] = [f"B-{label}"] + [f"I-{label}"] * (n - 1)
+                        step = n
+                        break
+                j += step
+    return out
+
+
 class NerModel:
     """The CRF tagger; build once per worker (it holds the 3 MB model in memory)."""
 
@@ -203,9 +259,20 @@ class NerModel:
         self._tagger.open_inmemory(self._model_bytes)
         self.lexicon = lexicon if lexicon is not None else shipped_lexicon()
         self.gazetteer = frozenset(w for w, tags in self.lexicon.items() if "gaz" in tags)
-        self._decoder = CrfDecoder(
-            self._tagger, lambda word, prefix: word_part(word, prefix, self.lexicon)
-        )
+        self._neighbour: dict[str, list[str]] = {}
+        self._decoder = CrfDecoder(self._tagger, self._features)
+
+    def _features(self, word: str, prefix: str) -> list[str]:
+        # A neighbour's features are its own word features under a prefix: build them once
+        # per word, not once per neighbour offset (a new word is seen at four offsets).
+        if not prefix:
+            return word_part(word, prefix, self.lexicon)
+        base = self._neighbour.get(word)
+        if base is None:
+            if len(self._neighbour) >= NEIGHBOUR_CACHE:
+                self._neighbour.clear()
+            base = self._neighbour[word] = _word_features(word, "", self.lexicon)
+        return [prefix + f for f in base]
 
     def tag(self, words: Sequence[str]) -> list[str]:
         """IOB2 tags for one sentence."""

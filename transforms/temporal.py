@@ -36,17 +36,38 @@ WEEKDAYS = {
 SEASONS = {"vinter": 12, "våres": 3, "vår": 3, "sommer": 6, "sommar": 6, "høst": 9, "haust": 9}
 RELATIVE_DAYS = {"i går": -1, "i dag": 0, "i morgen": 1, "i forgårs": -2, "i overmorgen": 2}
 _MONTH = "|".join(MONTHS)
+_WEEK = r"(?:uke|uka|veke|veka)"
 _PATTERN = re.compile(
     rf"\b(?P<dm>(?P<day>[0-3]?\d)\.\s*(?P<dmonth>{_MONTH})(?:\s+(?P<dyear>(?:1[89]|20)\d\d))?)\b"
     rf"|\b(?P<my>(?:i\s+)?(?P<mmonth>{_MONTH})\s+(?P<myear>(?:1[89]|20)\d\d))\b"
-    rf"|\b(?P<im>i\s+(?P<imonth>{_MONTH}))\b"
-    rf"|\b(?P<wd>(?:på\s+|sist\s+)?(?P<weekday>{'|'.join(WEEKDAYS)})(?:s?kveld|morgen|formiddag|ettermiddag)?)\b"
+    rf"|\b(?P<im>i\s+(?P<imonth>{_MONTH})(?:\s+(?P<imyear>i\s+fjor|i\s+år|neste\s+år))?)\b"
+    rf"|\b(?P<wd>(?:(?P<cue>på|sist|kommende|førstkommende|neste|forrige|denne)\s+)?"
+    rf"(?P<weekday>{'|'.join(WEEKDAYS)})(?:s?kveld|morgen|formiddag|ettermiddag|natt)?"
+    rf"(?:\s+(?:i\s+)?(?P<week>forrige|neste|denne|kommende)\s+{_WEEK})?)\b"
+    rf"|\b(?P<fjorseason>i\s+fjor\s*(?P<fsname>{'|'.join(SEASONS)}))\b"
     rf"|\b(?P<season>i\s+(?P<sname>{'|'.join(SEASONS)}))\b"
     rf"|\b(?P<rel>{'|'.join(RELATIVE_DAYS)})\b"
     r"|\b(?P<fjor>i\s+fjor)\b"
     r"|\b(?P<iyear>i\s+(?P<year>(?:1[89]|20)\d\d))\b",
     re.IGNORECASE,
 )
+# Tense of the sentence around a bare weekday: news looks back unless the verbs look ahead.
+_FUTURE_WORDS = (
+    "skal vil blir kommer planlegger ventes venter starter begynner åpner spilles arrangeres "
+    "møtes holdes avgjøres presenteres lanseres legges går braker kjem byrjar opnar vert "
+    "møter spiller gjester besøker reiser holder arrangerer"
+)
+_PAST_WORDS = (
+    "ble var hadde har sa fikk kom gikk skjedde døde vant tapte møtte spilte startet åpnet "
+    "fant tok ga sto satt lå meldte skrev uttalte måtte fortalte vart "
+    "blei fekk gjekk sette slo døydde"
+)
+_FUTURE = frozenset(_FUTURE_WORDS.split())
+_PAST = frozenset(_PAST_WORDS.split())
+_CUE_FUTURE = frozenset({"kommende", "førstkommende", "neste"})
+_CUE_PAST = frozenset({"forrige", "sist"})
+_SENTENCE = re.compile(r"[.!?\n]")
+_DATED = re.compile(r"\s+(?:den\s+)?[0-3]?\d\.\s*(?:" + _MONTH + r")\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,14 +89,54 @@ def _closest_year(month: int, anchor: date) -> int:
     return anchor.year - 1
 
 
+def _tense(text: str, start: int, end: int) -> int:
+    """The tense of the sentence around [start, end): > 0 ahead (skal, blir, møter: the present
+    of a fixture is its future), < 0 back (ble, var, hadde), 0 undecided."""
+    left = max((m.end() for m in _SENTENCE.finditer(text, max(0, start - 200), start)), default=0)
+    right_m = _SENTENCE.search(text, end, end + 200)
+    right = right_m.start() if right_m else min(len(text), end + 200)
+    words = re.findall(r"\w+", (text[left:start] + " " + text[end:right]).lower())
+    future = sum(w in _FUTURE for w in words)
+    past = sum(w in _PAST for w in words)
+    return future - past
+
+
+def _weekday(g: dict[str, str | None], anchor: date, tense: int) -> date:
+    """The day a weekday expression names: by its week (i forrige uke), its cue word
+    (kommende, neste, forrige, sist, på) or, bare, the tense of its sentence."""
+    wanted = WEEKDAYS[(g["weekday"] or "").lower()]
+    cue = (g["cue"] or "").lower()
+    week = (g["week"] or "").lower()
+    monday = anchor - timedelta(days=anchor.weekday())
+    if week:
+        shift = {"forrige": -7, "neste": 7, "kommende": 7}.get(week, 0)
+        return monday + timedelta(days=shift + wanted)
+    if cue == "denne":
+        return monday + timedelta(days=wanted)
+    # "på lørdag" looks ahead unless its sentence is told in the past.
+    forward = cue in _CUE_FUTURE or (cue == "på" and tense >= 0) or (not cue and tense > 0)
+    if forward:
+        days = (wanted - anchor.weekday()) % 7
+        if days == 0 and cue in ("neste", "kommende", "førstkommende", "på"):
+            days = 7
+        return anchor + timedelta(days=days)
+    back = (anchor.weekday() - wanted) % 7
+    if back == 0 and cue in _CUE_PAST:
+        back = 7
+    return anchor - timedelta(days=back)
+
+
 def find_dates(text: str, anchor: date | None, precision: str) -> list[TimeExpression]:
     """Every temporal expression, resolved against the local publication day `anchor` where possible.
 
     `precision` is the anchor's own (time, day, month, ...): weekdays and "i går" need a known day.
+    A date joined by a hyphen to a word is part of a name ("6. januar-komiteen"), not a date.
     """
     day_known = anchor is not None and precision in ("time", "day")
     out: list[TimeExpression] = []
     for m in _PATTERN.finditer(text):
+        if text[m.end() : m.end() + 1] in ("-", "–") and text[m.end() + 1 : m.end() + 2].isalnum():
+            continue
         value: str | None = None
         kind = "unresolved"
         g = m.groupdict()
@@ -93,10 +154,22 @@ def find_dates(text: str, anchor: date | None, precision: str) -> list[TimeExpre
                 value, kind = f"{int(g['myear']):04d}-{MONTHS[g['mmonth'].lower()]:02d}", "month"
             elif g["im"] and anchor:
                 month = MONTHS[g["imonth"].lower()]
-                value, kind = f"{_closest_year(month, anchor):04d}-{month:02d}", "month"
+                rel = " ".join((g["imyear"] or "").lower().split())
+                years = {
+                    "i fjor": anchor.year - 1,
+                    "i år": anchor.year,
+                    "neste år": anchor.year + 1,
+                }
+                value = f"{years.get(rel, _closest_year(month, anchor)):04d}-{month:02d}"
+                kind = "month"
+            elif g["wd"] and _DATED.match(text, m.end()):
+                continue  # "fredag 30. september": the date that follows says which Friday
             elif g["wd"] and day_known and anchor:
-                back = (anchor.weekday() - WEEKDAYS[g["weekday"].lower()]) % 7
-                value, kind = (anchor - timedelta(days=back)).isoformat(), "day"
+                tense = _tense(text, m.start(), m.end())
+                value, kind = _weekday(g, anchor, tense).isoformat(), "day"
+            elif g["fjorseason"] and anchor:
+                start = SEASONS[g["fsname"].lower()]
+                value, kind = f"{anchor.year - 1:04d}-{start:02d}", "season"
             elif g["season"] and anchor:
                 start = SEASONS[g["sname"].lower()]
                 year = anchor.year - 1 if start == 12 and anchor.month < 12 else anchor.year

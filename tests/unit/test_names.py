@@ -1,0 +1,149 @@
+"""Names as a newsroom reads them (issue 16): genitives, nicknames, line breaks, one label per
+string, headline capitals; and speakers resolved without jumping to somebody else."""
+
+from __future__ import annotations
+
+import pytest
+from nordwire.schemas.items import Mention
+from nordwire.transforms.mentions import _second_pass, extract_mentions, link
+from nordwire.transforms.ner import NerModel, consistent, sentences, tokenize
+
+from tests.conftest import make_item
+
+
+def _m(text: str, label: str, start: int) -> Mention:
+    return Mention("body", text, label, start, start + len(text), 0, text)
+
+
+LEXICON = {"biden": ("zf4",), "bidens": ("zf3",), "giske": ("zf3",), "han": ("lc", "zf7")}
+
+
+def test_genitive_full_names_take_their_stem() -> None:
+    mentions = [
+        _m("Joe Bidens", "PER", 0),
+        _m("Trond Giskes", "PER", 30),
+        _m("Torgeir Knag Fylkesnes", "PER", 60),  # a surname in s, not a genitive
+        _m("Hans", "PER", 90),  # a first name in s; "han" is a word, not a name
+    ]
+    linked = {m.text: m.normalised for m in link(mentions, frozenset(), LEXICON)}
+    assert linked == {
+        "Joe Bidens": "Joe Biden",
+        "Trond Giskes": "Trond Giske",
+        "Torgeir Knag Fylkesnes": "Torgeir Knag Fylkesnes",
+        "Hans": "Hans",
+    }
+
+
+def test_a_short_genitive_links_to_the_full_name() -> None:
+    mentions = [_m("Bidens", "PER", 0), _m("Joe Biden", "PER", 20)]
+    assert {m.normalised for m in link(mentions, frozenset(), LEXICON)} == {"Joe Biden"}
+
+
+def test_a_nickname_in_guillemets_stays_inside_the_name() -> None:
+    words = ["Per", "Joar", "«", "Perry", "»", "Hansen", "scoret"]
+    tags = ["B-PER", "I-PER", "O", "B-PROD", "O", "B-PER", "O"]
+    assert _second_pass(words, tags) == ["B-PER"] + ["I-PER"] * 5 + ["O"]
+
+
+def test_capitalised_one_word_person_is_a_headline_word() -> None:
+    assert _second_pass(["LIVE", ":", "Kampen"], ["B-PER", "O", "O"]) == ["O", "O", "O"]
+    assert _second_pass(["Ola", "NORDMANN"], ["B-PER", "I-PER"]) == ["B-PER", "I-PER"]
+
+
+def test_no_name_runs_across_a_line_break() -> None:
+    text = "Støre\nStøre vil ha svar"
+    sents = sentences(tokenize(text), text)
+    assert [[t.text for t in s] for s in sents] == [["Støre"], ["Støre", "vil", "ha", "svar"]]
+
+
+def test_one_label_per_string_within_an_article() -> None:
+    words = [
+        ["Arsenal", "vant", "."],
+        ["Trener", "i", "Arsenal", "er", "glad"],
+        ["Arsenal", "tapte"],
+    ]
+    tags = [["B-ORG", "O", "O"], ["O", "O", "B-PER", "O", "O"], ["B-ORG", "O"]]
+    out = consistent(words, tags)
+    assert out[1][2] == "B-ORG"
+    # a capitalised untagged use of a tagged name is tagged too (not at a sentence start)
+    assert consistent(
+        [["Han", "så", "Arsenal"], ["Arsenal", "vant"]], [["O"] * 3, ["B-ORG", "O"]], fill=True
+    )[0] == ["O", "O", "B-ORG"]
+    # a country is a place and a state in one article: that is context, it stays
+    gpe = consistent(
+        [["Russland", "angrep"], ["i", "Russland"]], [["B-GPE_ORG", "O"], ["O", "B-GPE_LOC"]]
+    )
+    assert gpe == [["B-GPE_ORG", "O"], ["O", "B-GPE_LOC"]]
+
+
+@pytest.fixture(scope="module")
+def ner() -> NerModel:
+    return NerModel()
+
+
+def test_a_descriptor_never_becomes_the_person_in_the_headline(ner: NerModel) -> None:
+    item = make_item(
+        title="Kari Nordmann (34) ble drept i Bergen",
+        summary="– Det klikket for meg, innrømmer samboeren i retten.",
+    )
+    (q,) = extract_mentions(item, ner).quotes
+    assert (q.speaker, q.speaker_raw) == ("samboeren", "samboeren")
+
+
+def test_apposition_and_headline_speakers_resolve_to_the_name(ner: NerModel) -> None:
+    item = make_item(
+        title="Støre: – Vi må stå sammen",
+        summary="Statsminister Jonas Gahr Støre ber om samhold.",
+        body="– Veien stenges, sier veisjef i Statens vegvesen, Kristin Greaker Carlsson.",
+    )
+    speakers = {q.quote: q.speaker for q in extract_mentions(item, ner).quotes}
+    assert speakers == {
+        "Vi må stå sammen": "Jonas Gahr Støre",
+        "Veien stenges": "Kristin Greaker Carlsson",
+    }
+
+
+def test_a_pronoun_takes_the_last_person_named_and_den_nobody(ner: NerModel) -> None:
+    item = make_item(
+        title="Ny rapport",
+        body="Jonas Gahr Støre kom til møtet.\n– Vi er klare, sa han.\n– Nei, sier den.",
+    )
+    quotes = extract_mentions(item, ner).quotes
+    assert [(q.speaker, q.speaker_raw) for q in quotes] == [
+        ("Jonas Gahr Støre", "han"),
+        (None, None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("title", "speaker"),
+    [
+        ("Kulturministeren kritiserer fotballforbundet: – Ser ikke bra ut", "Kulturministeren"),
+        ("Russlands ambassadør: – Dette bidrar ikke til optimisme", "Russlands ambassadør"),
+        ("FHI: – Situasjonen er uforutsigbar", "FHI"),
+        ("Vil halvere tilskotet til skogvern: – Drastisk, seier skognæringa", "skognæringa"),
+        # a topic or a verb-first headline names nobody
+        ("Steinskred i Røldal: – Eg kjende frysningar i heile meg", None),
+        ("Vil halvere tobakkskvoten: – Det roter det til for oss", None),
+    ],
+)
+def test_headline_speaker_is_a_person_a_body_or_a_role(
+    ner: NerModel, title: str, speaker: str | None
+) -> None:
+    (q,) = extract_mentions(
+        make_item(title=title, summary="Saken handler om noe annet."), ner
+    ).quotes
+    assert q.speaker == speaker
+
+
+def test_names_through_the_extraction_stage(ner: NerModel) -> None:
+    item = make_item(
+        title="Støre\nStøre vil ha svar",
+        summary="Per Joar «Perry» Hansen scoret to mål. Joe Bidens rådgiver advarer.",
+    )
+    entities = extract_mentions(item, ner).entities
+    assert not any("\n" in m.text for m in entities)  # no name across a line break
+    people = {m.text: m.normalised for m in entities if m.label == "PER"}
+    assert people.get("Per Joar «Perry» Hansen") == "Per Joar «Perry» Hansen"
+    assert not any(m.text == "Perry" for m in entities)  # one person, not three entities
+    assert people.get("Joe Bidens") == "Joe Biden"
