@@ -1,6 +1,6 @@
 """The `nordwire` command line: a thin layer over the graph builders, the poller and the query helper."""
 
-from nordwire.pipeline.cli import evaluate, inspect, jobs
+from nordwire.pipeline.cli import evaluate, feeds, inspect, jobs, maintain
 from nordwire.pipeline.cli.app import main
 
-__all__ = ["evaluate", "inspect", "jobs", "main"]
+__all__ = ["evaluate", "feeds", "inspect", "jobs", "main", "maintain"]

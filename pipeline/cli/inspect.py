@@ -1,48 +1,13 @@
-"""Commands that look at what was written: `query`, `feeds status` and `detect`."""
+"""Commands that look at what was written or read: `query` and `detect` (`feeds` is in feeds.py)."""
 
 from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import click
 from nordwire.pipeline.cli.app import main
-from nordwire.pipeline.cli.common import (
-    fail,
-    is_remote,
-    state_dir_option,
-    table_format_option,
-)
-from nordwire.pipeline.config import state_folder
-
-
-@main.group()
-def feeds() -> None:
-    """Feed health from the poller's state."""
-
-
-@feeds.command(name="status")
-@click.option(
-    "--output", default="out", show_default=True, help="Output folder of `nordwire poll`."
-)
-@state_dir_option
-@table_format_option
-def feeds_status(output: str, state_dir: Path | None, fmt: str) -> None:
-    """Per feed: last status, failures in a row, last success, fetches, new items, last error."""
-    from nordwire.pipeline.poller.state import StreamState
-    from nordwire.pipeline.query import render
-
-    folder = state_folder(output, state_dir)
-    if not (folder / "state.sqlite").is_file():
-        fail(f"no poller state in {str(folder)!r}; run `nordwire poll` first")
-    state = StreamState(folder)
-    try:
-        rows = state.feed_rows()
-    finally:
-        state.close()
-    columns = list(rows[0]) if rows else ["name", "url"]
-    click.echo(render(columns, [list(r.values()) for r in rows], fmt))
+from nordwire.pipeline.cli.common import fail, is_remote, table_format_option
 
 
 @main.command()

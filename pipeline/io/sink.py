@@ -19,6 +19,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 from apache_beam.utils.windowed_value import WindowedValue
+from nordwire.pipeline.io.writelock import write_lock
 from nordwire.pipeline.windowing import windowed
 from nordwire.schemas import PIPELINE_VERSION, articles, entities, quotes, rejects
 from nordwire.schemas.items import Item
@@ -144,7 +145,9 @@ class _WriteDayFn(beam.DoFn):
 
     def process(self, element: tuple[str, Iterable[tuple[str, str, Row]]]) -> Iterator[str]:
         date, values = element
-        yield from write_rows(self._output, date, values, {})
+        with write_lock(self._output):  # compaction never swaps a partition mid-write
+            written = list(write_rows(self._output, date, values, {}))
+        yield from written
 
 
 class _WriteBufferedFn(beam.DoFn):
@@ -179,8 +182,11 @@ class _WriteBufferedFn(beam.DoFn):
 
     def _flush(self) -> Iterator[str]:
         buffer, self._buffer, self._count = self._buffer, defaultdict(list), 0
-        for date, values in sorted(buffer.items()):
-            yield from write_rows(self._output, date, values, self._seen.setdefault(date, {}))
+        written: list[str] = []
+        with write_lock(self._output):  # compaction never swaps a partition mid-write
+            for date, values in sorted(buffer.items()):
+                written += write_rows(self._output, date, values, self._seen.setdefault(date, {}))
+        yield from written
 
 
 def _article_value(item: Item, tz: ZoneInfo) -> Keyed:
