@@ -96,6 +96,9 @@ def compact(
     started = time.perf_counter()
     only = tuple(_spec(s) for s in specs)
     limit = None if only else _before(before, timezone)
-    selected = partitions(output, tables, limit, only)
-    report = run_compaction(output, selected, target_bytes=int(target_size * 1024 * 1024))
+    report = run_compaction(
+        output,
+        lambda: partitions(output, tables, limit, only),
+        target_bytes=int(target_size * 1024 * 1024),
+    )
     click.echo(f"nordwire: {report.line()}, {time.perf_counter() - started:.1f} s")

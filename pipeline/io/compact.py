@@ -87,7 +87,7 @@ class CompactReport:
         if self.duplicates_dropped:
             text += f"; {self.duplicates_dropped} repeated rows dropped"
         if self.recovered:
-            text += f"; finished {self.recovered} interrupted compactions"
+            text += f"; recovered {self.recovered} interrupted compactions"
         if self.skipped:
             text += f"; skipped {len(self.skipped)}: {'; '.join(self.skipped)}"
         return text
@@ -234,6 +234,7 @@ def recover(output: str, hook: StepHook = _no_hook) -> int:
             os.rename(work / "new", folder)  # killed between the two renames: roll forward
         elif present & set(plan["inputs"]):
             shutil.rmtree(work, ignore_errors=True)  # not swapped yet: roll back
+            done += 1
             continue
         _finish(root, work, plan, hook)
         done += 1
@@ -283,19 +284,24 @@ def compact_partition(
 
 def compact(
     output: str,
-    selected: list[Partition] | None = None,
+    selected: list[Partition] | Callable[[], list[Partition]] | None = None,
     *,
     target_bytes: int = TARGET_BYTES,
     hook: StepHook = _no_hook,
 ) -> CompactReport:
-    """Recover, then compact each partition (all of them when none are given).
+    """Recover, then compact each partition (all of them when none are given; a callable is
+    asked after the recovery, so a partition a killed run left mid-swap is listed).
 
     The lock is taken per partition, so writers wait for one partition at most.
     """
     report = CompactReport()
     with exclusive_lock(output):
         report.recovered = recover(output, hook)
-    for part in partitions(output) if selected is None else selected:
+    if selected is None:
+        selected = partitions(output)
+    elif callable(selected):
+        selected = selected()
+    for part in selected:
         with exclusive_lock(output):
             compact_partition(output, part, report, target_bytes, hook)
     return report
