@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
+from types import FrameType
 from typing import Any
 
 import click
@@ -36,17 +39,42 @@ def configure(ctx: click.Context, command: str, values: dict[str, Any]) -> JobCo
     return config
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+INTERRUPTED = "interrupted; nothing half-written; re-run to finish"
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    # Beam may wrap the KeyboardInterrupt (RuntimeError: KeyboardInterrupt ...); the flag
+    # tells an interrupt from a failure whatever shape it reaches us in.
+    _interrupted.set()
+    raise KeyboardInterrupt
+
+
+_interrupted = threading.Event()
+
+
 def _submit(config: JobConfig) -> None:
+    from nordwire.pipeline.progress import reporting
     from nordwire.pipeline.runner import run_job
 
+    # Progress only for a person at a terminal: never in a log, a pipe or cron mail.
+    show = config.local and not config.quiet and sys.stderr.isatty()
+    previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        summary = run_job(config)
-    except KeyboardInterrupt:
-        fail("interrupted", 130)
-    except ValueError as exc:  # Beam refusing the options: the user's mistake
-        fail(first_line(exc).split(": ", 1)[-1])
-    except Exception as exc:  # a failed job: say why in one line, exit non-zero
-        fail(f"the pipeline failed: {first_line(exc)}", 1)
+        with reporting(lambda text: click.echo(text, err=True), enabled=show):
+            summary = run_job(config)
+    except (KeyboardInterrupt, Exception) as exc:
+        interrupted = _interrupted.is_set() or isinstance(exc, KeyboardInterrupt)
+        if interrupted:
+            # Every file is written to a temporary name and renamed: a reader never sees half
+            # a file, and the re-run skips the rows already written.
+            fail(INTERRUPTED, EXIT_INTERRUPTED)
+        if isinstance(exc, ValueError):  # Beam refusing the options: the user's mistake
+            fail(first_line(exc).split(": ", 1)[-1])
+        fail(f"the pipeline failed: {first_line(exc)}", 1)  # say why in one line
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     click.echo(summary.line())
 
 

@@ -20,6 +20,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 from apache_beam.utils.windowed_value import WindowedValue
 from nordwire.pipeline.io.writelock import write_lock
+from nordwire.pipeline.progress import tally
 from nordwire.pipeline.windowing import windowed
 from nordwire.schemas import PIPELINE_VERSION, articles, entities, quotes, rejects
 from nordwire.schemas.items import Item
@@ -192,6 +193,7 @@ class _WriteBufferedFn(beam.DoFn):
 def _article_value(item: Item, tz: ZoneInfo) -> Keyed:
     date, topic = item_partition(item, tz)
     Metrics.counter("articles", topic).inc()
+    tally("articles")
     row = articles.to_row(item, PIPELINE_VERSION)
     row[_CHILDREN] = {
         "entities": entities.to_rows(item, PIPELINE_VERSION),
