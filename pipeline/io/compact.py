@@ -186,7 +186,7 @@ def _stage(
     return names
 
 
-def _write_plan(work: Path, plan: dict[str, object]) -> None:
+def _write_plan(work: Path, plan: dict[str, list[str] | str]) -> None:
     temp = work / "plan.json.tmp"
     temp.write_text(json.dumps(plan, indent=1))
     _fsync(temp)

@@ -193,16 +193,20 @@ def run_cycle(
     with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
         results = list(pool.map(lambda f: fetcher.fetch(f.url, validators[f.url]), due))
     updates: dict[str, FeedUpdate] = {}
+    bodies: dict[str, bytes] = {}
     for feed, result in zip(due, results, strict=True):
         failed = result.error is not None
-        if result.ok:
+        if result.ok and result.body is not None:
+            bodies[feed.url] = result.body
             state.add_pending(PendingRaw(land_raw(output, result), feed.url, result.fetched_at))
             report.fetched += 1
         elif result.not_modified:
             report.not_modified += 1
         else:
             report.failed += 1
-            report.problems[display_name(feed.name, feed.url)] = _short(result.error or f"HTTP {result.status}")
+            report.problems[display_name(feed.name, feed.url)] = _short(
+                result.error or f"HTTP {result.status}"
+            )
         failures = state.failures(feed.url) + 1 if failed else 0
         updates[feed.url] = FeedUpdate(
             url=feed.url,
@@ -222,7 +226,17 @@ def run_cycle(
         RawDocument(input=p.url, data=read_raw(p.path), fetched_at=p.fetched_at) for p in pending
     ]
     items, rejects = identify(documents)
-    _content_health(feeds, updates, items, rejects, report, state, interval, moment)
+    # The content verdict (HTML page, no items) of each feed fetched fine: from this cycle's
+    # pending bodies, or, for a body identical to one already processed (landed under the
+    # same name, so not pending again), from parsing it here.
+    judged = {p.url for p in pending}
+    seen_items, seen_rejects = list(items), list(rejects)
+    for url, body in bodies.items():
+        if url not in judged:
+            more = identify([RawDocument(input=url, data=body, fetched_at=moment)])
+            seen_items += more[0]
+            seen_rejects += more[1]
+    _content_health(feeds, updates, seen_items, seen_rejects, report, state, interval, moment)
     fresh_ids = state.unseen(i.article_id for i in items if i.article_id)
     fresh = [i for i in items if i.article_id in fresh_ids]
     report.new_items = len({i.article_id for i in fresh})
@@ -312,7 +326,9 @@ def _roll(config: JobConfig) -> str:
     if not due:
         return ""
     done = compact(config.output, due)
-    return f"compacted {done.partitions} partitions ({done.files_before} files -> {done.files_after})"
+    return (
+        f"compacted {done.partitions} partitions ({done.files_before} files -> {done.files_after})"
+    )
 
 
 def unhealthy(config: JobConfig, state: StreamState) -> list[str]:
