@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-stamp
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint install clean robustness train-langid train-ner bench bench-freshness
+.PHONY: demo test lint install clean robustness train-langid train-ner bench bench-freshness bench-compaction
 
 # The demo needs the runtime only; tests, lint, training and the Dataflow dry runs add the
 # dev and gcp extras on top.
@@ -48,6 +48,9 @@ bench: $(STAMP)
 
 bench-freshness: $(STAMP)
 	$(BIN)/python -m tests.bench.freshness --interval 5 --interval 30
+
+bench-compaction: $(STAMP)
+	$(BIN)/python -m tests.bench.compaction
 
 train-ner: $(STAMP)
 	$(BIN)/python -m nordwire.pipeline.tools.train_ner --data ../shared/data --out transforms/models

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import sys
-import threading
 from types import FrameType
 from typing import Any
 
@@ -39,18 +38,15 @@ def configure(ctx: click.Context, command: str, values: dict[str, Any]) -> JobCo
     return config
 
 
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 INTERRUPTED = "interrupted; nothing half-written; re-run to finish"
+_signals: list[int] = []  # the signal that interrupted the run, if one did
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
-    # Beam may wrap the KeyboardInterrupt (RuntimeError: KeyboardInterrupt ...); the flag
+    # Beam may wrap the KeyboardInterrupt (RuntimeError: KeyboardInterrupt ...); the record
     # tells an interrupt from a failure whatever shape it reaches us in.
-    _interrupted.set()
+    _signals.append(signum)
     raise KeyboardInterrupt
-
-
-_interrupted = threading.Event()
 
 
 def _submit(config: JobConfig) -> None:
@@ -64,11 +60,11 @@ def _submit(config: JobConfig) -> None:
         with reporting(lambda text: click.echo(text, err=True), enabled=show):
             summary = run_job(config)
     except (KeyboardInterrupt, Exception) as exc:
-        interrupted = _interrupted.is_set() or isinstance(exc, KeyboardInterrupt)
-        if interrupted:
+        if _signals or isinstance(exc, KeyboardInterrupt):
             # Every file is written to a temporary name and renamed: a reader never sees half
-            # a file, and the re-run skips the rows already written.
-            fail(INTERRUPTED, EXIT_INTERRUPTED)
+            # a file, and the re-run skips the rows already written. Exit 128 + the signal, as
+            # shells report it: 130 for Ctrl-C, 143 for SIGTERM.
+            fail(INTERRUPTED, 128 + (_signals[0] if _signals else signal.SIGINT))
         if isinstance(exc, ValueError):  # Beam refusing the options: the user's mistake
             fail(first_line(exc).split(": ", 1)[-1])
         fail(f"the pipeline failed: {first_line(exc)}", 1)  # say why in one line

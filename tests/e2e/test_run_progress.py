@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
+import pytest
 from nordwire.pipeline import progress
 
 from tests.conftest import ROOT
@@ -77,21 +78,26 @@ def count(out: Path) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def test_ctrl_c_exits_130_with_one_line_and_a_rerun_finishes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_an_interrupt_exits_128_plus_signal_with_one_line_and_a_rerun_finishes(
+    tmp_path: Path, sig: int
+) -> None:
     src = inputs(tmp_path / "in", 150, 30)
     out = tmp_path / "out"
     proc, master = at_terminal([*RUN, "--input", str(src), "--output", str(out)])
     try:
         # The first progress line proves the run is under way; then the user presses Ctrl-C.
         assert b"progress:" in read_until(master, b"progress:", proc)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         proc.wait(timeout=120)
         text = drain(master).decode()
     finally:
         os.close(master)
-    assert proc.returncode == 130
+    assert proc.returncode == 128 + sig  # 130 for Ctrl-C, 143 for SIGTERM
     assert "nordwire: error: interrupted; nothing half-written; re-run to finish" in text
     assert "Traceback" not in text and "RuntimeError" not in text
+    if sig == signal.SIGTERM:
+        return
     rerun = subprocess.run(
         [*RUN, "--input", str(src), "--output", str(out)],
         cwd=ROOT,
