@@ -19,6 +19,7 @@ middle of a swap and never renames a file into a folder being moved.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import hashlib
@@ -304,6 +305,10 @@ def compact(
     for part in selected:
         with exclusive_lock(output):
             compact_partition(output, part, report, target_bytes, hook)
+    with exclusive_lock(output):  # leave no empty work folders behind
+        for empty in (Path(output) / WORK / "work", Path(output) / WORK):
+            with contextlib.suppress(OSError):
+                empty.rmdir()
     return report
 
 

@@ -1,7 +1,7 @@
 """The output's lock between writers and compaction: shared for writers, exclusive for a swap.
 
-An `flock` on OUTPUT/_compact/lock: the kernel releases it when the process dies, so a
-crash never leaves it stuck. Writers hold it shared only while they list a day's keys and
+An `flock` on the output folder itself (no lock file to litter the output or to go stale):
+the kernel releases it when the process dies, so a crash never leaves it stuck. Writers hold it shared only while they list a day's keys and
 rename their files in; compaction holds it alone while it rewrites and swaps one partition.
 Both functions are the only places to change to move to another lock (issue 19's).
 """
@@ -14,17 +14,15 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-LOCK_FOLDER = "_compact"
-
 
 @contextlib.contextmanager
 def _flock(output: str, mode: int) -> Iterator[None]:
     if "://" in output:  # object stores have no local lock; compaction refuses them
         yield
         return
-    folder = Path(output) / LOCK_FOLDER
+    folder = Path(output)
     folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(fd, mode)
         yield

@@ -37,6 +37,7 @@ from nordwire.pipeline.graph.batch import process_items
 from nordwire.pipeline.io.compact import compact, due_partitions
 from nordwire.pipeline.io.fetch import Fetcher, FetchResult
 from nordwire.pipeline.io.sink import WriteTables, write_atomically
+from nordwire.pipeline.io.writelock import exclusive_lock
 from nordwire.pipeline.poller.state import FeedUpdate, PendingRaw, StreamState, display_name
 from nordwire.pipeline.runner import Summary, breakdown, new_pipeline, submit
 from nordwire.schemas.items import Item, RawDocument
@@ -297,10 +298,13 @@ def sweep_temp(output: str) -> None:
         FileSystems.join(output, "*", "date=*", "topic=*", ".tmp-*"),
         FileSystems.join(output, "_raw", "*", "*.tmp"),
     ]
-    for result in FileSystems.match(patterns):
-        paths = [m.path for m in result.metadata_list]
-        if paths:
-            FileSystems.delete(paths)
+    # Under the output's exclusive lock: a writer holds it shared from a temporary file's
+    # creation to its rename, so only files no live writer owns are swept.
+    with exclusive_lock(output):
+        for result in FileSystems.match(patterns):
+            paths = [m.path for m in result.metadata_list]
+            if paths:
+                FileSystems.delete(paths)
 
 
 class StopFlag:
