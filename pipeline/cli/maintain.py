@@ -1,4 +1,4 @@
-"""`nordwire compact`: rewrite each partition's small files into a few, safely (pipeline/io/compact.py)."""
+"""`nordwire compact`: rewrite each partition's small files into a few, safely (pipeline/compaction.py)."""
 
 from __future__ import annotations
 
@@ -86,8 +86,8 @@ def compact(
     `poll` (they wait for one partition's swap at most), and while queries run (a partition is
     swapped in one rename). Re-runs skip partitions that are already compact.
     """
-    from nordwire.pipeline.io.compact import compact as run_compaction
-    from nordwire.pipeline.io.compact import partitions
+    from nordwire.pipeline.compaction import compact as run_compaction
+    from nordwire.pipeline.compaction import partitions
 
     if is_remote(output):
         fail("compaction needs a local (or mounted) --output: object stores cannot swap a folder")

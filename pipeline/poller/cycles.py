@@ -6,7 +6,7 @@ whose article_id was never committed -> run the batch stages on DirectRunner ove
 write -> commit (pending done, ids seen, validators and health) in one transaction.
 Killed anywhere, the next start re-processes what is pending; the sink skips rows already
 written, so nothing is lost and nothing is written twice. After a cycle, partitions holding a
-file older than --compact-after are rolled into one file (pipeline/io/compact.py).
+file older than --compact-after are rolled into one file (pipeline/compaction.py).
 
 Exit codes of a bounded poll (--once, --max-cycles): 0 every feed healthy, 3 some feed is
 failing (an HTTP or network error, an HTML page, a feed without items), 1 the poller failed.
@@ -31,15 +31,15 @@ from types import FrameType
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
+from nordwire.pipeline.compaction import compact, due_partitions
 from nordwire.pipeline.config import JobConfig
 from nordwire.pipeline.feeds import Feed
 from nordwire.pipeline.graph.batch import process_items
-from nordwire.pipeline.io.compact import compact, due_partitions
 from nordwire.pipeline.io.fetch import Fetcher, FetchResult
 from nordwire.pipeline.io.sink import WriteTables, write_atomically
-from nordwire.pipeline.io.writelock import exclusive_lock
 from nordwire.pipeline.poller.state import FeedUpdate, PendingRaw, StreamState, display_name
 from nordwire.pipeline.runner import Summary, breakdown, new_pipeline, submit
+from nordwire.pipeline.writelock import exclusive_lock
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.schemas.rejects import Reject
 from nordwire.transforms.contract import apply_stage

@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from nordwire.pipeline.io.compact import compact
+from nordwire.pipeline.compaction import compact
 from nordwire.pipeline.io.sink import _article_value, write_rows
 from nordwire.pipeline.query import connect
 from nordwire.schemas.items import Item, Mention, QuoteMention

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from nordwire.pipeline.io import compact as compaction
-from nordwire.pipeline.io.compact import Partition, compact, due_partitions, parquet_files
+from nordwire.pipeline import compaction
+from nordwire.pipeline.compaction import Partition, compact, due_partitions, parquet_files
 from nordwire.pipeline.io.sink import write_table
-from nordwire.pipeline.io.writelock import write_lock
+from nordwire.pipeline.writelock import write_lock
 from nordwire.schemas import PIPELINE_VERSION, articles
 
 from tests.conftest import ROOT, make_item
@@ -149,7 +149,7 @@ def test_killed_at_any_step_loses_and_repeats_nothing(
 
 _KILLER = """
 import os, signal, sys
-from nordwire.pipeline.io import compact as c
+from nordwire.pipeline import compaction as c
 def hook(at):
     if at == sys.argv[2]:
         os.kill(os.getpid(), signal.SIGKILL)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from nordwire.pipeline.cli.feeds import health, parse_duration
-from nordwire.pipeline.io.compact import parquet_files
+from nordwire.pipeline.compaction import parquet_files
 from nordwire.pipeline.poller.state import display_name
 
 from tests.conftest import ROOT

@@ -35,7 +35,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 from nordwire.pipeline.io.sink import TABLES
-from nordwire.pipeline.io.writelock import exclusive_lock
+from nordwire.pipeline.writelock import exclusive_lock
 
 WORK = "_compact"
 TARGET_BYTES = 128 * 1024 * 1024
@@ -163,6 +163,9 @@ def _stage(
         merged = pa.concat_tables(tables, promote_options="default")
     except (pa.ArrowException, OSError) as exc:
         report.skipped.append(f"{part.relative}: {type(exc).__name__}: {str(exc)[:80]}")
+        return None
+    if merged.num_rows == 0:
+        report.skipped.append(f"{part.relative}: no rows")
         return None
     # One row per key (a second copy, if two writers ever raced, is dropped), ordered by key
     # so the same rows always give the same files.
