@@ -39,6 +39,7 @@ def configure(ctx: click.Context, command: str, values: dict[str, Any]) -> JobCo
 
 
 INTERRUPTED = "interrupted; nothing half-written; re-run to finish"
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 _signals: list[int] = []  # the signal that interrupted the run, if one did
 
 
@@ -102,10 +103,16 @@ def poll(ctx: click.Context, **values: Any) -> None:
     """The local poller: fetch feeds in cycles (conditional GET, backoff), land raw bodies,
     write only what is new; safe to kill and restart."""
     config = configure(ctx, "poll", values)
+    from nordwire.pipeline.poller.cycles import PollInterrupted
     from nordwire.pipeline.poller.cycles import poll as run_poller
 
     try:
         code = run_poller(config, echo=click.echo)
+    except PollInterrupted as exc:
+        fail(
+            f"interrupted ({exc}); nothing lost: the next start processes what it fetched",
+            EXIT_INTERRUPTED,
+        )
     except Exception as exc:
         fail(f"polling failed: {first_line(exc)}", 1)
     sys.exit(code)

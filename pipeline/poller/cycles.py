@@ -307,11 +307,17 @@ def sweep_temp(output: str) -> None:
                 FileSystems.delete(paths)
 
 
+class PollInterrupted(Exception):
+    """A second Ctrl-C: the cycle under way was abandoned (the next start finishes it)."""
+
+
 class StopFlag:
-    """Set by SIGINT/SIGTERM: the current cycle finishes, then the loop ends."""
+    """Set by SIGINT/SIGTERM: the current cycle finishes, then the loop ends. A second SIGINT
+    (Ctrl-C pressed again) abandons the cycle at once: it is safe, as a kill is."""
 
     def __init__(self) -> None:
         self.event = threading.Event()
+        self.forced = False
 
     def install(self) -> None:
         """Route SIGINT and SIGTERM here."""
@@ -319,6 +325,9 @@ class StopFlag:
         signal.signal(signal.SIGTERM, self._handle)
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.event.is_set() and signum == signal.SIGINT:
+            self.forced = True
+            raise KeyboardInterrupt
         self.event.set()
 
 
@@ -368,6 +377,10 @@ def poll(config: JobConfig, echo: Callable[[str], None] = print) -> int:
                 if done or stop.event.is_set() or stop.event.wait(config.interval):
                     break
         failing = unhealthy(config, state)
+    except BaseException:
+        if stop.forced:  # Beam may have wrapped the KeyboardInterrupt: the flag is what counts
+            raise PollInterrupted(f"stopped in cycle {cycle}") from None
+        raise
     finally:
         state.close()
     plural = "s" if cycle != 1 else ""

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -165,3 +167,52 @@ def test_the_poller_rolls_its_small_files(server: FeedServer, tmp_path: Path) ->
         text=True,
     )
     assert count.stdout.splitlines()[1] == "3"
+
+
+def test_ctrl_c_twice_abandons_the_cycle_and_the_next_start_finishes_it(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    import time
+
+    release = threading.Event()
+
+    def held(h: object) -> None:  # the feed answers only when the test lets it
+        release.wait(60)
+        send(h, 200, rss([("sak-77", "Sak som venter")]))  # type: ignore[arg-type]
+
+    server.routes["/feed"] = held
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        poll_command(server.url("/feed"), out, "--interval", "60"),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert "nordwire poll: started" in proc.stdout.readline()
+    while not any(p == "/feed" for p, _ in server.requests):  # the cycle is under way
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)  # first: finish the cycle, then stop
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)  # second: stop now
+    release.set()
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stdout + stderr
+    assert "interrupted (stopped in cycle 1); nothing lost" in stderr
+    assert "Traceback" not in stderr
+    again = subprocess.run(
+        [*poll_command(server.url("/feed"), out), "--once"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    count = subprocess.run(
+        [*BASE, "query", "SELECT count(*) FROM articles", "--output", str(out), "--format", "csv"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert count.stdout.splitlines()[1] == "1"
