@@ -31,7 +31,7 @@ from types import FrameType
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
-from nordwire.pipeline.compaction import compact, due_partitions
+from nordwire.pipeline.compaction import compact, due_partitions, recover
 from nordwire.pipeline.config import JobConfig
 from nordwire.pipeline.feeds import Feed
 from nordwire.pipeline.graph.batch import process_items
@@ -358,6 +358,9 @@ def poll(config: JobConfig, echo: Callable[[str], None] = print) -> int:
     stop = StopFlag()
     stop.install()
     sweep_temp(config.output)
+    if "://" not in config.output:  # finish a compaction a killed process left mid-way
+        with exclusive_lock(config.output):
+            recover(config.output)
     state = StreamState(config.state_folder)
     roll = f", compacting after {config.compact_after:g} s" if config.compact_after else ""
     echo(
