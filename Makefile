@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-stamp
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint install clean robustness train-langid train-ner train-topics bench bench-freshness
+.PHONY: demo test lint install clean robustness train-langid train-ner train-topics bench bench-freshness bench-compaction
 
 # The demo needs the runtime only; tests, lint, training and the Dataflow dry runs add the
 # dev and gcp extras on top.
@@ -52,6 +52,9 @@ bench-freshness: $(STAMP)
 # Retrains the shipped topic model from ../shared/data/feeds, with grouped cross-validation (a few minutes).
 train-topics: $(STAMP)
 	$(BIN)/python -m nordwire.pipeline.tools.train_topics --data ../shared/data --out transforms/models/topics.npz
+
+bench-compaction: $(STAMP)
+	$(BIN)/python -m tests.bench.compaction
 
 train-ner: $(STAMP)
 	$(BIN)/python -m nordwire.pipeline.tools.train_ner --data ../shared/data --out transforms/models

@@ -190,6 +190,26 @@ PARAMETERS: tuple[Param, ...] = (
         template=False,
     ),
     Param(
+        "compact-after",
+        "Compact after (s)",
+        "Roll small files: after a cycle, rewrite each partition holding a file older than this "
+        "many seconds into one (0: never; `nordwire compact` does it by hand).",
+        ("poll",),
+        "float",
+        default=3600.0,
+        minimum=0,
+        template=False,
+    ),
+    Param(
+        "quiet",
+        "Quiet",
+        "Print only the summary line (no progress lines on a terminal).",
+        ("run",),
+        "flag",
+        default=False,
+        template=False,
+    ),
+    Param(
         "state-dir",
         "State folder",
         "Where seen ids and feed health live. Default: OUTPUT/_state.",
@@ -236,6 +256,8 @@ class JobConfig:
     dedup_memory: timedelta = timedelta(days=30)
     once: bool = False
     max_cycles: int | None = None
+    compact_after: float = 3600.0
+    quiet: bool = False
     state_dir: Path | None = None
     beam_args: tuple[str, ...] = ()
 
@@ -372,6 +394,8 @@ def parse(command: str, values: Mapping[str, Any], beam_args: Sequence[str] = ()
         dedup_memory=timedelta(days=float(get("dedup-days"))),
         once=bool(get("once")),
         max_cycles=given.get("max_cycles"),
+        compact_after=float(get("compact-after")),
+        quiet=bool(get("quiet")),
         state_dir=Path(given["state_dir"]) if given.get("state_dir") else None,
         beam_args=tuple(beam_args),
     )

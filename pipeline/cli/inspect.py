@@ -1,10 +1,9 @@
-"""Commands that look at what was written: `query`, `tables`, `schema`, `feeds status` and `detect`."""
+"""Commands that look at what was written: `query`, `tables`, `schema` and `detect` (`feeds` is in feeds.py)."""
 
 from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from typing import TextIO
 
 import click
@@ -12,10 +11,7 @@ from nordwire.pipeline.cli.app import main
 from nordwire.pipeline.cli.common import (
     fail,
     is_remote,
-    state_dir_option,
-    table_format_option,
 )
-from nordwire.pipeline.config import state_folder
 
 # Spelled out here so that `nordwire --help` does not import DuckDB, Beam or pyarrow; a test keeps
 # them equal to pipeline/query.py and schemas/reference.py.
@@ -23,40 +19,6 @@ FORMATS = ("table", "line", "markdown", "csv", "json")
 DEFAULT_WIDTH = 60
 SCHEMA_TABLES = ("articles", "entities", "quotes", "rejects")
 SCHEMA_FORMATS = ("text", "json", "bigquery", "markdown")
-
-
-@main.group()
-def feeds() -> None:
-    """Feed health from the poller's state."""
-
-
-@feeds.command(name="status")
-@click.option(
-    "--output", default="out", show_default=True, help="Output folder of `nordwire poll`."
-)
-@state_dir_option
-@table_format_option
-def feeds_status(output: str, state_dir: Path | None, fmt: str) -> None:
-    """Per feed: last status, failures in a row, last success, fetches, new items, last error.
-
-    \b
-    Examples:
-      nordwire feeds status
-      nordwire feeds status --output out --format json
-    """
-    from nordwire.pipeline.poller.state import StreamState
-    from nordwire.pipeline.query import render
-
-    folder = state_folder(output, state_dir)
-    if not (folder / "state.sqlite").is_file():
-        fail(f"no poller state in {str(folder)!r}; run `nordwire poll` first")
-    state = StreamState(folder)
-    try:
-        rows = state.feed_rows()
-    finally:
-        state.close()
-    columns = list(rows[0]) if rows else ["name", "url"]
-    click.echo(render(columns, [list(r.values()) for r in rows], fmt))
 
 
 @main.command()

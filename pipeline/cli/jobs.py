@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+from types import FrameType
 from typing import Any
 
 import click
@@ -37,19 +39,42 @@ def configure(ctx: click.Context, command: str, values: dict[str, Any]) -> JobCo
     return config
 
 
+INTERRUPTED = "interrupted; nothing half-written; re-run to finish"
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+_signals: list[int] = []  # the signal that interrupted the run, if one did
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    # Beam may wrap the KeyboardInterrupt (RuntimeError: KeyboardInterrupt ...); the record
+    # tells an interrupt from a failure whatever shape it reaches us in.
+    _signals.append(signum)
+    raise KeyboardInterrupt
+
+
 def _submit(config: JobConfig) -> None:
+    from nordwire.pipeline.progress import reporting
     from nordwire.pipeline.runner import run_job
 
+    # Progress only for a person at a terminal: never in a log, a pipe or cron mail.
+    show = config.local and not config.quiet and sys.stderr.isatty()
+    previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        summary = run_job(config)
-    except KeyboardInterrupt:
-        fail("interrupted", 130)
+        with reporting(lambda text: click.echo(text, err=True), enabled=show):
+            summary = run_job(config)
     except OutputLocked as exc:  # another run or poller writes there now
         fail(str(exc), 1)
-    except ValueError as exc:  # Beam refusing the options: the user's mistake
-        fail(first_line(exc).split(": ", 1)[-1])
-    except Exception as exc:  # a failed job: say why in one line, exit non-zero
-        fail(f"the pipeline failed: {first_line(exc)}", 1)
+    except (KeyboardInterrupt, Exception) as exc:
+        if _signals or isinstance(exc, KeyboardInterrupt):
+            # Every file is written to a temporary name and renamed: a reader never sees half
+            # a file, and the re-run skips the rows already written. Exit 128 + the signal, as
+            # shells report it: 130 for Ctrl-C, 143 for SIGTERM.
+            fail(INTERRUPTED, 128 + (_signals[0] if _signals else signal.SIGINT))
+        if isinstance(exc, ValueError):  # Beam refusing the options: the user's mistake
+            fail(first_line(exc).split(": ", 1)[-1])
+        fail(f"the pipeline failed: {first_line(exc)}", 1)  # say why in one line
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     click.echo(summary.line())
 
 
@@ -81,12 +106,18 @@ def poll(ctx: click.Context, **values: Any) -> None:
     """The local poller: fetch feeds in cycles (conditional GET, backoff), land raw bodies,
     write only what is new; safe to kill and restart."""
     config = configure(ctx, "poll", values)
+    from nordwire.pipeline.poller.cycles import PollInterrupted
     from nordwire.pipeline.poller.cycles import poll as run_poller
 
     try:
         code = run_poller(config, echo=click.echo)
     except OutputLocked as exc:
         fail(str(exc), 1)
+    except PollInterrupted as exc:
+        fail(
+            f"interrupted ({exc}); nothing lost: the next start processes what it fetched",
+            EXIT_INTERRUPTED,
+        )
     except Exception as exc:
         fail(f"polling failed: {first_line(exc)}", 1)
     sys.exit(code)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import PCollection, TaggedOutput
+from nordwire.pipeline.progress import tally
 from nordwire.pipeline.windowing import windowed
 from nordwire.schemas.items import Item
 from nordwire.schemas.rejects import Reject, excerpt_of
@@ -51,6 +52,7 @@ class _StageFn(beam.DoFn):
                 yield TaggedOutput(REJECTS, out)
             else:
                 self._ok.inc()
+                tally(self._stage)
                 yield out
 
 

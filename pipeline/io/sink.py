@@ -21,7 +21,9 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.transforms.window import GlobalWindows
 from apache_beam.utils.windowed_value import WindowedValue
 from nordwire.pipeline.io.lock import output_lock as output_lock  # the writers' lock, re-exported
+from nordwire.pipeline.progress import tally
 from nordwire.pipeline.windowing import windowed
+from nordwire.pipeline.writelock import write_lock
 from nordwire.schemas import PIPELINE_VERSION, articles, entities, quotes, rejects
 from nordwire.schemas.items import Item
 from nordwire.schemas.rejects import Reject
@@ -227,7 +229,9 @@ class _WriteDayFn(beam.DoFn):
 
     def process(self, element: tuple[str, Iterable[tuple[str, str, Row]]]) -> Iterator[str]:
         date, values = element
-        yield from write_rows(self._output, date, values, {})
+        with write_lock(self._output):  # compaction never swaps a partition mid-write
+            written = list(write_rows(self._output, date, values, {}))
+        yield from written
 
 
 class _WriteBufferedFn(beam.DoFn):
@@ -262,13 +266,17 @@ class _WriteBufferedFn(beam.DoFn):
 
     def _flush(self) -> Iterator[str]:
         buffer, self._buffer, self._count = self._buffer, defaultdict(list), 0
-        for date, values in sorted(buffer.items()):
-            yield from write_rows(self._output, date, values, self._seen)
+        written: list[str] = []
+        with write_lock(self._output):  # compaction never swaps a partition mid-write
+            for date, values in sorted(buffer.items()):
+                written += write_rows(self._output, date, values, self._seen)
+        yield from written
 
 
 def _article_value(item: Item, tz: ZoneInfo) -> Keyed:
     date, topic = item_partition(item, tz)
     Metrics.counter("articles", topic).inc()  # made this run; `write` counts the new ones
+    tally("articles")
     row = articles.to_row(item, PIPELINE_VERSION)
     row[_CHILDREN] = {
         "entities": entities.to_rows(item, PIPELINE_VERSION),

@@ -16,6 +16,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.pvalue import PCollection, TaggedOutput
 from nordwire.pipeline.graph.stages import REJECTS
 from nordwire.pipeline.io.decompress import TooLarge, read_capped
+from nordwire.pipeline.progress import tally
 from nordwire.schemas.items import RawDocument
 from nordwire.schemas.rejects import Reject
 from nordwire.transforms.parse import MAX_INPUT_BYTES
@@ -139,6 +140,7 @@ class _ReadFn(beam.DoFn):
             )
             return
         self._read.inc()
+        tally("inputs")
         self._bytes.inc(len(data))
         yield RawDocument(input=name, data=data, fetched_at=fetched_at)
 

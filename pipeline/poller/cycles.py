@@ -5,7 +5,11 @@ raw store and record it as pending -> parse and identify every pending body -> k
 whose article_id was never committed -> run the batch stages on DirectRunner over them and
 write -> commit (pending done, ids seen, validators and health) in one transaction.
 Killed anywhere, the next start re-processes what is pending; the sink skips rows already
-written, so nothing is lost and nothing is written twice.
+written, so nothing is lost and nothing is written twice. After a cycle, partitions holding a
+file older than --compact-after are rolled into one file (pipeline/compaction.py).
+
+Exit codes of a bounded poll (--once, --max-cycles): 0 every feed healthy, 3 some feed is
+failing (an HTTP or network error, an HTML page, a feed without items), 1 the poller failed.
 """
 
 from __future__ import annotations
@@ -27,19 +31,23 @@ from types import FrameType
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
+from nordwire.pipeline.compaction import compact, due_partitions, recover
 from nordwire.pipeline.config import JobConfig
+from nordwire.pipeline.feeds import Feed
 from nordwire.pipeline.graph.batch import process_items
 from nordwire.pipeline.io.fetch import Fetcher, FetchResult
 from nordwire.pipeline.io.lock import output_lock
 from nordwire.pipeline.io.sink import WriteTables, write_atomically
-from nordwire.pipeline.poller.state import FeedUpdate, PendingRaw, StreamState
+from nordwire.pipeline.poller.state import FeedUpdate, PendingRaw, StreamState, display_name
 from nordwire.pipeline.runner import Summary, breakdown, new_pipeline, submit
+from nordwire.pipeline.writelock import exclusive_lock
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.schemas.rejects import Reject
 from nordwire.transforms.contract import apply_stage
 from nordwire.transforms.identity import assign_id
 from nordwire.transforms.parse import parse_document
 
+EXIT_FEEDS_FAILING = 3
 MAX_BACKOFF = timedelta(hours=1)
 MAX_RETRY_AFTER = timedelta(hours=6)
 FETCH_WORKERS = 8
@@ -116,16 +124,44 @@ class CycleReport:
     articles: Counter[str] = field(default_factory=Counter)
     rejects: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    started_at: datetime | None = None
+    problems: dict[str, str] = field(default_factory=dict)  # feed name -> why it failed
+    compacted: str = ""
 
     def line(self, cycle: int) -> str:
-        """One progress line."""
-
-        return (
-            f"cycle {cycle}: {self.fetched} feeds fetched, {self.not_modified} not modified, "
-            f"{self.failed} failed, {self.backing_off} backing off; {self.new_items} new items, "
+        """One progress line: when, what was fetched and written, and which feeds failed why."""
+        text = (
+            f"{stamp(self.started_at)} cycle {cycle}: {self.fetched} feeds fetched, "
+            f"{self.not_modified} not modified, {self.failed} failed, {self.backing_off} backing "
+            f"off; {self.new_items} new items, "
             f"{sum(self.articles.values())} articles{breakdown(self.articles)}, "
             f"{sum(self.rejects.values())} rejects{breakdown(self.rejects)}; {self.seconds:.1f} s"
         )
+        if self.problems:
+            failed = ", ".join(f"{name} ({why})" for name, why in sorted(self.problems.items()))
+            text += f"; failed: {failed}"
+        if self.compacted:
+            text += f"; {self.compacted}"
+        return text
+
+
+def stamp(moment: datetime | None = None) -> str:
+    """A UTC timestamp to the second, as log lines start with."""
+    return (moment or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _short(error: str, limit: int = 80) -> str:
+    line = " ".join(error.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def content_problem(items: int, reasons: list[str]) -> str | None:
+    """Why a body fetched fine is still a failing feed: an HTML page, no items, unparseable."""
+    if items:
+        return None
+    if reasons:
+        return sorted(reasons)[0].replace("_", " ")
+    return "no items"
 
 
 def _write(items: list[Item], rejects: list[Reject], config: JobConfig) -> Summary:
@@ -151,23 +187,28 @@ def run_cycle(
     """Fetch, land, process and commit once."""
     feeds, output, interval = config.feeds, config.output, config.interval
     started = time.perf_counter()
-    report = CycleReport()
     moment = now()
+    report = CycleReport(started_at=moment)
     due = [f for f in feeds if state.due(f.url, moment)]
     report.backing_off = len(feeds) - len(due)
     validators = {f.url: state.validators(f.url) for f in due}
     with ThreadPoolExecutor(max_workers=FETCH_WORKERS) as pool:
         results = list(pool.map(lambda f: fetcher.fetch(f.url, validators[f.url]), due))
     updates: dict[str, FeedUpdate] = {}
+    bodies: dict[str, bytes] = {}
     for feed, result in zip(due, results, strict=True):
         failed = result.error is not None
-        if result.ok:
+        if result.ok and result.body is not None:
+            bodies[feed.url] = result.body
             state.add_pending(PendingRaw(land_raw(output, result), feed.url, result.fetched_at))
             report.fetched += 1
         elif result.not_modified:
             report.not_modified += 1
         else:
             report.failed += 1
+            report.problems[display_name(feed.name, feed.url)] = _short(
+                result.error or f"HTTP {result.status}"
+            )
         failures = state.failures(feed.url) + 1 if failed else 0
         updates[feed.url] = FeedUpdate(
             url=feed.url,
@@ -187,6 +228,17 @@ def run_cycle(
         RawDocument(input=p.url, data=read_raw(p.path), fetched_at=p.fetched_at) for p in pending
     ]
     items, rejects = identify(documents)
+    # The content verdict (HTML page, no items) of each feed fetched fine: from this cycle's
+    # pending bodies, or, for a body identical to one already processed (landed under the
+    # same name, so not pending again), from parsing it here.
+    judged = {p.url for p in pending}
+    seen_items, seen_rejects = list(items), list(rejects)
+    for url, body in bodies.items():
+        if url not in judged:
+            more = identify([RawDocument(input=url, data=body, fetched_at=moment)])
+            seen_items += more[0]
+            seen_rejects += more[1]
+    _content_health(feeds, updates, seen_items, seen_rejects, report, state, interval, moment)
     fresh_ids = state.unseen(i.article_id for i in items if i.article_id)
     fresh = [i for i in items if i.article_id in fresh_ids]
     report.new_items = len({i.article_id for i in fresh})
@@ -204,23 +256,69 @@ def run_cycle(
     return report
 
 
+def _content_health(
+    feeds: tuple[Feed, ...],
+    updates: dict[str, FeedUpdate],
+    items: list[Item],
+    rejects: list[Reject],
+    report: CycleReport,
+    state: StreamState,
+    interval: float,
+    moment: datetime,
+) -> None:
+    """A feed that answered 200 with an HTML page or no items fails like a network error:
+    counted, backed off, named in the cycle line, and its validators not kept (a 304 for the
+    same broken page must not read as healthy)."""
+    names = {f.url: display_name(f.name, f.url) for f in feeds}
+    per_url = Counter(i.input for i in items)
+    reasons: dict[str, list[str]] = {}
+    for r in rejects:
+        reasons.setdefault(r.input, []).append(r.reason)
+    for url, update in list(updates.items()):
+        if update.failed or update.not_modified:
+            continue
+        problem = content_problem(per_url[url], reasons.get(url, []))
+        if problem is None:
+            continue
+        report.fetched -= 1
+        report.failed += 1
+        report.problems[names.get(url, url)] = problem
+        failures = state.failures(url) + 1
+        updates[url] = dataclasses.replace(
+            update,
+            failed=True,
+            error=problem,
+            validators=None,
+            next_attempt_at=next_attempt(failures, interval, None, moment),
+        )
+
+
 def sweep_temp(output: str) -> None:
     """Remove temporary files a killed run left behind (never read by queries, but litter)."""
     patterns = [
         FileSystems.join(output, "*", "date=*", "topic=*", ".tmp-*"),
         FileSystems.join(output, "_raw", "*", "*.tmp"),
     ]
-    for result in FileSystems.match(patterns):
-        paths = [m.path for m in result.metadata_list]
-        if paths:
-            FileSystems.delete(paths)
+    # Under the output's exclusive lock: a writer holds it shared from a temporary file's
+    # creation to its rename, so only files no live writer owns are swept.
+    with exclusive_lock(output):
+        for result in FileSystems.match(patterns):
+            paths = [m.path for m in result.metadata_list]
+            if paths:
+                FileSystems.delete(paths)
+
+
+class PollInterrupted(Exception):
+    """A second Ctrl-C: the cycle under way was abandoned (the next start finishes it)."""
 
 
 class StopFlag:
-    """Set by SIGINT/SIGTERM: the current cycle finishes, then the loop ends."""
+    """Set by SIGINT/SIGTERM: the current cycle finishes, then the loop ends. A second SIGINT
+    (Ctrl-C pressed again) abandons the cycle at once: it is safe, as a kill is."""
 
     def __init__(self) -> None:
         self.event = threading.Event()
+        self.forced = False
 
     def install(self) -> None:
         """Route SIGINT and SIGTERM here."""
@@ -228,28 +326,73 @@ class StopFlag:
         signal.signal(signal.SIGTERM, self._handle)
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.event.is_set() and signum == signal.SIGINT:
+            self.forced = True
+            raise KeyboardInterrupt
         self.event.set()
 
 
+def _roll(config: JobConfig) -> str:
+    """Compact the partitions holding a file older than --compact-after; what it did, or ""."""
+    if not config.compact_after or "://" in config.output:
+        return ""
+    due = due_partitions(config.output, config.compact_after, time.time())
+    if not due:
+        return ""
+    done = compact(config.output, due)
+    return (
+        f"compacted {done.partitions} partitions ({done.files_before} files -> {done.files_after})"
+    )
+
+
+def unhealthy(config: JobConfig, state: StreamState) -> list[str]:
+    """The configured feeds whose last fetch failed (backing off included)."""
+    return [display_name(f.name, f.url) for f in config.feeds if state.failures(f.url)]
+
+
 def poll(config: JobConfig, echo: Callable[[str], None] = print) -> int:
-    """Poll until stopped (or once, or max_cycles times); returns the exit code."""
+    """Poll until stopped (or once, or max_cycles times); returns the exit code.
+
+    0 when stopped by a signal or when every feed is healthy at the end of a bounded poll;
+    EXIT_FEEDS_FAILING when a bounded poll ends with a feed failing (for cron and timers).
+    """
     stop = StopFlag()
     stop.install()
     # One writer per output, held while polling, so no other writer's temp files are swept.
     lock = output_lock(config.output, "nordwire poll")
     sweep_temp(config.output)
+    if "://" not in config.output:  # finish a compaction a killed process left mid-way
+        with exclusive_lock(config.output):
+            recover(config.output)
     state = StreamState(config.state_folder)
+    roll = f", compacting after {config.compact_after:g} s" if config.compact_after else ""
+    echo(
+        f"{stamp()} nordwire poll: started; {len(config.feeds)} feeds every {config.interval:g} s, "
+        f"output {config.output}, state {config.state_folder}{roll}"
+    )
     cycle = 0
+    bounded = config.once or config.max_cycles is not None
     try:
         with Fetcher() as fetcher:
             while True:
                 cycle += 1
                 report = run_cycle(config, state, fetcher)
+                report.compacted = _roll(config)
                 echo(report.line(cycle))
                 done = config.once or (config.max_cycles is not None and cycle >= config.max_cycles)
                 if done or stop.event.is_set() or stop.event.wait(config.interval):
                     break
+        failing = unhealthy(config, state)
+    except BaseException:
+        if stop.forced:  # Beam may have wrapped the KeyboardInterrupt: the flag is what counts
+            raise PollInterrupted(f"stopped in cycle {cycle}") from None
+        raise
     finally:
         state.close()
         lock.release()
+    plural = "s" if cycle != 1 else ""
+    echo(f"{stamp()} nordwire poll: stopped after {cycle} cycle{plural}; state saved")
+    if bounded and failing and not stop.event.is_set():
+        echo(f"{stamp()} nordwire poll: failing feeds: {', '.join(failing)}")
+        return EXIT_FEEDS_FAILING
     return 0

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from nordwire.pipeline.io.fetch import Validators
 
@@ -51,6 +52,14 @@ class PendingRaw:
     path: str
     url: str
     fetched_at: datetime
+
+
+def display_name(name: str, url: str, limit: int = 40) -> str:
+    """A feed's name; a feed given by URL alone is named by host and path, not host alone."""
+    parts = urlsplit(url)
+    if name == parts.hostname:
+        name = f"{parts.hostname}{parts.path.rstrip('/')}"
+    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 def _ts(value: datetime | None) -> str | None:

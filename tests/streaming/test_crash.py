@@ -67,4 +67,7 @@ def test_sigterm_finishes_the_cycle_and_exits_0(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGTERM)
         stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 0, stderr
-    assert stdout.startswith("cycle 1: 1 feeds fetched") and len(stdout.strip().splitlines()) == 1
+    start, cycle, stop = stdout.strip().splitlines()  # a start line, one cycle, a stop line
+    assert "nordwire poll: started; 1 feeds" in start
+    assert "Z cycle 1: 1 feeds fetched" in cycle
+    assert stop.endswith("nordwire poll: stopped after 1 cycle; state saved")

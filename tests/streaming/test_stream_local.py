@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -204,10 +205,18 @@ def test_feeds_status_and_once(server: FeedServer, tmp_path: Path) -> None:
         text=True,
         timeout=120,
     )
-    assert once.returncode == 0, once.stderr
-    assert once.stdout.startswith(
-        "cycle 1: 1 feeds fetched, 0 not modified, 1 failed, 0 backing off; 1 new items"
+    # A bounded poll with a failing feed exits 3 (documented) and says which feed and why.
+    assert once.returncode == 3, once.stderr
+    start, cycle, stop, failing = once.stdout.splitlines()
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ nordwire poll: started; 2 feeds", start)
+    assert re.match(
+        r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ cycle 1: 1 feeds fetched, 0 not modified, 1 failed, "
+        r"0 backing off; 1 new items",
+        cycle,
     )
+    assert cycle.endswith("; failed: 127.0.0.1/down (HTTP 503)"), cycle
+    assert stop.endswith("nordwire poll: stopped after 1 cycle; state saved")
+    assert failing.endswith("failing feeds: 127.0.0.1/down")
     status = subprocess.run(
         [*base, "feeds", "status", "--output", str(out), "--format", "json"],
         cwd=ROOT,

@@ -1,0 +1,133 @@
+"""`nordwire feeds status`: feed health from the poller's state, narrow by default, and a
+`--check` that exits non-zero when a feed is failing or stale (for cron, systemd, alerting)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+from nordwire.pipeline.cli.app import main
+from nordwire.pipeline.cli.common import fail, state_dir_option, table_format_option
+from nordwire.pipeline.config import state_folder
+from nordwire.pipeline.poller.state import display_name
+
+EXIT_UNHEALTHY = 3  # the same code as a bounded `nordwire poll` with a failing feed
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd]?)$")
+_UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_PROBLEM = 48
+
+
+def parse_duration(text: str) -> timedelta:
+    """`90`, `90s`, `30m`, `2h`, `1d` -> timedelta; ValueError otherwise."""
+    match = _DURATION.match(text.strip().lower())
+    if not match:
+        raise ValueError(f"{text!r} is not a duration (90s, 30m, 2h, 1d)")
+    return timedelta(seconds=float(match.group(1)) * _UNIT[match.group(2)])
+
+
+def _ago(value: object, now: datetime) -> str:
+    if not value:
+        return "never"
+    seconds = max(0, int((now - datetime.fromisoformat(str(value))).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit} ago"
+    return f"{seconds} s ago"
+
+
+def health(row: dict[str, Any], now: datetime, max_age: timedelta) -> str:
+    """ok, failing (last fetch failed: network, HTTP, HTML page, no items) or stale."""
+    if row.get("failures"):
+        return "failing"
+    last = row.get("last_success_at")
+    if not last or now - datetime.fromisoformat(str(last)) > max_age:
+        return "stale"
+    return "ok"
+
+
+def _narrow(row: dict[str, Any], state: str, now: datetime) -> list[object]:
+    problem = " ".join(str(row.get("last_error") or "").split()) if state == "failing" else ""
+    if state == "stale":
+        problem = f"no successful fetch for {_ago(row.get('last_success_at'), now)}"
+    if len(problem) > _PROBLEM:
+        problem = problem[: _PROBLEM - 1] + "…"
+    return [
+        display_name(str(row["name"]), str(row["url"])),
+        state,
+        _ago(row.get("last_success_at"), now),
+        row.get("failures") or 0,
+        row.get("new_items") or 0,
+        problem,
+    ]
+
+
+@main.group()
+def feeds() -> None:
+    """Feed health from the poller's state."""
+
+
+@feeds.command(
+    name="status",
+    epilog="Exit codes: 0 healthy (or no --check), 2 usage error, 3 with --check: a feed is "
+    "failing or stale.\n\nExamples:\n\n  nordwire feeds status --output out --wide\n\n"
+    "  nordwire feeds status --output out --check --max-age 1h || notify-team   # cron",
+)
+@click.option(
+    "--output", default="out", show_default=True, help="Output folder of `nordwire poll`."
+)
+@state_dir_option
+@table_format_option
+@click.option("--wide", is_flag=True, help="Every column (csv and json always have them all).")
+@click.option(
+    "--check", is_flag=True, help="Exit 3 when a feed is failing or stale (for alerting)."
+)
+@click.option(
+    "--max-age",
+    default="2h",
+    show_default=True,
+    metavar="DURATION",
+    help="A feed without a successful fetch (200 or 304) for this long is stale: 90s, 30m, 2h, 1d.",
+)
+def feeds_status(
+    output: str, state_dir: Path | None, fmt: str, wide: bool, check: bool, max_age: str
+) -> None:
+    """Per feed: health (ok, failing, stale), last success, failures in a row, new items, and
+    why it fails."""
+    from nordwire.pipeline.poller.state import StreamState
+    from nordwire.pipeline.query import render
+
+    try:
+        limit = parse_duration(max_age)
+    except ValueError as exc:
+        fail(f"--max-age: {exc}")
+    folder = state_folder(output, state_dir)
+    if not (folder / "state.sqlite").is_file():
+        fail(f"no poller state in {str(folder)!r}; run `nordwire poll` first")
+    state = StreamState(folder)
+    try:
+        rows = state.feed_rows()
+    finally:
+        state.close()
+    now = datetime.now(UTC)
+    states = [health(r, now, limit) for r in rows]
+    if fmt != "table" or wide:
+        columns = ["health", *(rows[0] if rows else ["name", "url"])]
+        table = [[s, *r.values()] for s, r in zip(states, rows, strict=True)]
+    else:
+        columns = ["feed", "health", "last ok", "failures", "new items", "problem"]
+        table = [_narrow(r, s, now) for r, s in zip(rows, states, strict=True)]
+    click.echo(render(columns, table, fmt))
+    bad = [
+        display_name(str(r["name"]), str(r["url"]))
+        for r, s in zip(rows, states, strict=True)
+        if s != "ok"
+    ]
+    if check and (bad or not rows):
+        click.echo(
+            f"nordwire: unhealthy: {', '.join(bad) if bad else 'no feeds in the state'}", err=True
+        )
+        sys.exit(EXIT_UNHEALTHY)
