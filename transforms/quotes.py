@@ -106,9 +106,9 @@ def _dash_quotes(text: str) -> list[Quote]:
     out: list[Quote] = []
     starts = [m.end() for m in _DASH.finditer(text) if _opens_speech(text, m.start())]
     for i, start in enumerate(starts):
-        line_end = text.find("\n", start)
-        line_end = len(text) if line_end < 0 else line_end
-        limit = min(line_end, starts[i + 1] - 2) if i + 1 < len(starts) else line_end
+        nxt = starts[i + 1] - 2 if i + 1 < len(starts) else len(text)
+        line_end = text.find("\n", start, nxt)  # bounded by the next dash: linear overall
+        limit = nxt if line_end < 0 else line_end
         clause = _CLAUSE.search(text, start, limit)
         if clause is not None:
             quote = text[start : clause.start()].rstrip(" ,")
@@ -297,7 +297,9 @@ def find_quotes(text: str, headline: bool = False) -> list[Quote]:
     )
     found.sort(key=lambda q: (q.start, -q.end))
     out: list[Quote] = []
+    reach = -1  # the furthest end of a kept quote: sorted by start, so no overlap test per pair
     for q in found:
-        if q.quote and not any(o.start <= q.start < o.end for o in out):
+        if q.quote and q.start >= reach:
             out.append(q)
+            reach = max(reach, q.end)
     return out

@@ -92,7 +92,8 @@ def _closest_year(month: int, anchor: date) -> int:
 def _tense(text: str, start: int, end: int) -> int:
     """The tense of the sentence around [start, end): > 0 ahead (skal, blir, møter: the present
     of a fixture is its future), < 0 back (ble, var, hadde), 0 undecided."""
-    left = max((m.end() for m in _SENTENCE.finditer(text, max(0, start - 200), start)), default=0)
+    window = max(0, start - 200)  # bounded both ways: a text without full stops stays linear
+    left = max((m.end() for m in _SENTENCE.finditer(text, window, start)), default=window)
     right_m = _SENTENCE.search(text, end, end + 200)
     right = right_m.start() if right_m else min(len(text), end + 200)
     words = re.findall(r"\w+", (text[left:start] + " " + text[end:right]).lower())

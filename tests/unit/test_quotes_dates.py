@@ -238,3 +238,11 @@ def test_no_dates_inside_names() -> None:
     assert find_dates("6. januar-komiteen la fram rapporten.", WEDNESDAY, "time") == []
     (d,) = find_dates("Komiteen møtes 6. januar.", WEDNESDAY, "time")
     assert d.value == "2022-01-06"
+
+
+def test_long_adversarial_texts_are_read_whole() -> None:
+    # 100,000 characters of one pattern each: every quote and weekday is found (the finders
+    # stay linear in the text, so a 1 MB article cut to 100,000 characters does not stall).
+    assert len(find_quotes("– a b c. " * 11_000)) == 11_000
+    assert len(find_quotes("– a, sier Per. " * 6_600)) == 6_600
+    assert len(find_dates("lørdag skal " * 8_000, WEDNESDAY, "time")) == 8_000
