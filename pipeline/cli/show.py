@@ -95,6 +95,8 @@ def render_article(
         language += f" ({article.get('variety')})"
     if confidence is not None:
         language += f", confidence {float(confidence):.2f}"
+    if article.get("language_basis"):
+        language += f", by {article.get('language_basis')}"
     source = str(article.get("source"))
     if article.get("feed_title"):
         source += f"  (feed: {article.get('feed_title')})"
