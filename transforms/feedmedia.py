@@ -73,6 +73,18 @@ def media_caption(entry: Mapping[str, Any]) -> str | None:
     return "\n\n".join(unique) or None
 
 
+def media_titles_as_caption(entry: Mapping[str, Any]) -> str | None:
+    """An item's media titles when the item has a title of its own: they name what the photo
+    shows (`<media:title>Jelena Välbe</media:title>` under a story's image), so they are its
+    caption; used only when the feed gives no media description."""
+    own = (entry.get("title") or "").strip()
+    if not own:
+        return None
+    titles = [t.strip() for t in entry.get(TITLES) or [] if isinstance(t, str) and t.strip()]
+    unique = [t for t in dict.fromkeys(titles) if t != own]
+    return "\n\n".join(unique) or None
+
+
 def media_title(entry: Mapping[str, Any]) -> str | None:
     """The title of an entry's first media element (a video's or podcast's own title)."""
     titles = [t for t in entry.get(TITLES) or [] if isinstance(t, str) and t.strip()]

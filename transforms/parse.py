@@ -18,7 +18,12 @@ from nordwire.schemas.items import Item, RawDocument
 from nordwire.schemas.rejects import Reject, excerpt_of
 from nordwire.transforms import feeddates
 from nordwire.transforms.conflicts import split_conflicts
-from nordwire.transforms.feedmedia import media_caption, media_credits, media_title
+from nordwire.transforms.feedmedia import (
+    media_caption,
+    media_credits,
+    media_title,
+    media_titles_as_caption,
+)
 from nordwire.transforms.identity import site_of
 from nordwire.transforms.language import with_document_votes
 from nordwire.transforms.outlet import host_of, item_source, source_slug
@@ -351,7 +356,7 @@ def _entry_item(
         title_raw=entry.get("title") or media_title(entry),
         summary_raw=entry.get("summary"),
         content_raw=content,
-        caption_raw=media_caption(entry),
+        caption_raw=media_caption(entry) or media_titles_as_caption(entry),
         published_raw=own,
         published_fallback=_struct_to_datetime(
             _field(entry, "published_parsed") or _field(entry, "updated_parsed")

@@ -232,3 +232,18 @@ def test_a_non_url_guid_that_is_the_links_own_id_meets_the_link() -> None:
 
 def test_fixtures_are_small() -> None:
     assert all(p.stat().st_size < 4000 for p in Path(FEEDS).iterdir())
+
+
+def test_a_photos_media_title_is_its_caption_when_the_feed_gives_no_description() -> None:
+    data = (
+        b'<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>K</title>'
+        b"<item><title>V\xc3\xa4lbe m\xc3\xb8tte FIS-presidenten</title><link>https://k.no/a/1</link>"
+        b"<description>Russlands skipresident satt i m\xc3\xb8ter.</description>"
+        b"<media:content medium='image' url='https://k.no/p.jpg'>"
+        b"<media:credit role='photographer'>Fredrik Hagen/NTB</media:credit>"
+        b"<media:title>Jelena V\xc3\xa4lbe</media:title></media:content></item></channel></rss>"
+    )
+    (item,) = [normalise(o) for o in parse_document(RawDocument("p.xml", data, FETCHED))]
+    assert isinstance(item, Item)
+    assert item.title == "Välbe møtte FIS-presidenten" and item.caption == "Jelena Välbe"
+    assert item.summary == "Russlands skipresident satt i møter."
