@@ -242,25 +242,13 @@ class Fetcher:
             # A redirect to something that is not a feed (a login or admin page): its body
             # is never handed on, so it cannot end up in rejects or the raw store.
             kind = response.headers.get("content-type", "no content type").split(";")[0]
-            return FetchResult(
-                url,
-                fetched_at,
-                200,
-                None,
-                result_headers,
-                final,
-                error=f"redirected to a page that is not a feed ({kind})",
-            )
-        if truncated(body):
+            error: str | None = f"redirected to a page that is not a feed ({kind})"
+        elif truncated(body):
             # Content-Length shorter than the document, or a cut connection: processing it
             # would keep a half item and mark it seen for good; the next poll gets it whole.
-            return FetchResult(
-                url,
-                fetched_at,
-                200,
-                None,
-                result_headers,
-                final,
-                error=f"truncated body: the feed document ends after {len(body)} bytes",
-            )
+            error = f"truncated body: the feed document ends after {len(body)} bytes"
+        else:
+            error = None
+        if error is not None:  # the body is dropped: it reaches neither rejects nor the raw store
+            return FetchResult(url, fetched_at, 200, None, result_headers, final, error=error)
         return FetchResult(url, fetched_at, 200, body, result_headers, final)
