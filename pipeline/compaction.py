@@ -34,8 +34,8 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from nordwire.pipeline.io.lock import exclusive_lock
 from nordwire.pipeline.io.sink import TABLES
-from nordwire.pipeline.writelock import exclusive_lock
 
 WORK = "_compact"
 TARGET_BYTES = 128 * 1024 * 1024

@@ -12,7 +12,7 @@ def _quiet_logging(verbose: bool) -> None:
     # output to its own lines unless asked.
     root = logging.getLogger()
     if verbose:
-        logging.basicConfig(level=logging.INFO)
+        logging.basicConfig(level=logging.INFO, force=True)
     elif not root.handlers:
         root.addHandler(logging.NullHandler())
         root.setLevel(logging.ERROR)

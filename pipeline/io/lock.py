@@ -1,4 +1,6 @@
-"""One writer at a time per output: an advisory lock the kernel drops when its process dies.
+"""The output's two locks, both advisory `flock`s the kernel drops when their process dies.
+
+1. One writer at a time per output (`output_lock`).
 
 `run` and `stream` both skip keys already on disk, but two of them at once each read the
 keys before the other wrote: both write, and rows are duplicated (or, with the same key set,
@@ -10,6 +12,11 @@ the holder exits however it exits (kill -9 included), so a crash can never leave
 second writer's message, and is removed on a clean release, so a finished output holds
 nothing but its tables. Remote outputs (gs://,
 s3://) have no such lock; one job per remote output is the operator's rule there.
+
+2. Writers against compaction (`write_lock`, `exclusive_lock`): an `flock` on the output folder
+itself. Writers hold it shared only while they list a day's keys and rename their files in;
+compaction holds it alone while it rewrites and swaps one partition, so it can run beside a
+poller that holds lock 1.
 """
 
 from __future__ import annotations
@@ -20,7 +27,9 @@ import json
 import os
 import socket
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 
 LOCK_NAME = "_writer.lock"
@@ -129,3 +138,28 @@ def _holder(fd: int) -> str:
         f"`{info.get('command', 'nordwire')}` (pid {info['pid']} on {info.get('host', '?')}, "
         f"since {info.get('since', '?')})"
     )
+
+
+@contextlib.contextmanager
+def _flock(output: str, mode: int) -> Iterator[None]:
+    if "://" in output:  # object stores have no local lock; compaction refuses them
+        yield
+        return
+    folder = Path(output)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, mode)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def exclusive_lock(output: str) -> contextlib.AbstractContextManager[None]:
+    """The output's lock, held alone (compaction of one partition)."""
+    return _flock(output, fcntl.LOCK_EX)
+
+
+def write_lock(output: str) -> contextlib.AbstractContextManager[None]:
+    """The output's lock, shared among writers: waits only while a partition is swapped."""
+    return _flock(output, fcntl.LOCK_SH)

@@ -20,10 +20,9 @@ from apache_beam.metrics import Metrics
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.transforms.window import GlobalWindows
 from apache_beam.utils.windowed_value import WindowedValue
-from nordwire.pipeline.io.lock import output_lock as output_lock  # the writers' lock, re-exported
+from nordwire.pipeline.io.lock import write_lock
 from nordwire.pipeline.progress import tally
 from nordwire.pipeline.windowing import windowed
-from nordwire.pipeline.writelock import write_lock
 from nordwire.schemas import PIPELINE_VERSION, articles, entities, quotes, rejects
 from nordwire.schemas.items import Item
 from nordwire.schemas.rejects import Reject

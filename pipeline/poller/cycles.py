@@ -36,11 +36,10 @@ from nordwire.pipeline.config import JobConfig
 from nordwire.pipeline.feeds import Feed
 from nordwire.pipeline.graph.batch import process_items
 from nordwire.pipeline.io.fetch import Fetcher, FetchResult
-from nordwire.pipeline.io.lock import output_lock
+from nordwire.pipeline.io.lock import exclusive_lock, output_lock
 from nordwire.pipeline.io.sink import WriteTables, write_atomically
 from nordwire.pipeline.poller.state import FeedUpdate, PendingRaw, StreamState, display_name
 from nordwire.pipeline.runner import Summary, breakdown, new_pipeline, submit
-from nordwire.pipeline.writelock import exclusive_lock
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.schemas.rejects import Reject
 from nordwire.transforms.contract import apply_stage

@@ -13,8 +13,8 @@ import duckdb
 import pytest
 from nordwire.pipeline import compaction
 from nordwire.pipeline.compaction import Partition, compact, due_partitions, parquet_files
+from nordwire.pipeline.io.lock import write_lock
 from nordwire.pipeline.io.sink import write_table
-from nordwire.pipeline.writelock import write_lock
 from nordwire.schemas import PIPELINE_VERSION, articles
 
 from tests.conftest import ROOT, make_item
