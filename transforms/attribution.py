@@ -63,10 +63,13 @@ def _outside(mentions: Sequence[Mention], quotes: Mapping[str, list[Quote]]) -> 
 
 
 def _masked(text: str, quotes: Sequence[Quote]) -> str:
-    chars = list(text)
+    """The text with its quotations blanked (offsets kept): what the narrative says."""
+    parts, at = [], 0
     for q in quotes:
-        chars[q.start : q.end] = " " * (q.end - q.start)
-    return "".join(chars)
+        if q.start >= at:
+            parts += [text[at : q.start], " " * (q.end - q.start)]
+            at = q.end
+    return "".join(parts) + text[at:] if parts else text
 
 
 def _stem(word: str) -> str:
@@ -392,7 +395,7 @@ def attribute(
     outside = _outside(mentions, quotes)
     people = [m for m in outside if m.label == "PER"]
     resolved: dict[tuple[str, int], Speaker] = {}
-    for field in [f for f in texts if f != "title"]:
+    for field in [f for f in texts if f != "title" and quotes[f]]:
         masked = _masked(texts[field], quotes[field])
         previous: tuple[Quote, Speaker] | None = None
         for q in quotes[field]:

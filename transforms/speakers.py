@@ -83,6 +83,10 @@ NEWS_AGENCIES = words(
     "ansa ukrinform unian"
 ) | {"associated press", "ria novosti", "agence france-presse"}
 _AGENCY_NOUN = re.compile(r"\bnyhetsbyr[åa]", re.IGNORECASE)
+_AGENCY_ANY = re.compile(
+    r"\b(?:" + "|".join(sorted(NEWS_AGENCIES, key=len, reverse=True)) + r")\b|nyhetsbyr",
+    re.IGNORECASE,
+)
 # Headline kickers: the label of a feature or a live page before the colon ("SE NÅ: – ...",
 # "LIVE: ..."), never a speaker.
 KICKERS = words(
@@ -95,6 +99,8 @@ KICKERS = words(
 def is_agency(words: str) -> bool:
     """Whether speaker words name a news agency (`AFP`, `Reuters og AFP`, `nyhetsbyrået Tass`);
     what follows a stop word is not the speaker (`Putin til nyhetsbyrået Tass` is Putin)."""
+    if not _AGENCY_ANY.search(words):
+        return False
     head: list[str] = []
     for w in words.split(",")[0].split():
         if w.lower() in _STOP - {"og"}:
