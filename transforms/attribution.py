@@ -118,6 +118,7 @@ def _headline(
         person is None
         and lede
         and is_role(x)
+        and not re.search(r"s [a-zæøå]", x)  # "Brad Pitts advokat" is not Brad Pitt
         and any(m.label == "PER" and m.normalised == lede[0] for m in mentions)
     ):
         person = lede[0]  # "Ordfører i okkupert by: – ..." / "... sier han" about Ivan Fedorov
