@@ -49,7 +49,7 @@ DESCRIPTIONS = {
     "places": "Distinct LOC, GPE_LOC and GPE_ORG names, normalised (countries are places whatever they do in the sentence; the entities table keeps the finer label).",
     "products": "Distinct PROD names, normalised.",
     "events": "Distinct EVT names, normalised.",
-    "quote_count": "Rows of this article in the quotes table.",
+    "quote_count": "Rows of this article in the quotes table: direct and reported speech alike (quotes.kind tells them apart).",
     "dates": "Temporal expressions in the text, resolved against the publication date.",
     "dates.text": "The expression as written (i morgen, 12. mars).",
     "dates.value": "Resolved value: YYYY, YYYY-MM, YYYY-MM-DD or a time; NULL when unresolved.",

@@ -1,4 +1,4 @@
-"""The quotes table: one row per direct quotation, and its Arrow schema."""
+"""The quotes table: one row per quotation (direct speech or reported `ifølge X`), and its Arrow schema."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from nordwire.schemas.columns import describe
 from nordwire.schemas.entities import row_id
 from nordwire.schemas.items import Item
 
-SCHEMA_VERSION = 2  # 2: start/end -> char_start/char_end (END is reserved in SQL)
+SCHEMA_VERSION = 3  # 2: start/end -> char_start/char_end (END is reserved in SQL); 3: kind
 
 # Every column's description (see schemas/columns.py); a column without one fails a test.
 DESCRIPTIONS = {
@@ -17,6 +17,7 @@ DESCRIPTIONS = {
     "article_id": "The article it belongs to (articles.article_id).",
     "field": "title, summary or body: the text char_start and char_end index.",
     "quote": "The quoted words, without the quotation marks or dash.",
+    "kind": "direct: the words as spoken (dash speech, «», a headline's X: – ...); reported: a statement attributed to the speaker (ifølge X), not verbatim.",
     "speaker": "Who said it, resolved: a short name or pronoun becomes the fullest name the article gives.",
     "speaker_raw": "The speaker as written in the reporting clause (Putin, han, KS-lederen).",
     "verb": "The reporting verb (sa, sier, skriver, ...).",
@@ -32,6 +33,7 @@ SCHEMA = pa.schema(
         pa.field("article_id", pa.string(), nullable=False),
         pa.field("field", pa.string(), nullable=False),
         pa.field("quote", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
         pa.field("speaker", pa.string()),
         pa.field("speaker_raw", pa.string()),
         pa.field("verb", pa.string()),
@@ -53,6 +55,7 @@ def to_rows(item: Item, pipeline_version: str) -> list[dict[str, Any]]:
             "article_id": item.article_id,
             "field": q.field,
             "quote": q.quote,
+            "kind": q.kind,
             "speaker": q.speaker,
             "speaker_raw": q.speaker_raw,
             "verb": q.verb,

@@ -23,7 +23,7 @@ from nordwire.schemas.columns import (
 TABLES: dict[str, tuple[pa.Schema, int, str]] = {
     "articles": (articles.SCHEMA, articles.SCHEMA_VERSION, "one row per Norwegian article"),
     "entities": (entities.SCHEMA, entities.SCHEMA_VERSION, "one row per named-entity mention"),
-    "quotes": (quotes.SCHEMA, quotes.SCHEMA_VERSION, "one row per direct quotation"),
+    "quotes": (quotes.SCHEMA, quotes.SCHEMA_VERSION, "one row per quotation, direct or reported"),
     "rejects": (
         rejects.SCHEMA,
         rejects.SCHEMA_VERSION,

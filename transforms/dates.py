@@ -172,6 +172,12 @@ def _iso(text: str, default_tz: ZoneInfo) -> Parsed | None:
     return _aware(dt, default_tz), "time"  # fromisoformat refuses offsets of a day or more
 
 
+def start_of_day(moment: datetime, tz: ZoneInfo = OSLO) -> datetime:
+    """The first instant (in UTC) of the calendar day `moment` falls on in `tz`."""
+    day = moment.astimezone(tz).date()
+    return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
+
+
 def local_date(moment: datetime, tz: ZoneInfo = OSLO) -> str:
     """The calendar day of `moment` in `tz`, as YYYY-MM-DD."""
     return moment.astimezone(tz).date().isoformat()

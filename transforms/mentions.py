@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo
 
-from nordwire.schemas.items import DateMention, Item, Mention, QuoteMention
+from nordwire.schemas.items import DateMention, Item, Mention
+from nordwire.transforms.attribution import attribute
 from nordwire.transforms.dates import OSLO
+from nordwire.transforms.metadata import OWN_DATE_BASES
 from nordwire.transforms.ner import Lexicon, NerModel, consistent, sentences, spans, tokenize
-from nordwire.transforms.quotes import REPORTING_VERB, Quote, find_quotes
-from nordwire.transforms.speakers import PRONOUNS, S_NAMES, is_role
+from nordwire.transforms.speakers import S_NAMES
 from nordwire.transforms.temporal import find_dates
 
 MAX_CHARS_PER_FIELD = 100_000  # a 1 MB "article" is cut here, and the cut is recorded
@@ -18,7 +19,6 @@ FIELDS = ("title", "summary", "body", "caption")
 _MODEL_CODE = re.compile(r"^[A-ZÆØÅ][A-Za-zÆØÅæøå]{0,15}-(?:[A-Z]{1,3}\d{0,4}|\d{1,4}[A-Z]?)$")
 _NOT_PRODUCTS = frozenset({"covid-19", "sars-cov-2", "nato-2", "e-6", "e-18", "e-39"})
 PLACE_LABELS = ("GPE_LOC", "LOC")
-_FIRST_SENTENCE = re.compile(r"[^\n]*?(?:[.!?](?=\s)|$)", re.M)
 # "Tsjernihiv-regionen" is the region of Tsjernihiv: the place is the name before the hyphen.
 _PLACE_SUFFIXES = (
     "-regionen",
@@ -158,99 +158,6 @@ def link(
     return out
 
 
-def _lede_person(people: list[Mention]) -> str | None:
-    lede = [m for m in people if m.field != "title" and m.sentence == 0]
-    return lede[0].normalised if lede else None
-
-
-def _headline_speaker(q: Quote, mentions: list[Mention]) -> str | None:
-    """`X: – quote`: X's opening phrase is the speaker when it is a person or an organisation
-    the tagger found there, a role (`Kulturministeren`, `Leiar i rusorganisasjon`, `Brad Pitts
-    advokat`), or the surname or first name of a person the article names; never a topic
-    (`Steinskred i Røldal`) or a verb (`Vil halvere ...`)."""
-    raw = q.speaker
-    if raw is None:
-        return None
-    if is_role(raw) and re.search(r"s [a-zæøå]", raw):
-        return raw  # a genitive and a role: the role speaks, not the genitive's owner
-    opening = [
-        m
-        for m in mentions
-        if m.field == "title" and q.speaker_start <= m.start and m.end <= q.speaker_end
-    ]
-    for m in opening:
-        if m.label == "PER":
-            return m.normalised
-    for m in opening:
-        if m.label == "ORG" and m.start == q.speaker_start and m.text == m.normalised:
-            return m.normalised
-    if is_role(raw):
-        return raw
-    # "Klopp om ...", "Ada (18) får ...": the surname or first name of a person the article
-    # names in full.
-    for word in raw.split():
-        for m in mentions:
-            parts = m.normalised.split()
-            if m.label == "PER" and word[:1].isupper() and word in (parts[0], parts[-1]):
-                return m.normalised
-    return None
-
-
-def _speaker(
-    q: Quote,
-    field: str,
-    mentions: list[Mention],
-    previous: str | None,
-    lede_speaks: bool = False,
-) -> str | None:
-    """The person a quote is by, as named in the article, or the speaker's words as written.
-
-    A person the tagger found in the reporting clause (or the headline's X) wins: that is how
-    appositions resolve ("sier veisjef i Vegvesenet, Kristin Greaker Carlsson"). "han"/"hun"
-    take the last person named before the quote. A descriptor ("samboeren", "en talsperson")
-    stays as written: it never jumps to somebody else named in the article.
-    """
-    people = [m for m in mentions if m.label == "PER"]
-    if field == "title" and q.verb is None and q.speaker_start >= 0:
-        return _headline_speaker(q, mentions) or (_lede_person(people) if lede_speaks else None)
-    if q.speaker_start >= 0:
-        inside = [
-            m
-            for m in people
-            if m.field == field and m.start >= q.speaker_start and m.end <= q.speaker_end
-        ]
-        if inside:
-            return inside[0].normalised
-    raw = q.speaker
-    if raw is None:
-        if q.speaker_start < 0 and q.verb is None:
-            # Dash speech without a reporting clause is the person the paragraph before
-            # introduced ("Frp-leder Sylvi Listhaug er trygg ... / – Vi er alle enige"), else
-            # it goes on with the previous speaker; a headline quote is often attributed in
-            # the lede's first sentence.
-            if field == "title":
-                return _lede_person(people) if lede_speaks else None
-            here = [m for m in people if m.field == field and m.end <= q.start]
-            return here[-1].normalised if here else previous
-        return None
-    if raw in PRONOUNS:
-        if raw not in ("han", "hun", "ho"):
-            return None
-        before = [
-            m
-            for m in people
-            if (m.field == field and m.end <= q.start)
-            or FIELDS.index(m.field) < FIELDS.index(field)
-        ]
-        return before[-1].normalised if before else None
-    if raw[:1].isupper():
-        last = raw.split()[-1]
-        for m in people:
-            if m.text == raw or m.normalised.split()[-1] == last:
-                return m.normalised
-    return raw
-
-
 def extract_mentions(item: Item, ner: NerModel, tz: ZoneInfo = OSLO) -> Item:
     """Entities, quotes and dates of an article's title, summary and body."""
     anchor = item.published_at.astimezone(tz).date() if item.published_at else None
@@ -263,20 +170,14 @@ def extract_mentions(item: Item, ner: NerModel, tz: ZoneInfo = OSLO) -> Item:
             text = text[:MAX_CHARS_PER_FIELD]
         texts[field] = text
     mentions = link(_mentions(texts, ner), ner.gazetteer, ner.lexicon)
-    quotes: list[QuoteMention] = []
-    previous: str | None = None
-    lede = texts["summary"] or texts["body"]
-    first = _FIRST_SENTENCE.match(lede)
-    lede_speaks = bool(first and REPORTING_VERB.search(first.group()))
-    for field in FIELDS:
-        for q in find_quotes(texts[field], headline=field == "title"):
-            speaker = _speaker(q, field, mentions, previous, lede_speaks)
-            previous = speaker if speaker is not None else previous
-            quotes.append(QuoteMention(field, q.quote, q.start, q.end, speaker, q.speaker, q.verb))
+    quotes = attribute(texts, mentions, ner.lexicon)
+    # A weekday or "i går" is resolved against a day the item itself gives; a day a fallback
+    # gives (the feed's newest item, the channel) only bounds it (docs/feeds.md).
+    precision = item.date_precision if item.date_basis in OWN_DATE_BASES else "bound"
     dates = [
         DateMention(field, d.text, d.start, d.end, d.value, d.precision)
         for field in FIELDS
-        for d in find_dates(texts[field], anchor, item.date_precision)
+        for d in find_dates(texts[field], anchor, precision)
     ]
     return item.evolve(
         entities=tuple(mentions), quotes=tuple(quotes), dates=tuple(dates), extraction_cut=cut

@@ -18,7 +18,7 @@ from nordwire.transforms.contract import StageFn, apply_stage
 from nordwire.transforms.identity import assign_id
 from nordwire.transforms.language import LanguageDetector, detect_language
 from nordwire.transforms.mentions import extract_mentions
-from nordwire.transforms.metadata import extract_metadata
+from nordwire.transforms.metadata import date_bound, extract_metadata, with_bound
 from nordwire.transforms.ner import NerModel
 from nordwire.transforms.normalise import normalise
 from nordwire.transforms.parse import parse_document
@@ -184,20 +184,21 @@ class _KeepOneFn(beam.DoFn):
     def process(self, element: tuple[str, Iterable[Item]]) -> Iterator[Any]:
         _, group = element
         kept, *others = sorted(group, key=_preference)
-        yield kept
+        yield with_bound(kept, [date_bound(item) for item in (kept, *others)])
         for other in others:
             self._dupes.inc()
             yield TaggedOutput(REJECTS, _duplicate(other, kept.input, kept.item_index))
 
 
 def _winner(
-    element: tuple[str, Iterable[tuple[Any, ...]]],
-) -> Iterator[tuple[str, tuple[str, int]]]:
+    element: tuple[str, Iterable[tuple[tuple[Any, ...], Any]]],
+) -> Iterator[tuple[str, tuple[str, int, list[Any]]]]:
     # Only ids seen more than once: the side input stays as small as the duplicates.
-    article_id, preferences = element
-    ranked = sorted(preferences)
+    article_id, records = element
+    ranked = sorted(records, key=lambda record: record[0])
     if len(ranked) > 1:
-        yield article_id, (ranked[0][2], ranked[0][3])
+        first, _ = ranked[0]
+        yield article_id, (first[2], first[3], [bound for _, bound in ranked])
 
 
 class _KeepWinnerFn(beam.DoFn):
@@ -206,13 +207,17 @@ class _KeepWinnerFn(beam.DoFn):
     def __init__(self) -> None:
         self._dupes = Metrics.counter("dedup", "duplicate")
 
-    def process(self, item: Item, winners: dict[str, tuple[str, int]]) -> Iterator[Any]:
+    def process(self, item: Item, winners: dict[str, tuple[str, int, list[Any]]]) -> Iterator[Any]:
         winner = winners.get(item.article_id or "")
-        if winner is None or winner == (item.input, item.item_index):
+        if winner is None:
             yield item
             return
+        if winner[:2] == (item.input, item.item_index):
+            # no story is dated after the first document that held it (its copies' bounds)
+            yield with_bound(item, winner[2])
+            return
         self._dupes.inc()
-        yield TaggedOutput(REJECTS, _duplicate(item, *winner))
+        yield TaggedOutput(REJECTS, _duplicate(item, *winner[:2]))
 
 
 class DropDuplicates(beam.PTransform):
@@ -235,7 +240,8 @@ class DropDuplicates(beam.PTransform):
             )
         winners = (
             pcoll
-            | "Preference" >> beam.Map(lambda item: (item.article_id or "", _preference(item)))
+            | "Preference"
+            >> beam.Map(lambda item: (item.article_id or "", (_preference(item), date_bound(item))))
             | "GroupById" >> beam.GroupByKey()
             | "Winners" >> beam.FlatMap(_winner)
         )

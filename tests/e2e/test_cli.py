@@ -86,10 +86,16 @@ def test_article_fields(sample_run: tuple[Path, str]) -> None:
     assert dated["url"] == "https://www.eksempelavisa.no/okonomi/2024/03/14/norges-bank-renten"
     (undated,) = query(
         out,
-        "SELECT published_at, date_basis FROM articles WHERE title LIKE 'Fergesambandet%'",
+        "SELECT published_at, date_precision, date_basis FROM articles "
+        "WHERE title LIKE 'Fergesambandet%'",
     )
-    # no date of its own: the newest item date of its feed, saying so (not the day of the run)
-    assert undated == {"published_at": "2024-03-14T09:00:00+00:00", "date_basis": "feed_newest"}
+    # no date of its own: the day (in Oslo) of the newest item date of its feed, saying so (not
+    # the day of the run, and not that item's time)
+    assert undated == {
+        "published_at": "2024-03-13T23:00:00+00:00",
+        "date_precision": "day",
+        "date_basis": "feed_newest",
+    }
     (html,) = query(out, "SELECT summary FROM articles WHERE title LIKE 'Ny roman%'")
     assert "<" not in html["summary"] and html["summary"].startswith(
         "Forfatteren har brukt seks år på romanen"

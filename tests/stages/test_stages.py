@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import apache_beam as beam
@@ -163,4 +164,35 @@ def test_a_stage_that_raises_sends_the_element_to_rejects_with_the_error() -> No
             out[REJECTS] | beam.Map(lambda r: (r.stage, r.reason, r.error)),
             equal_to([("boom", "error", "RuntimeError: boom")]),
             label="rejected",
+        )
+
+
+@pytest.mark.parametrize("windowed", [False, True])
+def test_an_undated_story_is_not_dated_after_the_first_snapshot_that_held_it(
+    windowed: bool,
+) -> None:
+    # Issue 25: the same undated story in a snapshot of 7 October and, with a longer text, in
+    # one of 12 October. The longer copy is kept, but the story was there on 7 October.
+    first = item(
+        article_id="x",
+        input="a.xml",
+        title_raw="sak",
+        summary_raw="kort",
+        date_fallbacks=(("feed_newest", datetime(2022, 10, 7, 8, 0, tzinfo=UTC)),),
+    )
+    later = item(
+        article_id="x",
+        input="b.xml",
+        title_raw="sak",
+        summary_raw="mye lengre tekst",
+        date_fallbacks=(("feed_newest", datetime(2022, 10, 12, 3, 30, tzinfo=UTC)),),
+    )
+    with local_pipeline() as p:
+        items = p | beam.Create([first, later])
+        if windowed:
+            items = items | beam.WindowInto(FixedWindows(3600))
+        out = (items | DropDuplicates()).items | "Dates" >> ExtractMetadata(OSLO)
+        assert_that(
+            out.items | beam.Map(lambda i: (i.input, i.published_at, i.date_precision)),
+            equal_to([("b.xml", datetime(2022, 10, 6, 22, 0, tzinfo=UTC), "day")]),
         )
