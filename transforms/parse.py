@@ -312,7 +312,7 @@ def _field(entry: Any, key: str) -> Any:
 def _struct_to_datetime(value: Any) -> datetime | None:
     try:
         return datetime(*value[:6]).replace(tzinfo=UTC) if value else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 

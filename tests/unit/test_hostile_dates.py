@@ -70,3 +70,67 @@ def test_items_with_impossible_dates_are_articles(tmp_path: Path) -> None:
         "FROM articles"
     ).fetchone() == (len(HOSTILE), 0, "none", "none")
     assert con.execute("SELECT count(*) FROM rejects").fetchone() == (0,)
+
+
+# Issue 27: a year past 2**31 raised OverflowError and lost the whole document; impossible
+# offsets and days were stored as the moment feedparser made up from their pieces.
+HUGE_YEARS = [
+    "Mon, 11 Mar 2147483648 09:00:00 +0100",
+    "Mon, 11 Mar 99999999999999999999 09:00:00 GMT",
+    "2147483648-03-11T09:00:00+01:00",
+]
+IMPOSSIBLE = [
+    "Mon, 11 Mar 2024 09:00:00 +99:99",
+    "2024-03-11T09:00:00+99:99",
+    "2024-03-11T09:00:00-19:00",
+    "2024-02-30",
+    "2024-02-30T10:00:00+01:00",
+    "Fri, 30 Feb 2024 10:00:00 +0100",
+    "Mon, 11 Mar 2024 25:61:00 +0100",
+    "30.02.2024",
+    "2024-13",
+]
+
+
+@pytest.mark.parametrize("raw", HUGE_YEARS + IMPOSSIBLE)
+def test_huge_years_and_impossible_values_claim_no_date(raw: str) -> None:
+    # The fallback is feedparser's reading: 2024-02-30 as 1 March, +99:99 as four days back.
+    made_up = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+    assert parse_date(raw, made_up) == (None, "none")
+
+
+def test_colon_offsets_still_count() -> None:
+    moment, _ = parse_date("Mon, 11 Mar 2024 09:00:00 +01:00")
+    assert moment == datetime(2024, 3, 11, 8, 0, tzinfo=UTC)
+
+
+def test_a_huge_year_loses_only_that_date(tmp_path: Path) -> None:
+    dates = [*HUGE_YEARS, *IMPOSSIBLE[:4], "Mon, 11 Mar 2024 10:00:00 +0100"]
+    items = "".join(
+        f"<item><title>Sak {i} om kommunen</title><link>https://avisa.example.no/sak-{i}</link>"
+        f"<guid>sak-27{i:02d}</guid><pubDate>{raw}</pubDate><description>Kommunestyret vedtok i "
+        f"kveld at skolen skal bygges ut, og ordføreren sier at arbeidet starter til høsten. "
+        f"Sak nummer {i}.</description></item>"
+        for i, raw in enumerate(dates)
+    )
+    feed = tmp_path / "feed.xml"
+    feed.write_text(
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Avisa</title>'
+        f"<link>https://avisa.example.no/</link><pubDate>{HUGE_YEARS[0]}</pubDate>"
+        f"<lastBuildDate>{HUGE_YEARS[1]}</lastBuildDate>{items}</channel></rss>",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    run_job(parse("run", {"input": [str(feed)], "output": str(out)}))
+    rows = dict(
+        connect(str(out))
+        .execute(
+            "SELECT guid, date_basis || ' ' || strftime(published_at, '%Y-%m-%d %H:%M') FROM articles"
+        )
+        .fetchall()
+    )
+    assert len(rows) == len(dates)  # every item is an article
+    dated = "published 2024-03-11 09:00"
+    assert rows.pop(f"sak-27{len(dates) - 1:02d}") == dated
+    # The others take the document's one real date, saying so; none keeps its own made-up one.
+    assert set(rows.values()) == {"feed_newest 2024-03-11 09:00"}, rows
