@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import httpx
+from nordwire.pipeline.io.decompress import TooLarge, Unreadable, decode_content
 from nordwire.pipeline.io.netguard import (
     AddressPolicy,
     GuardedTransport,
@@ -112,8 +113,29 @@ def truncated(body: bytes) -> bool:
     return re.search(rb"</\s*" + re.escape(root) + rb"\s*>", body[-65536:], re.IGNORECASE) is None
 
 
-class _TooLarge(Exception):
-    pass
+class _RawBody:
+    """The response's bytes as they came off the wire (no Content-Encoding undone), as a reader.
+
+    httpx would undo the codings itself, each network chunk whole and outside any cap (a
+    6.8 kB `gzip, gzip` body reached 8.4 GB): decompress.decode_content does it capped.
+    """
+
+    def __init__(self, response: httpx.Response, started: float, total_timeout: float) -> None:
+        self._chunks = response.iter_raw()
+        self._buffer = b""
+        self._started, self._total = started, total_timeout
+
+    def read(self, size: int = -1, /) -> bytes:
+        while not self._buffer:
+            if time.monotonic() - self._started > self._total:
+                raise httpx.ReadTimeout(f"no complete body within {self._total:.0f} s")
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return b""
+            self._buffer = chunk
+        size = len(self._buffer) if size < 0 else size
+        piece, self._buffer = self._buffer[:size], self._buffer[size:]
+        return piece
 
 
 class Fetcher:
@@ -166,7 +188,7 @@ class Fetcher:
             deadline = started + self._total_timeout
             with self._guard.request(deadline, allow_private=self._on_private(url)):
                 return self._follow(url, headers, fetched_at, started)
-        except _TooLarge as exc:
+        except TooLarge as exc:
             return FetchResult(url, fetched_at, 200, error=f"too large: {exc}")
         except httpx.TooManyRedirects:
             return FetchResult(url, fetched_at, error="too many redirects")
@@ -227,17 +249,16 @@ class Fetcher:
             )
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self._max_bytes * 4:
-            raise _TooLarge(f"Content-Length {declared}")
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():  # decompressed: the cap holds after gzip too
-            size += len(chunk)
-            if size > self._max_bytes:
-                raise _TooLarge(f"over {self._max_bytes} bytes")
-            if time.monotonic() - started > self._total_timeout:
-                raise httpx.ReadTimeout(f"no complete body within {self._total_timeout:.0f} s")
-            chunks.append(chunk)
-        body = b"".join(chunks)
+            raise TooLarge(f"Content-Length {declared}")
+        codings = response.headers.get_list("content-encoding", split_commas=True)
+        try:  # TooLarge goes up to fetch()
+            body = decode_content(
+                _RawBody(response, started, self._total_timeout), codings, self._max_bytes
+            )
+        except Unreadable as exc:  # corrupt or cut gzip, a coding we never asked for (br)
+            return FetchResult(
+                url, fetched_at, 200, None, result_headers, final, error=f"undecodable body: {exc}"
+            )
         if redirected and feed_root(body) not in _FEED_ROOTS:
             # A redirect to something that is not a feed (a login or admin page): its body
             # is never handed on, so it cannot end up in rejects or the raw store.

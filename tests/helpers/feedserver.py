@@ -91,13 +91,14 @@ def conditional(body: Callable[[], bytes], etag: Callable[[], str]) -> Handler:
 
 
 def gzipped(body: bytes) -> Handler:
+    return encoded(gzip.compress(body), "gzip")
+
+
+def encoded(data: bytes, coding: str) -> Handler:
+    """`data` sent as it is, declared with `Content-Encoding: coding`."""
+
     def handle(h: BaseHTTPRequestHandler) -> None:
-        send(
-            h,
-            200,
-            gzip.compress(body),
-            {"Content-Encoding": "gzip", "Content-Type": "application/rss+xml"},
-        )
+        send(h, 200, data, {"Content-Encoding": coding, "Content-Type": "application/rss+xml"})
 
     return handle
 
