@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import email.utils
+import os
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -15,6 +17,7 @@ from nordwire.pipeline.io.netguard import (
     AddressPolicy,
     GuardedTransport,
     RequestGuard,
+    is_link_local,
     is_private_address,
     resolve,
 )
@@ -32,6 +35,7 @@ _SECONDS = re.compile(r"[0-9]{1,30}")
 # A feed document's root element; a body whose root never closes was cut short.
 _ROOT = re.compile(rb"<(?![?!])([A-Za-z_][\w.:-]*)")
 _FEED_ROOTS = (b"rss", b"feed", b"rdf:rdf", b"rdf")
+_PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +117,24 @@ def truncated(body: bytes) -> bool:
     return re.search(rb"</\s*" + re.escape(root) + rb"\s*>", body[-65536:], re.IGNORECASE) is None
 
 
+def proxy_notice(environ: Mapping[str, str] | None = None) -> str | None:
+    """The line to print at start when a proxy is set in the environment: it is not used.
+
+    Through a proxy, the proxy resolves the feed's host and connects: the address rules
+    (no private or link-local hop, every connection's peer checked) could only be applied to
+    a name, which the proxy may resolve otherwise. So feeds are always fetched directly.
+    """
+    env = os.environ if environ is None else environ
+    found = [name for upper in _PROXY_VARIABLES for name in (upper, upper.lower()) if env.get(name)]
+    if not found:
+        return None
+    return (
+        f"nordwire: note: {', '.join(found)} {'is' if len(found) == 1 else 'are'} set, but feeds are fetched directly, never "
+        "through a proxy (the address checks hold only on connections nordwire makes itself; "
+        "see docs/hardening.md)"
+    )
+
+
 class _RawBody:
     """The response's bytes as they came off the wire (no Content-Encoding undone), as a reader.
 
@@ -186,7 +208,8 @@ class Fetcher:
             # The whole request (connect, status line, headers, body, redirects) gets one
             # deadline; a feed on a private address may redirect within private space.
             deadline = started + self._total_timeout
-            with self._guard.request(deadline, allow_private=self._on_private(url)):
+            private, link_local = self._exemption(url)
+            with self._guard.request(deadline, private, link_local):
                 return self._follow(url, headers, fetched_at, started)
         except TooLarge as exc:
             return FetchResult(url, fetched_at, 200, error=f"too large: {exc}")
@@ -197,13 +220,19 @@ class Fetcher:
         except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
             return FetchResult(url, fetched_at, error=f"{type(exc).__name__}: {exc}")
 
-    def _on_private(self, url: str) -> bool:
+    def _exemption(self, url: str) -> tuple[bool, bool]:
+        """(private, link-local): whether the configured feed is itself on such addresses.
+
+        Only a host whose every address is private is an intranet feed: one public address
+        in the answer (DNS rebinding, a leaking split horizon) makes it a public feed.
+        """
         parts = urlsplit(url)
         try:
             addresses = resolve(parts.hostname or "", parts.port or 443)
         except (OSError, ValueError):
-            return False  # the connect fails anyway and says why
-        return any(self._guard.is_private(a) for a in addresses)
+            return False, False  # the connect fails anyway and says why
+        private = bool(addresses) and all(self._guard.is_private(a) for a in addresses)
+        return private, private and all(is_link_local(a) for a in addresses)
 
     def _follow(
         self, url: str, headers: dict[str, str], fetched_at: datetime, started: float
