@@ -18,6 +18,7 @@ from nordwire.schemas.items import Item, RawDocument
 from nordwire.schemas.rejects import Reject, excerpt_of
 from nordwire.transforms import feeddates
 from nordwire.transforms.conflicts import split_conflicts
+from nordwire.transforms.controls import without_controls
 from nordwire.transforms.feedmedia import (
     media_caption,
     media_credits,
@@ -341,7 +342,7 @@ def _entry_item(
     link = _absolute(entry.get("link"), feed.get("link"))
     published = _field(entry, "published")
     own = published or _field(entry, "updated")
-    return Item(
+    item = Item(
         input=doc.input,
         item_index=index,
         format=context.fmt,
@@ -374,6 +375,7 @@ def _entry_item(
         authors=tuple(a.strip() for a in authors if a.strip()),
         credits=tuple(media_credits(entry)),
     )
+    return without_controls(item)  # ESC or BEL in a guid, byline or credit never goes further
 
 
 def _parse_wire(doc: RawDocument) -> list[Item | Reject]:

@@ -173,8 +173,8 @@ class _Zstd:
         import zstandard
 
         self._error = zstandard.ZstdError
-        options = {} if max_window is None else {"max_window_size": max_window}
-        self._reader = zstandard.ZstdDecompressor(**options).stream_reader(
+        # 0 is zstd's own default limit (128 MiB)
+        self._reader = zstandard.ZstdDecompressor(max_window_size=max_window or 0).stream_reader(
             cast(IO[bytes], source), read_across_frames=True
         )
 
