@@ -14,7 +14,6 @@ compose SQL (`show --where`, `report`, `tables`) as exactly one statement (`sele
 from __future__ import annotations
 
 import csv
-import glob
 import io
 import json
 import math
@@ -51,10 +50,22 @@ class Result:
     rows: list[tuple[Any, ...]]
 
 
+def parquet_files(folder: str) -> Iterator[str]:
+    """The Parquet files below a local folder, hidden ones left out, as DuckDB's glob finds them.
+
+    Links to folders are not followed (nor by DuckDB): a link loop inside the output made the
+    standard library's recursive glob walk forever, and `nordwire tables` hang.
+    """
+    for root, _, names in os.walk(folder):
+        for name in sorted(names):
+            if name.endswith(".parquet") and not name.startswith("."):
+                yield os.path.join(root, name)
+
+
 def _has_files(pattern: str) -> bool:
     if "://" in pattern:
         return True  # remote stores: let DuckDB's own glob decide
-    return any(True for _ in glob.iglob(pattern, recursive=True))
+    return next(parquet_files(pattern.split("**", 1)[0]), None) is not None
 
 
 def _quote(text: str) -> str:
@@ -319,11 +330,7 @@ def table_stats(output: str) -> Result:
                 con,
                 f"SELECT count(*), count(DISTINCT (date, topic)), min(date), max(date) FROM {table}",
             ).fetchone() or (0, 0, None, None)
-            files = [
-                f
-                for f in glob.glob(os.path.join(output, table, "**", "*.parquet"), recursive=True)
-                if not os.path.basename(f).startswith(".")
-            ]
+            files = list(parquet_files(os.path.join(output, table)))
             size = sum(os.path.getsize(f) for f in files)
             rows.append((table, count, partitions, len(files), size, first, last))
     finally:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import apache_beam as beam
-from apache_beam.io.filesystem import CompressionTypes, FileMetadata
+from apache_beam.io.filesystem import CompressionTypes, FileMetadata, FileSystem
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import PCollection, TaggedOutput
@@ -71,11 +71,56 @@ def expand_pattern(pattern: str) -> list[FileMetadata]:
     return sorted(found, key=lambda m: m.path)
 
 
+def dangling_links(pattern: str) -> list[str]:
+    """Symbolic links a local folder or glob takes in whose target does not exist, sorted.
+
+    Beam's matcher cannot stat them and leaves them out without a word; each becomes an
+    `unreadable` reject instead. Links to folders are not followed, as Beam does not.
+    """
+    if "://" in pattern:
+        return []
+    if _GLOB.search(pattern):
+        prefix = re.match(r"^[^[*?]*", pattern)
+        top = os.path.dirname(prefix.group(0)) if prefix else ""
+        wanted: re.Pattern[str] | None = re.compile(FileSystem.translate_pattern(pattern))
+    elif os.path.isdir(pattern):
+        top, wanted = pattern, None
+    else:
+        return []  # a file, or nothing: matching says so
+    found = [
+        path
+        for root, _, names in os.walk(top)
+        if top
+        for path in (os.path.join(root, name) for name in names)
+        if os.path.islink(path)
+        and not os.path.exists(path)
+        and (wanted is None or wanted.match(path))
+    ]
+    return sorted(found)
+
+
+def _dangling(path: str) -> Reject:
+    try:
+        target, when = os.readlink(path), os.lstat(path).st_mtime
+    except OSError as exc:  # gone since the walk
+        target, when = f"? ({exc.strerror})", 0.0
+    return Reject(
+        stage="read",
+        reason="unreadable",
+        input=display_path(path),
+        fetched_at=datetime.fromtimestamp(int(when), UTC),
+        detail=f"a symbolic link to {display_path(target)!r}, which does not exist",
+    )
+
+
 class _MatchFn(beam.DoFn):
     def __init__(self) -> None:
         self._matched = Metrics.counter("read", "files_matched")
 
-    def process(self, pattern: str) -> Iterator[Any]:
+    def process(self, key: bytes) -> Iterator[Any]:
+        pattern = key.decode("utf-8", "surrogateescape")
+        for link in dangling_links(pattern):
+            yield TaggedOutput(REJECTS, _dangling(link))
         error: str | None = None
         try:
             found = expand_pattern(pattern)
@@ -161,7 +206,8 @@ class ReadInputs(beam.PTransform):
     def expand(self, pbegin: Any) -> Any:
         matched = (
             pbegin
-            | "Patterns" >> beam.Create(self._patterns)
+            # As bytes: a name that is not UTF-8 (given to --input as it is) has no str coding.
+            | "Patterns" >> beam.Create([_path_key(p) for p in self._patterns])
             | "Match" >> beam.ParDo(_MatchFn()).with_outputs(REJECTS, main="files")
         )
         read = (

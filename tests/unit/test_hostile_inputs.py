@@ -1,0 +1,110 @@
+"""Input edge cases (issue 27): a name that is not UTF-8 given directly, a dangling link in an
+input folder, a link loop inside the output, and a feed URL that cannot be parsed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from nordwire.pipeline.cli import main
+from nordwire.pipeline.config import parse
+from nordwire.pipeline.query import connect
+from nordwire.pipeline.runner import run_job
+
+from tests.conftest import ROOT
+from tests.helpers.feedserver import rss
+
+FEED = rss([("sak-2711", "Skolen bygges ut"), ("sak-2712", "Ny bru over fjorden")])
+
+
+def rows(out: Path, sql: str) -> list[tuple[object, ...]]:
+    con = connect(str(out))
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_a_name_that_is_not_utf8_can_be_given_directly(tmp_path: Path) -> None:
+    odd = os.fsencode(tmp_path) + b"/caf\xe9-\xff.xml"
+    with open(odd, "wb") as handle:
+        handle.write(FEED)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", "--input", os.fsdecode(odd), "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert rows(out, "SELECT DISTINCT regexp_extract(input, '[^/]+$') FROM articles") == [
+        ("caf\\xe9-\\xff.xml",)
+    ]
+    assert rows(out, "SELECT count(*) FROM articles") == [(2,)]
+
+
+def test_a_dangling_link_in_an_input_folder_is_a_read_reject(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "feed.xml").write_bytes(FEED)
+    (folder / "gone.xml").symlink_to("deleted-last-night.xml")
+    (folder / "sub" / "also-gone.xml").symlink_to(tmp_path / "nowhere" / "x.xml")
+    for pattern, out in ((folder, tmp_path / "a"), (f"{folder}/*.xml", tmp_path / "b")):
+        run_job(parse("run", {"input": [str(pattern)], "output": str(out)}))
+        found = rows(
+            out,
+            "SELECT regexp_extract(input, '[^/]+$'), stage, reason, detail FROM rejects ORDER BY 1",
+        )
+        expected = [("gone.xml", "read", "unreadable", "deleted-last-night.xml")]
+        if out.name == "a":  # the folder is walked; the glob names only its own level
+            expected.insert(0, ("also-gone.xml", "read", "unreadable", "nowhere/x.xml"))
+        assert [(n, s, r) for n, s, r, _ in found] == [(n, s, r) for n, s, r, _ in expected]
+        for (_, _, _, detail), (_, _, _, target) in zip(found, expected, strict=True):
+            assert "symbolic link" in str(detail) and target in str(detail), detail
+        assert rows(out, "SELECT count(*) FROM articles") == [(2,)]
+
+
+def test_a_link_loop_inside_the_output_does_not_hang_tables(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(FEED)
+    run_job(parse("run", {"input": [str(feed)], "output": str(out)}))
+    (out / "articles" / "loop").symlink_to("..")
+    (next((out / "articles").glob("date=*")) / "up").symlink_to(out)
+    done = subprocess.run(  # a hang would end here, as a failure
+        [
+            sys.executable,
+            "-m",
+            "nordwire.pipeline",
+            "tables",
+            "--output",
+            str(out),
+            "--format",
+            "csv",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1].startswith("articles,2,1,1,")
+
+
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [
+        ("http://[::1", "'http://[::1' is not a valid URL (Invalid IPv6 URL)"),
+        ("http://[::1]:99999/feed", "is not a valid URL (Port out of range 0-65535)"),
+        ("http://feed.example.no:port/", "is not a valid URL"),
+    ],
+)
+def test_a_feed_url_that_cannot_be_parsed_is_one_line(spec: str, says: str, tmp_path: Path) -> None:
+    listed = tmp_path / "feeds.yaml"
+    listed.write_text(f"feeds:\n  - name: broken\n    url: '{spec}'\n", "utf-8")
+    for given in (spec, str(listed)):
+        result = CliRunner().invoke(
+            main, ["poll", "--feeds", given, "--once", "--output", str(tmp_path / "out")]
+        )
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith("nordwire: error: ") and result.stderr.count("\n") == 1
+        assert says in result.stderr and "Traceback" not in result.output
