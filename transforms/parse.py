@@ -302,7 +302,10 @@ def _absolute(link: str | None, base: str | None) -> str | None:
         return link
     if link.lstrip().lower().startswith(("javascript:", "data:", "mailto:")):
         return link
-    return urljoin(base, link)
+    try:
+        return urljoin(base, link)
+    except ValueError:  # a channel link such as http://[::1 cannot be a base
+        return link
 
 
 def _field(entry: Any, key: str) -> Any:

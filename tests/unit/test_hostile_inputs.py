@@ -108,3 +108,19 @@ def test_a_feed_url_that_cannot_be_parsed_is_one_line(spec: str, says: str, tmp_
         assert result.exit_code == 2, result.output
         assert result.stderr.startswith("nordwire: error: ") and result.stderr.count("\n") == 1
         assert says in result.stderr and "Traceback" not in result.output
+
+
+def test_broken_urls_inside_a_feed_lose_nothing(tmp_path: Path) -> None:
+    # The channel link as a base, the item link as an outlet and a domain prior: each used
+    # to raise ValueError (Invalid IPv6 URL) and take the document or the item with it.
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(
+        rss([("sak-2713", "Skolen bygges ut"), ("sak-2714", "Ny bru over fjorden")])
+        .replace(b"https://lokalavisa.example.no/</link>", b"http://[::1</link>")
+        .replace(b"https://lokalavisa.example.no/sak-2713", b"http://[::1/sak-2713")
+        .replace(b"https://lokalavisa.example.no/sak-2714", b"/relativ/sak-2714")
+    )
+    out = tmp_path / "out"
+    run_job(parse("run", {"input": [str(feed)], "output": str(out)}))
+    assert rows(out, "SELECT guid FROM articles ORDER BY 1") == [("sak-2713",), ("sak-2714",)]
+    assert rows(out, "SELECT count(*) FROM rejects") == [(0,)]
