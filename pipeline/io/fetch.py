@@ -22,6 +22,7 @@ from nordwire.pipeline.io.netguard import (
     resolve,
 )
 from nordwire.schemas import PIPELINE_VERSION
+from nordwire.transforms import jsonfeed
 
 USER_AGENT = f"nordwire/{PIPELINE_VERSION} (+https://github.com/nordwire; feed ingestion)"
 MAX_BODY_BYTES = 20 * 1024 * 1024
@@ -109,8 +110,16 @@ def feed_root(body: bytes) -> bytes | None:
     return m.group(1).lower()
 
 
+def is_feed(body: bytes) -> bool:
+    """An RSS, RDF or Atom document, or a JSON Feed: what a feed's redirect may lead to."""
+    return feed_root(body) in _FEED_ROOTS or jsonfeed.looks_like(body)
+
+
 def truncated(body: bytes) -> bool:
-    """An XML feed whose root element is never closed: the body was cut short in transit."""
+    """An XML feed whose root element is never closed, or a JSON Feed whose object is never
+    closed: the body was cut short in transit."""
+    if jsonfeed.looks_like(body):
+        return body.rstrip()[-1:] != b"}"
     root = feed_root(body)
     if root is None or root not in _FEED_ROOTS:
         return False
@@ -288,7 +297,7 @@ class Fetcher:
             return FetchResult(
                 url, fetched_at, 200, None, result_headers, final, error=f"undecodable body: {exc}"
             )
-        if redirected and feed_root(body) not in _FEED_ROOTS:
+        if redirected and not is_feed(body):
             # A redirect to something that is not a feed (a login or admin page): its body
             # is never handed on, so it cannot end up in rejects or the raw store.
             kind = response.headers.get("content-type", "no content type").split(";")[0]
