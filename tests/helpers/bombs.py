@@ -22,6 +22,13 @@ def zstd_bomb(expanded: int) -> bytes:
     return b"".join([*(c.compress(block) for _ in range(expanded >> 20)), c.flush()])
 
 
+def layered(body: bytes, codings: list[str]) -> bytes:
+    """`body` packed once more for each coding, in the order a server applies them."""
+    for coding in codings:
+        body = gzip.compress(body, 9) if coding == "gzip" else zstandard.compress(body, 19)
+    return body
+
+
 def stacked(expanded: int, coding: str) -> bytes:
     """A body for `Content-Encoding: <coding>` (`gzip, gzip`, `zstd, zstd`, `zstd`, ...).
 
@@ -29,7 +36,5 @@ def stacked(expanded: int, coding: str) -> bytes:
     a `gzip, gzip` gigabyte travels in a few kB.
     """
     layers = [c.strip() for c in coding.split(",")]
-    body = gzip_bomb(expanded) if layers[0] == "gzip" else zstd_bomb(expanded)
-    for layer in layers[1:]:
-        body = gzip.compress(body, 9) if layer == "gzip" else zstandard.compress(body, 19)
-    return body
+    inner = gzip_bomb(expanded) if layers[0] == "gzip" else zstd_bomb(expanded)
+    return layered(inner, layers[1:])

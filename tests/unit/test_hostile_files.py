@@ -22,16 +22,10 @@ from nordwire.pipeline.query import connect
 from nordwire.pipeline.runner import run_job
 
 from tests.conftest import ROOT
+from tests.helpers.bombs import gzip_bomb as bomb
 from tests.helpers.feedserver import rss
 
 FEED = rss([("sak-1910", "Skolen bygges ut"), ("sak-1911", "Ny bru over fjorden")])
-
-
-def bomb(expanded: int) -> bytes:
-    """gzip of `expanded` zero bytes, made in pieces so the test itself stays small."""
-    c = zlib.compressobj(9, wbits=31)
-    block = bytes(1 << 20)
-    return b"".join([*(c.compress(block) for _ in range(expanded >> 20)), c.flush()])
 
 
 @pytest.mark.parametrize(
