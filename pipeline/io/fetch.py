@@ -23,6 +23,7 @@ from nordwire.pipeline.io.netguard import (
 )
 from nordwire.schemas import PIPELINE_VERSION
 from nordwire.transforms import jsonfeed
+from nordwire.transforms.controls import visible
 
 USER_AGENT = f"nordwire/{PIPELINE_VERSION} (+https://github.com/nordwire; feed ingestion)"
 MAX_BODY_BYTES = 20 * 1024 * 1024
@@ -300,7 +301,8 @@ class Fetcher:
         if redirected and not is_feed(body):
             # A redirect to something that is not a feed (a login or admin page): its body
             # is never handed on, so it cannot end up in rejects or the raw store.
-            kind = response.headers.get("content-type", "no content type").split(";")[0]
+            # The server's words reach `feeds status` and the poll line: shown, never obeyed.
+            kind = visible(response.headers.get("content-type", "no content type").split(";")[0])
             error: str | None = f"redirected to a page that is not a feed ({kind})"
         elif truncated(body):
             # Content-Length shorter than the document, or a cut connection: processing it

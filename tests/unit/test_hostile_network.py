@@ -266,3 +266,12 @@ def test_a_proxy_in_the_environment_is_not_used(
 
 def test_no_notice_without_a_proxy() -> None:
     assert proxy_notice({"PATH": "/usr/bin", "HTTP_PROXY": ""}) is None
+
+
+def test_a_servers_words_in_a_fetch_error_are_shown_not_obeyed(server: FeedServer) -> None:
+    # An 8-bit CSI (0x9b) is legal in a header value; the error text goes to `feeds status`.
+    server.routes["/feed"] = lambda h: send(h, 302, headers={"Location": server.url("/page")})
+    server.routes["/page"] = lambda h: send(h, 200, b"<html/>", {"Content-Type": "text/html\x9b2J"})
+    with Fetcher(total_timeout=5.0) as fetcher:
+        result = fetcher.fetch(server.url("/feed"))
+    assert result.error == "redirected to a page that is not a feed (text/html\\x9b2J)"
