@@ -48,20 +48,25 @@ def test_real_dates_keep_their_value(raw: str, utc: str) -> None:
     assert moment is not None and moment.isoformat() == utc and precision == "time"
 
 
-def test_items_with_impossible_dates_are_articles(tmp_path: Path) -> None:
+def dated_feed(path: Path, dates: list[str], tag: str, channel: str = "") -> Path:
+    """An RSS file with one item per date (guids sak-<tag>00, sak-<tag>01, ...)."""
     items = "".join(
         f"<item><title>Sak {i} om kommunen</title><link>https://avisa.example.no/sak-{i}</link>"
-        f"<guid>sak-19{i:02d}</guid><pubDate>{raw}</pubDate><description>Kommunestyret vedtok i "
-        f"kveld at skolen skal bygges ut, og ordføreren sier at arbeidet starter til høsten. "
+        f"<guid>sak-{tag}{i:02d}</guid><pubDate>{raw}</pubDate><description>Kommunestyret vedtok "
+        f"i kveld at skolen skal bygges ut, og ordføreren sier at arbeidet starter til høsten. "
         f"Sak nummer {i}.</description></item>"
-        for i, raw in enumerate(HOSTILE)
+        for i, raw in enumerate(dates)
     )
-    feed = tmp_path / "feed.xml"
-    feed.write_text(
+    path.write_text(
         f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Avisa</title>'
-        f"<link>https://avisa.example.no/</link>{items}</channel></rss>",
+        f"<link>https://avisa.example.no/</link>{channel}{items}</channel></rss>",
         encoding="utf-8",
     )
+    return path
+
+
+def test_items_with_impossible_dates_are_articles(tmp_path: Path) -> None:
+    feed = dated_feed(tmp_path / "feed.xml", HOSTILE, "19")
     out = tmp_path / "out"
     run_job(parse("run", {"input": [str(feed)], "output": str(out)}))
     con = connect(str(out))
@@ -106,20 +111,8 @@ def test_colon_offsets_still_count() -> None:
 
 def test_a_huge_year_loses_only_that_date(tmp_path: Path) -> None:
     dates = [*HUGE_YEARS, *IMPOSSIBLE[:4], "Mon, 11 Mar 2024 10:00:00 +0100"]
-    items = "".join(
-        f"<item><title>Sak {i} om kommunen</title><link>https://avisa.example.no/sak-{i}</link>"
-        f"<guid>sak-27{i:02d}</guid><pubDate>{raw}</pubDate><description>Kommunestyret vedtok i "
-        f"kveld at skolen skal bygges ut, og ordføreren sier at arbeidet starter til høsten. "
-        f"Sak nummer {i}.</description></item>"
-        for i, raw in enumerate(dates)
-    )
-    feed = tmp_path / "feed.xml"
-    feed.write_text(
-        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Avisa</title>'
-        f"<link>https://avisa.example.no/</link><pubDate>{HUGE_YEARS[0]}</pubDate>"
-        f"<lastBuildDate>{HUGE_YEARS[1]}</lastBuildDate>{items}</channel></rss>",
-        encoding="utf-8",
-    )
+    channel = f"<pubDate>{HUGE_YEARS[0]}</pubDate><lastBuildDate>{HUGE_YEARS[1]}</lastBuildDate>"
+    feed = dated_feed(tmp_path / "feed.xml", dates, "27", channel)
     out = tmp_path / "out"
     run_job(parse("run", {"input": [str(feed)], "output": str(out)}))
     rows = dict(

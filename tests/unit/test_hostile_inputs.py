@@ -12,21 +12,13 @@ import pytest
 from click.testing import CliRunner
 from nordwire.pipeline.cli import main
 from nordwire.pipeline.config import parse
-from nordwire.pipeline.query import connect
 from nordwire.pipeline.runner import run_job
 
 from tests.conftest import ROOT
 from tests.helpers.feedserver import rss
+from tests.helpers.tables import rows
 
 FEED = rss([("sak-2711", "Skolen bygges ut"), ("sak-2712", "Ny bru over fjorden")])
-
-
-def rows(out: Path, sql: str) -> list[tuple[object, ...]]:
-    con = connect(str(out))
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_a_name_that_is_not_utf8_can_be_given_directly(tmp_path: Path) -> None:
