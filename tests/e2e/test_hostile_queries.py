@@ -123,7 +123,7 @@ FEED = (
     '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
     'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:media="http://search.yahoo.com/mrss/">'
     "<channel><title>Avisa</title><link>https://avisa.example.no/</link>"
-    "<item><title>Skolen bygges ut</title><link>https://avisa.example.no/sak-2701</link>"
+    "<item><title>Skolen \x1b[1mbygges\x1b[0m ut</title><link>https://avisa.example.no/sak-2701</link>"
     "<guid>sak-\x1b[2J2701</guid><dc:creator>Kari \x1b]0;owned\x07Nordmann</dc:creator>"
     "<category>Innenriks\x07</category><media:content url='https://avisa.example.no/a.jpg'>"
     "<media:credit>Foto: \x1b[8mNTB</media:credit></media:content><description>Kommunestyret "
@@ -143,13 +143,19 @@ def test_escape_sequences_are_stripped_at_parse_time(tmp_path: Path) -> None:
     con = connect(str(tmp_path / "out"))
     try:
         rows = select(
-            con, "SELECT guid, byline, categories, credits FROM articles ORDER BY guid"
+            con, "SELECT guid, title, byline, categories, credits FROM articles ORDER BY guid"
         ).fetchall()
     finally:
         con.close()
     assert rows == [
-        ("sak-2701", "Kari Nordmann", ["Innenriks"], ["NTB"]),
-        ("sak-2702", "Ola Nordmann", [], []),  # feedparser keeps the name of `email (name)`
+        ("sak-2701", "Skolen bygges ut", "Kari Nordmann", ["Innenriks"], ["NTB"]),
+        (
+            "sak-2702",
+            "Ny bru over fjorden",
+            "Ola Nordmann",
+            [],
+            [],
+        ),  # feedparser keeps the name of `email (name)`
     ]
 
 
