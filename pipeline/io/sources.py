@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath  # path strings only (dirname), as Beam's local matcher splits them
 import re
 import stat
 from collections.abc import Iterator
@@ -71,35 +72,41 @@ def expand_pattern(pattern: str) -> list[FileMetadata]:
     return sorted(found, key=lambda m: m.path)
 
 
-def dangling_links(pattern: str) -> list[str]:
-    """Symbolic links a local folder or glob takes in whose target does not exist, sorted.
+def dangling_links(pattern: str) -> list[tuple[str, str]]:
+    """(link, why) for each symbolic link a local folder or glob takes in that cannot be
+    followed: its target does not exist, or it points at itself. Sorted by link.
 
     Beam's matcher cannot stat them and leaves them out without a word; each becomes an
-    `unreadable` reject instead. Links to folders are not followed, as Beam does not.
+    `unreadable` reject instead. Links to folders are not followed, as Beam does not. Local
+    only, like `check_regular`: an object store holds no links.
     """
     if "://" in pattern:
         return []
-    if _GLOB.search(pattern):
+    wanted: re.Pattern[str] | None = None
+    top = pattern
+    if _GLOB.search(pattern):  # the folder Beam lists for a glob, and the glob as a regex
         prefix = re.match(r"^[^[*?]*", pattern)
-        top = os.path.dirname(prefix.group(0)) if prefix else ""
-        wanted: re.Pattern[str] | None = re.compile(FileSystem.translate_pattern(pattern))
-    elif os.path.isdir(pattern):
-        top, wanted = pattern, None
-    else:
-        return []  # a file, or nothing: matching says so
-    found = [
-        path
-        for root, _, names in os.walk(top)
-        if top
-        for path in (os.path.join(root, name) for name in names)
-        if os.path.islink(path)
-        and not os.path.exists(path)
-        and (wanted is None or wanted.match(path))
-    ]
+        top = posixpath.dirname(prefix.group(0)) if prefix else ""
+        wanted = re.compile(FileSystem.translate_pattern(pattern))
+    found: list[tuple[str, str]] = []
+    folders = [top] if top else []
+    while folders:
+        try:
+            entries = list(os.scandir(folders.pop()))
+        except OSError:  # a file given as input, or a folder that cannot be listed
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(entry.path)
+            elif entry.is_symlink() and (wanted is None or wanted.match(entry.path)):
+                try:
+                    os.stat(entry.path)
+                except OSError as exc:
+                    found.append((entry.path, exc.strerror or type(exc).__name__))
     return sorted(found)
 
 
-def _dangling(path: str) -> Reject:
+def _dangling(path: str, why: str) -> Reject:
     try:
         target, when = os.readlink(path), os.lstat(path).st_mtime
     except OSError as exc:  # gone since the walk
@@ -109,7 +116,7 @@ def _dangling(path: str) -> Reject:
         reason="unreadable",
         input=display_path(path),
         fetched_at=datetime.fromtimestamp(int(when), UTC),
-        detail=f"a symbolic link to {display_path(target)!r}, which does not exist",
+        detail=f"a symbolic link to {display_path(target)!r} that cannot be followed ({why})",
     )
 
 
@@ -119,8 +126,8 @@ class _MatchFn(beam.DoFn):
 
     def process(self, key: bytes) -> Iterator[Any]:
         pattern = key.decode("utf-8", "surrogateescape")
-        for link in dangling_links(pattern):
-            yield TaggedOutput(REJECTS, _dangling(link))
+        for link, why in dangling_links(pattern):
+            yield TaggedOutput(REJECTS, _dangling(link, why))
         error: str | None = None
         try:
             found = expand_pattern(pattern)

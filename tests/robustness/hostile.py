@@ -157,6 +157,8 @@ def build(corpus: Path, gz_bomb: bytes, zst_bomb: bytes) -> list[tuple[str, str]
         put(name, data, what)
     os.symlink("deleted-last-night.xml", corpus / "dangling.xml")
     made.append(("dangling.xml", "a link to a file that does not exist"))
+    os.symlink("self.xml", corpus / "self.xml")
+    made.append(("self.xml", "a link to itself"))
     loops = corpus / "loops" / "deeper"
     loops.mkdir(parents=True)
     for i, target in enumerate(("..", "../..", ".")):
