@@ -3,20 +3,25 @@
 By default a query can only read the output folder: statements other than SELECT (with
 DESCRIBE, SHOW, SUMMARIZE and EXPLAIN of those) are refused before they run, and DuckDB
 itself is locked down (`allowed_directories` = the output, `enable_external_access = false`,
-no extension install or autoload, `lock_configuration = true`). The statement check matters:
-DuckDB allows a `COPY ... TO` inside an allowed directory, which would add a file to a table.
+no extension install or autoload, its temporary folder a private one of its own,
+`lock_configuration = true`). The statement check matters: DuckDB allows a `COPY ... TO`
+inside an allowed directory, which would add a file to a table. Every command runs its SQL
+through it: `query` and the shell statement by statement (`execute`), and the commands that
+compose SQL (`show --where`, `report`, `tables`) as exactly one statement (`select`).
 `unrestricted=True` (the CLI's `--unrestricted`) gives the user's own rights back.
 """
 
 from __future__ import annotations
 
 import csv
-import glob
 import io
 import json
 import math
 import os
 import re
+import shutil
+import tempfile
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,6 +30,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 from nordwire.schemas.reference import TABLES
+from nordwire.transforms.controls import json_safe, visible
 
 FORMATS = ("table", "line", "markdown", "csv", "json")
 DEFAULT_WIDTH = 60
@@ -44,10 +50,22 @@ class Result:
     rows: list[tuple[Any, ...]]
 
 
+def parquet_files(folder: str) -> Iterator[str]:
+    """The Parquet files below a local folder, hidden ones left out, as DuckDB's glob finds them.
+
+    Links to folders are not followed (nor by DuckDB): a link loop inside the output made the
+    standard library's recursive glob walk forever, and `nordwire tables` hang.
+    """
+    for root, _, names in os.walk(folder):
+        for name in sorted(names):
+            if name.endswith(".parquet") and not name.startswith("."):
+                yield os.path.join(root, name)
+
+
 def _has_files(pattern: str) -> bool:
     if "://" in pattern:
         return True  # remote stores: let DuckDB's own glob decide
-    return any(True for _ in glob.iglob(pattern, recursive=True))
+    return next(parquet_files(pattern.split("**", 1)[0]), None) is not None
 
 
 def _quote(text: str) -> str:
@@ -58,6 +76,12 @@ def _sandbox(con: duckdb.DuckDBPyConnection, output: str) -> None:
     # Order matters: allowed_directories cannot change once external access is off, and
     # nothing can change once the configuration is locked.
     folder = output if "://" in output else os.path.abspath(output)
+    # DuckDB lets a query read its temporary folder, by default `.tmp` below the working
+    # directory, whatever else is kept there: give it a fresh one of its own (mode 0700),
+    # removed with the connection.
+    private = tempfile.mkdtemp(prefix="nordwire-duckdb-")
+    weakref.finalize(con, shutil.rmtree, private, True)
+    con.execute(f"SET temp_directory = {_quote(private)}")
     con.execute(f"SET allowed_directories = [{_quote(folder.rstrip('/') + '/')}]")
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET autoload_known_extensions = false")
@@ -124,6 +148,25 @@ def statements(con: duckdb.DuckDBPyConnection, sql: str, unrestricted: bool = Fa
                     "SHOW, SUMMARIZE, EXPLAIN); pass --unrestricted to run any SQL with your rights"
                 )
     return parsed
+
+
+def select(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()
+) -> duckdb.DuckDBPyConnection:
+    """Run `sql` with `params` if it is exactly one read-only statement; QueryRefused if not.
+
+    How the commands run SQL they compose from a user's words (`show --where`): a clause
+    such as `TRUE); COPY (...) TO 'out/articles/...'; SELECT (1` is three statements and
+    never runs, and what runs is the very statement that was checked.
+    """
+    parsed = con.extract_statements(sql)
+    if len(parsed) != 1:
+        kinds = ", ".join(str(p.type).rsplit(".", 1)[-1] for p in parsed)
+        raise QueryRefused(f"one SQL statement runs here, not {len(parsed)} ({kinds})")
+    if not _allowed(con, parsed[0]):
+        kind = str(parsed[0].type).rsplit(".", 1)[-1]
+        raise QueryRefused(f"{kind} statements are not run: only a read-only SELECT is")
+    return con.execute(parsed[0], list(params))
 
 
 def execute(
@@ -196,14 +239,18 @@ def render(
     """Rows as an aligned table, `column = value` lines, Markdown, CSV or one JSON array.
 
     table, line and markdown are for reading: floats to four decimals, cells in table and
-    markdown cut at `max_width` characters (0: never). csv and json are for tools: exact.
+    markdown cut at `max_width` characters (0: never), with control characters shown as
+    `\\x1b` (a feed's ESC sequence never reaches the terminal raw). csv and json are for
+    tools: exact (json escapes every control character; csv at a terminal: `for_terminal`).
     """
     if fmt == "json":
-        return json.dumps(
-            [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows],
-            ensure_ascii=False,
-            indent=2,
-            default=str,
+        return json_safe(
+            json.dumps(
+                [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows],
+                ensure_ascii=False,
+                indent=2,
+                default=str,
+            )
         )
     if fmt == "csv":
         buffer = io.StringIO()
@@ -219,17 +266,18 @@ def render(
                 ]
             )
         return buffer.getvalue().rstrip("\n")
+    columns = [visible(c) for c in columns]
     if fmt == "line":
         width = max((len(c) for c in columns), default=0)
         blocks = [
             "\n".join(
-                f"{c.rjust(width)} = {_readable(v)}".rstrip()
+                f"{c.rjust(width)} = {visible(_readable(v))}".rstrip()
                 for c, v in zip(columns, row, strict=True)
             )
             for row in rows
         ]
         return "\n\n".join([*blocks, _count(rows)])
-    cells = [[_clip(_readable(v), max_width) for v in row] for row in rows]
+    cells = [[_clip(visible(_readable(v)), max_width) for v in row] for row in rows]
     if fmt == "markdown":
 
         def md(values: Sequence[str]) -> str:
@@ -246,6 +294,12 @@ def render(
     ]
     lines.append(_count(rows))
     return "\n".join(lines)
+
+
+def for_terminal(text: str, fmt: str, stream: Any) -> str:
+    """Rendered rows as printed to `stream`: CSV shows control characters when that is a terminal."""
+    isatty = getattr(stream, "isatty", None)
+    return visible(text) if fmt == "csv" and isatty is not None and isatty() else text
 
 
 def run_query(
@@ -272,14 +326,11 @@ def table_stats(output: str) -> Result:
     rows = []
     try:
         for table in TABLES:
-            count, partitions, first, last = con.execute(
-                f"SELECT count(*), count(DISTINCT (date, topic)), min(date), max(date) FROM {table}"
+            count, partitions, first, last = select(
+                con,
+                f"SELECT count(*), count(DISTINCT (date, topic)), min(date), max(date) FROM {table}",
             ).fetchone() or (0, 0, None, None)
-            files = [
-                f
-                for f in glob.glob(os.path.join(output, table, "**", "*.parquet"), recursive=True)
-                if not os.path.basename(f).startswith(".")
-            ]
+            files = list(parquet_files(os.path.join(output, table)))
             size = sum(os.path.getsize(f) for f in files)
             rows.append((table, count, partitions, len(files), size, first, last))
     finally:

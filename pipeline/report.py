@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 from nordwire.pipeline import charts
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.query import connect, select
 
 TOP_SERIES = 7  # sources / topics drawn by name; the rest are "other"
 TOP_NAMES = 10
@@ -44,7 +44,7 @@ class Section:
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, since: date | None) -> list[tuple[Any, ...]]:
     # Every query takes the --since bound twice: `? IS NULL OR date >= ?`.
-    return con.execute(sql, [since, since]).fetchall()
+    return select(con, sql, [since, since]).fetchall()
 
 
 _SINCE = "(? IS NULL OR date >= ?)"
@@ -98,7 +98,8 @@ def _entities(
 ) -> list[tuple[str, list[tuple[str, int]]]]:
     groups = []
     for title, labels in ENTITY_GROUPS:
-        rows = con.execute(
+        rows = select(
+            con,
             f"SELECT normalised, count(DISTINCT article_id) AS n FROM entities "
             f"WHERE label IN ({', '.join('?' * len(labels))}) AND {_SINCE} "
             f"GROUP BY ALL ORDER BY n DESC, normalised LIMIT {TOP_NAMES}",

@@ -11,7 +11,15 @@ import sys
 from typing import TextIO
 
 import duckdb
-from nordwire.pipeline.query import FORMATS, QueryRefused, connect, execute, render, table_stats
+from nordwire.pipeline.query import (
+    FORMATS,
+    QueryRefused,
+    connect,
+    execute,
+    for_terminal,
+    render,
+    table_stats,
+)
 from nordwire.schemas.reference import TABLES, render_schema
 
 HELP = """\
@@ -78,7 +86,8 @@ class Shell:
         """Run SQL and print each result, or the error in one line."""
         try:
             for result in execute(self.con, sql, self.unrestricted):
-                print(render(result.columns, result.rows, self.fmt, self.max_width), file=out)
+                text = render(result.columns, result.rows, self.fmt, self.max_width)
+                print(for_terminal(text, self.fmt, out), file=out)
         except (duckdb.Error, QueryRefused) as exc:
             print(f"error: {str(exc).splitlines()[0]}", file=out)
 

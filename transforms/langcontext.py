@@ -72,7 +72,10 @@ def domain_group(url: str | None) -> str | None:
     """The group of a host's country domain (.no, .se, .dk ...), or None for .com and the like."""
     if not url:
         return None
-    host = urlsplit(url).hostname if "://" in url else url.split("/", 1)[0]
+    try:
+        host = urlsplit(url).hostname if "://" in url else url.split("/", 1)[0]
+    except ValueError:  # http://[::1, a bracket never closed: no domain to go by
+        return None
     if not host or "." not in host:
         return None
     return _COUNTRY_DOMAINS.get(host.rsplit(".", 1)[-1].lower())

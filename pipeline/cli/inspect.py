@@ -124,7 +124,7 @@ def query(
       nordwire query                      # interactive shell
     """
     import duckdb
-    from nordwire.pipeline.query import QueryRefused, run_query
+    from nordwire.pipeline.query import QueryRefused, for_terminal, run_query
 
     _check_folder(output)
     if sql_file is not None and sql is not None:
@@ -140,7 +140,7 @@ def query(
             fail("no SQL given")
         printed = run_query(text, output, fmt, max_width, unrestricted)
         if printed:  # statements without a result (an --unrestricted COPY) print nothing
-            click.echo(printed)
+            click.echo(for_terminal(printed, fmt, sys.stdout))
     except QueryRefused as exc:
         fail(str(exc))
     except duckdb.Error as exc:

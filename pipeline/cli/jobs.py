@@ -36,6 +36,12 @@ def configure(ctx: click.Context, command: str, values: dict[str, Any]) -> JobCo
     if config.local:  # a cloud or Flink job reads and writes its paths where it runs
         check_inputs(config.inputs)
         check_output(config.output)
+    if config.feeds:
+        from nordwire.pipeline.io.fetch import proxy_notice
+
+        notice = proxy_notice()
+        if notice:
+            click.echo(notice, err=True)
     return config
 
 

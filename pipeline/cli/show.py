@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import click
 from nordwire.pipeline.cli.app import main
 from nordwire.pipeline.cli.common import fail, is_remote
+from nordwire.transforms.controls import visible
 from nordwire.transforms.dates import OSLO
 
 WIDTH = 100
@@ -130,7 +131,9 @@ def render_article(
 
 
 def _rows(con: Any, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
-    cursor = con.execute(sql, list(params))
+    from nordwire.pipeline.query import select  # one read-only statement, or QueryRefused
+
+    cursor = select(con, sql, params)
     columns = [d[0] for d in cursor.description or []]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
@@ -186,7 +189,7 @@ def show(
 ) -> None:
     """Print what nordwire made of an article: fields, dates and bases, entities, quotes."""
     import duckdb
-    from nordwire.pipeline.query import connect
+    from nordwire.pipeline.query import QueryRefused, connect
 
     if (article_id is None) == (count is None):
         fail("give an ARTICLE_ID or --random N (not both)")
@@ -204,8 +207,10 @@ def show(
                 if not ids
                 else f"{article_id!r} is the start of several ids"
             )
-        for found in ids:
-            click.echo(render_article(*load_article(con, found)))
+        for found in ids:  # a feed's ESC or BEL in a byline is shown, never obeyed
+            click.echo(visible(render_article(*load_article(con, found))))
+    except QueryRefused as exc:  # --where was more than a condition
+        fail(f"--where must be one condition on the articles view: {exc}")
     except duckdb.Error as exc:
         fail(str(exc).splitlines()[0])
     finally:

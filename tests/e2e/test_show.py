@@ -13,11 +13,11 @@ from nordwire.pipeline.cli.show import render_article
 from nordwire.pipeline.config import parse
 from nordwire.pipeline.poller.cycles import identify
 from nordwire.pipeline.poller.state import StreamState
-from nordwire.pipeline.query import connect
 from nordwire.pipeline.runner import run_job
 from nordwire.schemas.items import RawDocument
 
 from tests.conftest import FIXTURES
+from tests.helpers.tables import rows
 
 FEEDS = FIXTURES / "feeds"
 
@@ -30,14 +30,6 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("out")
     run_job(parse("run", {"input": [str(inputs)], "output": str(out)}))
     return out
-
-
-def rows(out: Path, sql: str) -> list[tuple[object, ...]]:
-    con = connect(str(out))
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_a_batch_writes_one_row_per_story(run: Path) -> None:

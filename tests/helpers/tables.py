@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from nordwire.pipeline.query import connect
 from nordwire.schemas import PIPELINE_VERSION, articles, entities, quotes, rejects
 from nordwire.schemas.items import Item, Mention, QuoteMention
 from nordwire.schemas.rejects import Reject
@@ -129,3 +130,12 @@ def write_output(out: Path, with_state: bool = True) -> Path:
         finally:
             state.close()
     return out
+
+
+def rows(out: Path, sql: str) -> list[tuple[object, ...]]:
+    """The rows of `sql` over the tables under `out` (a sandboxed connection, closed after)."""
+    con = connect(str(out))
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
