@@ -2,7 +2,7 @@
 
 From issue 25: on sentences in Basque, Czech, Haitian Creole, Bambara, Gothic, Maltese, Breton,
 Latin and more, 44 % were called Norwegian, most as nynorsk. tests/fixtures/langid/openset.tsv
-holds sentences in 40 such languages, written for this test (public knowledge of each
+holds sentences in 39 such languages, written for this test (public knowledge of each
 language's spelling and common words; the Basque and Czech ones are the issue's examples).
 """
 
