@@ -37,9 +37,10 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest
 
-# Retrains the shipped language model from ../shared/data (about a minute on 2 cores).
+# Retrains the shipped language model from ../shared/data (3-8 minutes on 2 cores); the first
+# run downloads pycld2's source distribution (other languages' text) into ~/.cache/nordwire.
 train-langid: $(STAMP)
-	$(BIN)/python -m nordwire.pipeline.tools.train_langid --data ../shared/data --out transforms/models/langid.npz
+	nice -n 10 $(BIN)/python -m nordwire.pipeline.tools.train_langid --data ../shared/data --out transforms/models/langid.npz
 
 SIZES ?= 1000 10000 100000
 JSON ?= bench.json

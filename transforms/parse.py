@@ -26,7 +26,8 @@ from nordwire.transforms.feedmedia import (
     media_titles_as_caption,
 )
 from nordwire.transforms.identity import site_of
-from nordwire.transforms.language import with_document_votes
+from nordwire.transforms.langcontext import entry_language
+from nordwire.transforms.language import with_language_evidence
 from nordwire.transforms.outlet import host_of, item_source, source_slug
 
 MAX_INPUT_BYTES = 50 * 1024 * 1024
@@ -257,7 +258,7 @@ def _parse_feed(doc: RawDocument, kind: str) -> list[Item | Reject]:
     )
     for index, entry in enumerate(entries):
         out.append(_entry_item(doc, index, entry, feed, context))
-    return with_document_votes(out)  # the language prior each item takes from the others
+    return with_language_evidence(out)  # each item's text read once, and its vote for the others
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -358,6 +359,7 @@ def _entry_item(
         fetched_at=doc.fetched_at,
         feed_title=feed.get("title"),
         feed_language=feed.get("language"),
+        item_language=entry_language(entry, feed),
         guid=guid if guid in context.real_guids else None,
         link=link,
         # A media title names the photo, never the story, unless the item has no title at all

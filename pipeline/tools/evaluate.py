@@ -27,6 +27,10 @@ LABEL_ALIASES = {
 }
 
 
+# The languages the model has classes for; any other label counts as an `other` language.
+KNOWN_LABELS = frozenset({"nb", "nn", "no", "da", "sv", "en", "de"})
+
+
 class BadInput(ValueError):
     """The evaluation file is not what the command expects."""
 
@@ -39,6 +43,8 @@ class LangIdReport:
     norwegian_correct: int = 0
     variety_n: int = 0
     variety_correct: int = 0
+    other_n: int = 0  # texts in languages the model has no class for (not nb nn da sv en de)
+    other_kept: int = 0  # ... of them called Norwegian
     seconds: float = 0.0
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
 
@@ -48,6 +54,9 @@ class LangIdReport:
             "norwegian_accuracy": round(self.norwegian_correct / self.n, 5) if self.n else None,
             "variety_accuracy": round(self.variety_correct / self.variety_n, 5)
             if self.variety_n
+            else None,
+            "other_called_norwegian": round(self.other_kept / self.other_n, 5)
+            if self.other_n
             else None,
             "ms_per_doc": round(1000 * self.seconds / self.n, 4) if self.n else None,
             "n": self.n,
@@ -61,6 +70,7 @@ class LangIdReport:
             f"documents           {self.n}",
             f"norwegian accuracy  {d['norwegian_accuracy']}",
             f"variety accuracy    {d['variety_accuracy']}  (bokmål/nynorsk, over {self.variety_n} Norwegian items)",
+            f"other languages     {d['other_called_norwegian']}  called Norwegian (of {self.other_n} texts in languages outside nb nn da sv en de)",
             f"ms per document     {d['ms_per_doc']}",
             "",
         ]
@@ -108,6 +118,9 @@ def evaluate_langid(
         if label in ("nb", "nn") and result.norwegian:
             report.variety_n += 1
             report.variety_correct += result.variety == label
+        if label not in KNOWN_LABELS:
+            report.other_n += 1
+            report.other_kept += result.norwegian
     return report
 
 
@@ -335,7 +348,9 @@ def topic_gold(pairs: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
     for label, text in pairs:
         slug = by_code.get(label, label)
         if slug not in known:
-            raise BadInput(f"unknown topic {label!r}: use a slug of schemas/topics.json or {UNCLASSIFIED}")
+            raise BadInput(
+                f"unknown topic {label!r}: use a slug of schemas/topics.json or {UNCLASSIFIED}"
+            )
         headline, _, lede = text.partition("\t")
         out.append((slug, headline.strip(), lede.strip()))
     return out
