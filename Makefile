@@ -50,7 +50,7 @@ bench: $(STAMP)
 bench-freshness: $(STAMP)
 	$(BIN)/python -m tests.bench.freshness --interval 5 --interval 30
 
-# Retrains the shipped topic model from ../shared/data/feeds, with grouped cross-validation (a few minutes).
+# Retrains and calibrates the shipped topic model from ../shared/data/feeds; prints figures by held-out outlet and on the held-out split (5-15 minutes).
 train-topics: $(STAMP)
 	$(BIN)/python -m nordwire.pipeline.tools.train_topics --data ../shared/data --out transforms/models/topics.npz
 

@@ -301,7 +301,7 @@ def evaluate_ner(
 
 @dataclass
 class TopicReport:
-    """Topic accuracy, coverage and per-topic precision and recall."""
+    """Topic accuracy, coverage, abstain rate and per-topic precision, recall and abstain rate."""
 
     n: int
     correct: int
@@ -310,29 +310,32 @@ class TopicReport:
     seconds: float
 
     def as_dict(self) -> dict[str, object]:
-        """The JSON form: accuracy, coverage, per-topic scores and speed."""
+        """The JSON form: accuracy, coverage, abstain rate, per-topic scores and speed."""
         return {
             "accuracy": round(self.correct / self.n, 5) if self.n else None,
             "coverage": round(self.covered / self.n, 5) if self.n else None,
+            "abstain_rate": round(1 - self.covered / self.n, 5) if self.n else None,
             "n": self.n,
             "ms_per_item": round(1000 * self.seconds / self.n, 4) if self.n else None,
             "topics": self.labels,
         }
 
     def table(self) -> str:
-        """The scores, then one line per topic."""
+        """The scores, then one line per topic (abstain: its items left unclassified)."""
         d = self.as_dict()
         lines = [
             f"items        {self.n}",
             f"accuracy     {d['accuracy']}",
             f"coverage     {d['coverage']}  (share not unclassified)",
+            f"abstain      {d['abstain_rate']}  (share unclassified)",
             f"ms per item  {d['ms_per_item']}",
             "",
-            f"{'topic':34} {'precision':>9} {'recall':>9} {'support':>8}",
+            f"{'topic':34} {'precision':>9} {'recall':>9} {'abstain':>9} {'support':>8}",
         ]
         for label, sc in sorted(self.labels.items()):
             lines.append(
-                f"{label:34} {sc['precision']:9.4f} {sc['recall']:9.4f} {int(sc['support']):8d}"
+                f"{label:34} {sc['precision']:9.4f} {sc['recall']:9.4f} "
+                f"{sc['abstain']:9.4f} {int(sc['support']):8d}"
             )
         return "\n".join(lines)
 
@@ -371,12 +374,17 @@ def evaluate_topics(
     tp: Counter[str] = Counter()
     n_pred: Counter[str] = Counter()
     n_gold: Counter[str] = Counter()
+    abstained: Counter[str] = Counter()
     for (truth, _, _), guess in zip(gold, predicted, strict=True):
         n_gold[truth] += 1
         n_pred[guess] += 1
         tp[truth] += truth == guess
+        abstained[truth] += guess == UNCLASSIFIED
     labels = {
-        lab: {k: v for k, v in _prf(tp[lab], n_pred[lab], n_gold[lab]).items() if k != "f1"}
+        lab: {
+            **{k: v for k, v in _prf(tp[lab], n_pred[lab], n_gold[lab]).items() if k != "f1"},
+            "abstain": round(abstained[lab] / n_gold[lab], 5) if n_gold[lab] else 0.0,
+        }
         for lab in sorted(set(n_gold) | set(n_pred))
     }
     return TopicReport(

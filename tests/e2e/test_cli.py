@@ -135,7 +135,10 @@ def test_seed_article_end_to_end(tmp_path: Path, seed_path: Path) -> None:
     )
     assert row["language"] == "nb"
     assert row["date"].startswith("2022-06") and row["date_precision"] == "month"
-    assert row["topic"] in ("politics", "conflict-war-peace")
+    # No headline, and the lede is a photo caption: the text model leans to conflict (about
+    # 0.5 calibrated) but below the threshold a partition needs, so `unclassified` is right too;
+    # a soft topic never is.
+    assert row["topic"] in ("politics", "conflict-war-peace", "unclassified")
     assert row["byline"] == "NTB" and row["source"] == "ntb"
     assert row["credits"] == ["Pool via AP / NTB"]
     assert row["subheadings"] == ["Angrep fra Belarus", "Grunnlovsendring"]
