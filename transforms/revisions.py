@@ -113,10 +113,16 @@ def _digest(text: str, size: int) -> str:
 
 def field_hashes(item: Item) -> dict[str, str]:
     """A short digest of each field a reader sees, from a finished (normalised) item."""
-    values: dict[str, object] = {f: getattr(item, f) for f in CONTENT_FIELDS}
-    if item.date_basis != "published":
-        values["published_at"] = None
-    return {f: _digest(_canonical(values[f]), 16) for f in CONTENT_FIELDS}
+    return hashes_of({f: getattr(item, f) for f in CONTENT_FIELDS}, item.date_basis)
+
+
+def hashes_of(values: Mapping[str, object], date_basis: str) -> dict[str, str]:
+    """The field digests of a version given as values (an item's fields or an articles row)."""
+    own = {
+        **values,
+        "published_at": values.get("published_at") if date_basis == "published" else None,
+    }
+    return {f: _digest(_canonical(own.get(f)), 16) for f in CONTENT_FIELDS}
 
 
 def content_hash(hashes: Mapping[str, str]) -> str:
