@@ -33,6 +33,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -45,9 +46,10 @@ from nordwire.transforms.revisions import changed_fields, supersedes
 
 # The days a story already stored can have started on, around the date a new copy carries: in
 # the shared snapshots 753 of 754 stories never change day, and the one that does (an undated
-# item dated by its feed's newest item) moves 5 days forward.
-LOOKBACK_DAYS = 30
-LOOKAHEAD_DAYS = 7
+# item dated by its feed's newest item) moves 5 days forward. Each day more is one more file
+# every commit reads (revisions, compacted), so the window is what the feeds need, not more.
+LOOKBACK_DAYS = 14
+LOOKAHEAD_DAYS = 3
 ATTEMPTS = 10
 CHILDREN = ("entities", "quotes")
 
@@ -165,10 +167,14 @@ def _newest_per_id(stories: Iterable[Story]) -> tuple[dict[str, Story], int]:
 def _locate(tables: Tables, stories: dict[str, Story]) -> tuple[dict[str, _Stored], set[str]]:
     """The newest claimed version of each story found in `revisions`, and the days read."""
     window = {d for s in stories.values() for d in _days_around(s.day)}
+    # Ids first (one narrow column over the window), the rest only for the days they are on.
+    hits = tables["revisions"].read(window, ["article_id", "date"], ids=stories)
+    if not hits.num_rows:
+        return {}, window
     found = tables["revisions"].read(
-        window,
+        {d.isoformat() for d in hits.column("date").to_pylist()},
         ["article_id", "date", "revision", "content_hash", "revised_at", "seen_at", "field_hashes"],
-        ids=stories,
+        ids=set(hits.column("article_id").to_pylist()),
     )
     newest: dict[str, Row] = {}
     first: dict[str, datetime] = {}
@@ -242,10 +248,14 @@ def _article_row(plan: _Plan) -> Row:
 
 
 def _children(tables: Tables, plans: list[_Plan], app_id: str) -> None:
-    """Write the entity and quote rows of each version to apply, unless already there."""
+    """Write the entity and quote rows of each version to apply, unless already there.
+
+    The two tables are committed side by side (each its own Delta commit).
+    """
     # A version nobody had claimed before this attempt cannot have children on disk.
     check = {p.story.article_id: p.day for p in plans if p.kind != "new"}
     days = {p.day for p in plans}
+    writes = []
     for name in CHILDREN:
         table = tables[name]
         present: set[tuple[str, str]] = set()
@@ -261,7 +271,11 @@ def _children(tables: Tables, plans: list[_Plan], app_id: str) -> None:
             for row in getattr(p.story, name)
         ]
         if rows:
-            table.write(rows, app_id=app_id, days=days)
+            writes.append((table, rows))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = [pool.submit(t.write, rows, app_id=app_id, days=days) for t, rows in writes]
+    for future in done:
+        future.result()  # a conflict in either table restarts the bundle
 
 
 def _articles(tables: Tables, plans: list[_Plan], app_id: str) -> None:

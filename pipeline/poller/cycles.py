@@ -164,12 +164,11 @@ class CycleReport:
         text = (
             f"{stamp(self.started_at)} cycle {cycle}: {self.fetched} feeds fetched, "
             f"{self.not_modified} not modified, {self.failed} failed, {self.backing_off} backing "
-            f"off; {self.new_items} new items, "
-            f"{sum(self.articles.values())} articles{breakdown(self.articles)}, "
+            f"off; {self.new_items} new items, {sum(self.articles.values())} articles"
+            + (f", {self.revised} revised" if self.revised else "")
+            + f"{breakdown(self.articles)}, "
             f"{sum(self.rejects.values())} rejects{breakdown(self.rejects)}; {self.seconds:.1f} s"
         )
-        if self.revised:
-            text = text.replace(" articles", f" articles ({self.revised} revised)", 1)
         if self.failure:
             text += f"; not finished: {self.failure}"
         if self.problems:
