@@ -256,6 +256,21 @@ def compact(
     return report
 
 
+def days_written_since(output: str, since: float) -> list[str]:
+    """The days (partitions) of files added to any table at or after `since` (epoch seconds)."""
+    days: set[str] = set()
+    for name in TABLES:
+        try:
+            actions = DeltaTable(table_uri(output, name)).get_add_actions(flatten=True)
+        except TableNotFoundError:
+            continue
+        added = actions.column("modification_time").to_pylist()
+        for day, at in zip(actions.column("partition.date").to_pylist(), added, strict=True):
+            if day is not None and at is not None and at / 1000 >= since:
+                days.add(str(day))
+    return sorted(days)
+
+
 def disk_full(exc: BaseException) -> bool:
     """Whether an error (ours, the OS's or delta-rs's) is a full disk."""
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):

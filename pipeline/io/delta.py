@@ -56,15 +56,16 @@ class PlainParquetOutput(RuntimeError):
 
 
 def is_remote(output: str) -> bool:
-    """Whether the output is an object store (gs://, s3://, memory://) rather than a folder."""
-    return "://" in output and not output.startswith("file://")
+    """Whether the output is a URI (gs://, s3://, file://) that delta-rs's object stores open,
+    rather than a folder name."""
+    return "://" in output
 
 
 def table_uri(output: str, table: str) -> str:
-    """Where a table lives: OUTPUT/<table> (an absolute path for local outputs)."""
+    """Where a table lives: OUTPUT/<table> (an absolute path for a folder name)."""
     if is_remote(output):
         return output.rstrip("/") + "/" + table
-    return os.path.join(os.path.abspath(output.removeprefix("file://")), table)
+    return os.path.join(os.path.abspath(output), table)
 
 
 def physical_schema(table: str) -> pa.Schema:

@@ -37,7 +37,7 @@ from types import FrameType
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
-from nordwire.pipeline.compaction import compact, disk_full
+from nordwire.pipeline.compaction import compact, days_written_since, disk_full
 from nordwire.pipeline.config import JobConfig
 from nordwire.pipeline.feeds import Feed
 from nordwire.pipeline.graph.batch import process_items
@@ -49,7 +49,6 @@ from nordwire.pipeline.runner import Summary, breakdown, new_pipeline, submit
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.schemas.rejects import Reject
 from nordwire.transforms.contract import apply_stage
-from nordwire.transforms.dates import local_date
 from nordwire.transforms.identity import assign_id
 from nordwire.transforms.parse import parse_document
 from nordwire.transforms.revisions import raw_digest
@@ -360,30 +359,31 @@ class StopFlag:
 
 @dataclass
 class Roller:
-    """The poller's compaction: every --compact-after seconds, the days written since then."""
+    """The poller's compaction: every --compact-after seconds, the days written since the last
+    roll (found in the tables' logs: a correction writes into its story's first day)."""
 
     config: JobConfig
     last: float = field(default_factory=time.monotonic)
-    days: set[str] = field(default_factory=set)
+    since: float = 0.0  # wall clock: files added from then on are not compacted yet
 
-    def written(self, moment: datetime) -> None:
-        """Note the days a cycle may have written (its own, and the days before: feeds carry
-        items a few days old; a correction keeps its story's first day)."""
-        today = datetime.fromisoformat(local_date(moment, self.config.timezone))
-        self.days.update((today - timedelta(days=n)).date().isoformat() for n in range(3))
+    def __post_init__(self) -> None:
+        self.since = time.time() - (self.config.compact_after or 0)
 
     def roll(self) -> str:
-        """Compact the days noted, when it is time; what it did, or why it could not ("")."""
+        """Compact when it is time; what it did, or why it could not ("" when not due)."""
         every = self.config.compact_after
-        if not every or not self.days or time.monotonic() - self.last < every:
+        if not every or time.monotonic() - self.last < every:
             return ""
-        specs = tuple(f"date={day}" for day in sorted(self.days))
+        started = time.time()
         try:
-            done = compact(self.config.output, specs=specs)
+            days = days_written_since(self.config.output, self.since)
+            done = compact(self.config.output, specs=tuple(f"date={d}" for d in days))
         except Exception as exc:  # the roll is housekeeping: it never stops the poller
             why = "disk full" if disk_full(exc) else str(exc).splitlines()[0][:120]
             return f"compaction failed ({why}); retried at the next roll"
-        self.last, self.days = time.monotonic(), set()
+        self.last, self.since = time.monotonic(), started
+        if not days:
+            return ""
         return (
             f"compacted {done.partitions} partitions ({done.files_before} files -> "
             f"{done.files_after}), vacuumed {done.vacuumed}"
@@ -431,7 +431,6 @@ def poll(config: JobConfig, echo: Callable[[str], None] = print) -> int:
             while True:
                 cycle += 1
                 report = _cycle(config, state, fetcher)
-                roller.written(report.started_at or datetime.now(UTC))
                 report.compacted = roller.roll()
                 echo(report.line(cycle))
                 done = config.once or (config.max_cycles is not None and cycle >= config.max_cycles)
