@@ -15,7 +15,6 @@ Both expire after SET_TXN_RETENTION (they carry their time), so the log does not
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +23,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from apache_beam.io.filesystems import FileSystems
 from deltalake import CommitProperties, DeltaTable, Transaction, WriterProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 from nordwire.schemas import articles, entities, quotes, rejects, revisions
@@ -62,10 +62,10 @@ def is_remote(output: str) -> bool:
 
 
 def table_uri(output: str, table: str) -> str:
-    """Where a table lives: OUTPUT/<table> (an absolute path for a folder name)."""
+    """Where a table lives: OUTPUT/<table>."""
     if is_remote(output):
         return output.rstrip("/") + "/" + table
-    return os.path.join(os.path.abspath(output), table)
+    return FileSystems.join(output, table)
 
 
 def physical_schema(table: str) -> pa.Schema:
@@ -89,20 +89,20 @@ def configuration(table: str) -> dict[str, str | None]:
 
 
 def check_not_plain(output: str) -> None:
-    """Raise PlainParquetOutput when a table folder holds Parquet files but no Delta log."""
-    if is_remote(output):
-        return
+    """Raise PlainParquetOutput when a table holds Parquet files but no Delta log."""
     for table in TABLES:
-        folder = os.path.join(output, table)
-        if (
-            os.path.isdir(folder)
-            and not os.path.isdir(os.path.join(folder, "_delta_log"))
-            and any(name.startswith("date=") for name in os.listdir(folder))
-        ):
+        root = table_uri(output, table)
+        try:
+            data, log = FileSystems.match(
+                [f"{root}/date=*/*/*.parquet", f"{root}/_delta_log/*.json"], limits=[1, 1]
+            )
+        except ValueError:  # a store only delta-rs reads (file://): nordwire never wrote it plain
+            return
+        if data.metadata_list and not log.metadata_list:
             raise PlainParquetOutput(
-                    f"{output!r} holds tables written by an older nordwire (Parquet without a "
-                    f"Delta log); convert them once with `nordwire migrate --output {output}`"
-                )
+                f"{output!r} holds tables written by an older nordwire (Parquet without a "
+                f"Delta log); convert them once with `nordwire migrate --output {output}`"
+            )
 
 
 def quoted(values: Iterable[str]) -> str:
