@@ -48,8 +48,14 @@ SCHEMA = pa.schema(
 SCHEMA = describe(SCHEMA, DESCRIPTIONS)
 
 
-def to_rows(item: Item, pipeline_version: str, content_hash: str) -> list[dict[str, Any]]:
+def to_rows(
+    item: Item, pipeline_version: str, content_hash: str | None = None
+) -> list[dict[str, Any]]:
     """The quote rows of a finished article."""
+    if content_hash is None:  # the item's own version (the sink passes the one it decided)
+        from nordwire.transforms.revisions import first_version
+
+        content_hash = first_version(item).content_hash
     return [
         {
             "quote_id": row_id(item.article_id, q.field, q.start, q.end),

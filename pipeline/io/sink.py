@@ -107,7 +107,7 @@ def written_counts(result: Any) -> tuple[Counter[str], Counter[str]]:
     return stored, rejected
 
 
-class _CommitDayFn(beam.DoFn):
+class _WriteDayFn(beam.DoFn):
     """Windowed streams: commits one day's rows of one window firing."""
 
     def __init__(self, output: str) -> None:
@@ -123,7 +123,7 @@ class _CommitDayFn(beam.DoFn):
         yield summary(commit_rows(self._tables, rows))
 
 
-class _CommitBufferedFn(beam.DoFn):
+class _WriteBufferedFn(beam.DoFn):
     """Bounded runs: buffers rows and commits every FLUSH_ROWS rows and at bundle end.
 
     Memory stays at one buffer however large the run. The tables are opened once per worker
@@ -195,12 +195,12 @@ class WriteTables(beam.PTransform):
                 (keyed_articles, keyed_rejects)
                 | "AllRows" >> beam.Flatten()
                 | "GroupByDay" >> beam.GroupByKey()
-                | "WriteDay" >> beam.ParDo(_CommitDayFn(self._output))
+                | "WriteDay" >> beam.ParDo(_WriteDayFn(self._output))
             )
         # One writer per kind and no Flatten before them: a local runner materialises a
         # Flatten's inputs, which would hold every article row of the run at once.
         written = [
-            rows | f"Write{name}" >> beam.ParDo(_CommitBufferedFn(self._output, self._flush_rows))
+            rows | f"Write{name}" >> beam.ParDo(_WriteBufferedFn(self._output, self._flush_rows))
             for name, rows in (("Articles", keyed_articles), ("Rejects", keyed_rejects))
         ]
         return written | "Written" >> beam.Flatten()
