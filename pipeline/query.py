@@ -116,8 +116,7 @@ def _snapshot_moment(
         return None, moment
     if moment not in articles:
         raise SnapshotNotFound(
-            f"--as-of {as_of}: the articles table keeps versions {min(articles)} to "
-            f"{max(articles)}"
+            f"--as-of {as_of}: the articles table keeps versions {min(articles)} to {max(articles)}"
         )
     if moment == max(articles):
         return moment, None
@@ -383,7 +382,10 @@ def table_stats(output: str) -> Result:
             handle = handles[table]
             version = handle.version() if handle is not None else None
             sizes = (
-                handle.get_add_actions(flatten=True).column("size_bytes").to_pylist()
+                [
+                    int(n)
+                    for n in handle.get_add_actions(flatten=True).column("size_bytes").to_pylist()
+                ]
                 if handle is not None
                 else []
             )

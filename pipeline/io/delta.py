@@ -196,17 +196,17 @@ class Table:
         properties = CommitProperties(app_transactions=self._transactions(app_id, days))
         handle = self._handle
         target: DeltaTable | str = handle if handle is not None else self.uri
-        write_deltalake(
-            target,
-            data,
-            partition_by=partition_columns(self.name),
-            mode="overwrite" if replace else "append",
-            predicate=replace,
-            schema_mode="merge",
-            configuration=configuration(self.name) if handle is None else None,
-            writer_properties=WRITER,
-            commit_properties=properties,
-        )
+        common: dict[str, Any] = {
+            "partition_by": partition_columns(self.name),
+            "schema_mode": "merge",
+            "configuration": configuration(self.name) if handle is None else None,
+            "writer_properties": WRITER,
+            "commit_properties": properties,
+        }
+        if replace:
+            write_deltalake(target, data, mode="overwrite", predicate=replace, **common)
+        else:
+            write_deltalake(target, data, mode="append", **common)
         if handle is None:
             self._handle = None  # created now: open it at the next use
 

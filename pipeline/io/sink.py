@@ -62,7 +62,10 @@ def commit_rows(tables: Tables, rows: Iterable[Story | RejectRow]) -> Outcome:
     stories: list[Story] = []
     rejected: list[RejectRow] = []
     for row in rows:
-        (stories if isinstance(row, Story) else rejected).append(row)
+        if isinstance(row, Story):
+            stories.append(row)
+        else:
+            rejected.append(row)
     out = commit(tables, stories, rejected)
     for topic, n in (out.new + out.revised).items():
         Metrics.counter("write", f"articles:{topic}").inc(n)
