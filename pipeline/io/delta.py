@@ -37,14 +37,15 @@ SET_TXN_RETENTION = "interval 2 days"
 DELETED_FILE_RETENTION_HOURS = 168
 LOG_RETENTION = "interval 30 days"
 
-# table -> (schema, row key, columns Delta keeps min/max statistics for). Statistics on a few
-# small columns only: every commit replays them from the log, and a long text column's
-# statistics would make that replay grow with the table.
+# table -> (schema, row key, columns Delta keeps min/max statistics for). Statistics on one
+# small column at most: every commit and every open replays them from the log (a long text
+# column's would make that grow with the table), and a date partition already narrows reads
+# by time. Row counts are kept for every file.
 TABLES: dict[str, tuple[pa.Schema, str, str]] = {
-    "articles": (articles.SCHEMA, "article_id", "published_at,fetched_at,revised_at"),
-    "entities": (entities.SCHEMA, "entity_id", "label"),
-    "quotes": (quotes.SCHEMA, "quote_id", "char_start"),
-    "revisions": (revisions.SCHEMA, "article_id", "revision,seen_at"),
+    "articles": (articles.SCHEMA, "article_id", "published_at"),
+    "entities": (entities.SCHEMA, "entity_id", ""),
+    "quotes": (quotes.SCHEMA, "quote_id", ""),
+    "revisions": (revisions.SCHEMA, "article_id", "seen_at"),
     "rejects": (rejects.SCHEMA, "reject_id", "fetched_at"),
 }
 WRITER = WriterProperties(compression="ZSTD")
@@ -80,8 +81,13 @@ def partition_columns(table: str) -> list[str]:
 
 def configuration(table: str) -> dict[str, str | None]:
     """The Delta table properties a new table is created with."""
+    stats = TABLES[table][2]
     return {
-        "delta.dataSkippingStatsColumns": TABLES[table][2],
+        **(
+            {"delta.dataSkippingStatsColumns": stats}
+            if stats
+            else {"delta.dataSkippingNumIndexedCols": "0"}
+        ),
         "delta.setTransactionRetentionDuration": SET_TXN_RETENTION,
         "delta.deletedFileRetentionDuration": f"interval {DELETED_FILE_RETENTION_HOURS} hours",
         "delta.logRetentionDuration": LOG_RETENTION,
@@ -165,11 +171,11 @@ class Table:
         return handle is not None and handle.transaction_version(app_id) is not None
 
     @staticmethod
-    def _transactions(app_id: str, days: Iterable[str]) -> list[Transaction]:
+    def _transactions(app_id: str | None, days: Iterable[str]) -> list[Transaction]:
         # A day's version is the commit time in milliseconds: it increases without reading the
         # previous one (the conflict check looks at the app id, not at the version).
         now = int(time.time() * 1000)
-        txns = [Transaction(app_id=app_id, version=1, last_updated=now)]
+        txns = [Transaction(app_id=app_id, version=1, last_updated=now)] if app_id else []
         txns += [
             Transaction(app_id=day_app_id(day), version=now, last_updated=now)
             for day in sorted(set(days))
@@ -180,14 +186,15 @@ class Table:
         self,
         rows: Sequence[dict[str, Any]],
         *,
-        app_id: str,
+        app_id: str | None,
         days: Iterable[str],
         replace: str | None = None,
     ) -> None:
         """Commit `rows` (partition columns included) in one transaction.
 
         `replace` is a predicate: rows it matches are removed in the same commit (a story's
-        previous revision); without it the rows are appended. `days` are the days this commit
+        previous revision); without it the rows are appended. `app_id`, the bundle's id, goes
+        on the commit that completes the bundle's work in this table (see `committed`). `days` are the days this commit
         depends on (read or written): a concurrent commit on one of them fails this one with
         CommitFailedError. The schema merges: a column added to a table's declaration is added
         to the Delta table (older rows read it as NULL).
@@ -210,7 +217,7 @@ class Table:
         if handle is None:
             self._handle = None  # created now: open it at the next use
 
-    def delete(self, predicate: str, *, app_id: str, days: Iterable[str]) -> None:
+    def delete(self, predicate: str, *, app_id: str | None, days: Iterable[str]) -> None:
         """Delete the rows `predicate` matches, in one transaction (see `write` for `days`)."""
         handle = self._handle
         if handle is None:

@@ -20,9 +20,11 @@ a kill at any point (there are no transactions across Delta tables):
    readers never see; `nordwire compact` sweeps them).
 7. **Rejects**: rows whose reject_id is not in that day's partition yet.
 
-Every commit carries the bundle's application id and the days it depends on (delta.py); a
-conflict with a concurrent writer restarts the whole sequence, which then finds what the other
-wrote. Re-running a finished bundle finds everything in place and commits nothing.
+Every commit carries the days it depends on as application ids (delta.py); the bundle's own
+id rides on the commits that complete it (the last articles commit, the rejects commit), so a
+retried bundle that had finished is skipped at once. A conflict with a concurrent writer
+restarts the whole sequence, which then finds what the other wrote. Re-running a finished
+bundle finds everything in place and commits nothing.
 """
 
 from __future__ import annotations
@@ -247,7 +249,7 @@ def _article_row(plan: _Plan) -> Row:
     return row
 
 
-def _children(tables: Tables, plans: list[_Plan], app_id: str) -> None:
+def _children(tables: Tables, plans: list[_Plan]) -> None:
     """Write the entity and quote rows of each version to apply, unless already there.
 
     The two tables are committed side by side (each its own Delta commit).
@@ -273,31 +275,33 @@ def _children(tables: Tables, plans: list[_Plan], app_id: str) -> None:
         if rows:
             writes.append((table, rows))
     with ThreadPoolExecutor(max_workers=2) as pool:
-        done = [pool.submit(t.write, rows, app_id=app_id, days=days) for t, rows in writes]
+        done = [pool.submit(t.write, rows, app_id=None, days=days) for t, rows in writes]
     for future in done:
         future.result()  # a conflict in either table restarts the bundle
 
 
 def _articles(tables: Tables, plans: list[_Plan], app_id: str) -> None:
+    """Replace the stories stored before, then add the new ones; the bundle's id rides on the
+    last of the two commits, so a retry skips the bundle only once both are in."""
     table = tables["articles"]
     replaced = [p for p in plans if p.replace]
+    inserted = [p for p in plans if not p.replace]
     if replaced:
         days = {p.day for p in replaced}
         ids = [p.story.article_id for p in replaced]
         table.write(
             [_article_row(p) for p in replaced],
-            app_id=app_id,
+            app_id=None if inserted else app_id,
             days=days,
             replace=f"date IN ({quoted(days)}) AND article_id IN ({quoted(ids)})",
         )
-    inserted = [p for p in plans if not p.replace]
     if inserted:
         table.write(
             [_article_row(p) for p in inserted], app_id=app_id, days={p.day for p in inserted}
         )
 
 
-def _cleanup(tables: Tables, replaced: dict[str, tuple[str, str]], app_id: str) -> None:
+def _cleanup(tables: Tables, replaced: dict[str, tuple[str, str]]) -> None:
     """Delete the children of versions just replaced: (article_id -> (day, old content_hash)).
 
     Readers no longer see them (they join on the article's content_hash). Each attempt asks
@@ -321,7 +325,7 @@ def _cleanup(tables: Tables, replaced: dict[str, tuple[str, str]], app_id: str) 
         try:
             for name in CHILDREN:
                 tables[name].delete(
-                    f"date IN ({quoted(days)}) AND ({pairs})", app_id=app_id, days=days
+                    f"date IN ({quoted(days)}) AND ({pairs})", app_id=None, days=days
                 )
             return
         except CommitFailedError:
@@ -354,10 +358,10 @@ def _stories(
             }
             for p in claims
         ]
-        tables["revisions"].write(rows, app_id=app_id, days=window)
+        tables["revisions"].write(rows, app_id=None, days=window)
     to_apply = [p for p in plans if p.apply]
     if to_apply:
-        _children(tables, to_apply, app_id)
+        _children(tables, to_apply)
         _articles(tables, to_apply, app_id)
     for p in plans:
         if p.kind == "new":
@@ -432,6 +436,6 @@ def commit(tables: Tables, stories: Sequence[Story], rejects: Sequence[RejectRow
             tables.refresh(names)
             continue
         if replaced:
-            _cleanup(tables, replaced, app_id)
+            _cleanup(tables, replaced)
         return out
     raise AssertionError("unreachable")
