@@ -88,12 +88,13 @@ def _start(*args: str) -> subprocess.Popen[str]:
 
 def _kill_at_random(procs: list[subprocess.Popen[str]], rng: random.Random) -> list[str]:
     deadline = {id(p): time.monotonic() + rng.uniform(0.0, 4.0) for p in procs}
-    killed = []
+    killed: list[str] = []
     while any(p.poll() is None for p in procs):
         for p in procs:
-            if p.poll() is None and time.monotonic() >= deadline[id(p)]:
+            name = p.args[3]  # type: ignore[index]
+            if p.poll() is None and time.monotonic() >= deadline[id(p)] and name not in killed:
                 p.kill()
-                killed.append(p.args[3])  # type: ignore[index]
+                killed.append(name)
         time.sleep(0.01)
     for p in procs:
         p.wait()
