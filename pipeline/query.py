@@ -173,10 +173,6 @@ def connect(
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")  # published_at is stored in UTC; show it as stored
-        # DuckDB 2.0 can push a join's keys into an Arrow dataset scan as string_view values,
-        # which pyarrow cannot compare with a string column (duckdb-python issues 187, 227):
-        # the views are joined, so keep join filters out of the scans.
-        con.execute("SET disabled_optimizers = 'join_filter_pushdown'")
         for table, handle in handles.items():
             data = (
                 handle.to_pyarrow_dataset()

@@ -5,12 +5,14 @@ Slow (45 runs): `make storage-checks` runs it; `make test` leaves it out.
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from nordwire.pipeline.config import parse
-from nordwire.pipeline.query import connect
 from nordwire.pipeline.runner import run_job
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.transforms.identity import assign_id
@@ -18,7 +20,7 @@ from nordwire.transforms.normalise import normalise
 from nordwire.transforms.parse import parse_document
 from nordwire.transforms.revisions import revision_clock
 
-from tests.conftest import SHARED
+from tests.conftest import ROOT, SHARED
 from tests.stages.test_writers import AGREE
 
 FEEDS = SHARED / "data" / "feeds"
@@ -45,6 +47,29 @@ def newest_titles(files: list[Path]) -> dict[str, tuple[str | None, bool]]:
     return newest
 
 
+def sql(out: Path, query: str) -> list[tuple[object, ...]]:
+    """Rows of `query` from `nordwire query --format json` in its own process."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nordwire.pipeline",
+            "query",
+            query,
+            "--output",
+            str(out),
+            "--format",
+            "json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return [tuple(row.values()) for row in json.loads(proc.stdout or "[]")]
+
+
 def _mtime(path: Path):  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
 
@@ -60,20 +85,21 @@ def test_every_story_once_with_its_newest_revision_one_snapshot_per_run(tmp_path
     out = tmp_path / "out"
     for path in files:
         run_job(parse("run", {"input": [str(path)], "output": str(out)}))
-    con = connect(str(out))
-    stored = dict(con.execute("SELECT article_id, title FROM articles").fetchall())
-    assert con.execute("SELECT count(*) - count(DISTINCT article_id) FROM articles").fetchone() == (
-        0,
-    )
-    assert con.execute(AGREE).fetchone() == (0,)
-    assert con.execute(
+    # Read in a fresh process, as `nordwire query` does: after 45 runs in this process DuckDB
+    # 2.0.1 once pushed a string filter into the Arrow scan as a string_view pyarrow cannot
+    # compare (duckdb-python issues 187, 227); a fresh process has not shown it.
+    stored = dict(sql(out, "SELECT article_id, title FROM articles"))
+    assert sql(out, "SELECT count(*) - count(DISTINCT article_id) FROM articles") == [(0,)]
+    assert sql(out, AGREE) == [(0,)]
+    assert sql(
+        out,
         "SELECT count(*) FROM articles a WHERE a.revision <> "
-        "(SELECT count(*) FROM revisions r WHERE r.article_id = a.article_id)"
-    ).fetchone() == (0,)
+        "(SELECT count(*) FROM revisions r WHERE r.article_id = a.article_id)",
+    ) == [(0,)]
     newest = newest_titles(files)
     decided = {aid: title for aid, (title, unique) in newest.items() if unique and aid in stored}
     assert len(decided) >= 0.95 * len(stored)
     wrong = {aid: (stored[aid], title) for aid, title in decided.items() if stored[aid] != title}
     assert wrong == {}
-    revised = con.execute("SELECT count(*) FROM articles WHERE revision > 1").fetchone()
-    assert revised is not None and revised[0] > 0  # the snapshots do carry corrections
+    revised = sql(out, "SELECT count(*) FROM articles WHERE revision > 1")
+    assert revised[0][0] > 0  # the snapshots do carry corrections
