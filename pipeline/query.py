@@ -32,6 +32,7 @@ from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
 from nordwire.pipeline.io.delta import (
     check_not_plain,
+    is_remote,
     partition_columns,
     physical_schema,
     table_uri,
@@ -165,6 +166,29 @@ def open_tables(output: str, as_of: str | None = None) -> dict[str, DeltaTable |
     return handles
 
 
+def _register(
+    con: duckdb.DuckDBPyConnection, table: str, handle: DeltaTable | None, output: str
+) -> None:
+    """`_<table>`: the files of the snapshot, as the Delta log names them (no other file).
+
+    A local table is read by DuckDB's own Parquet reader over exactly those files; DuckDB
+    2.0.1 pushes some string filters into a pyarrow dataset as string_view values pyarrow
+    cannot compare (duckdb-python issues 187, 227). An object store is read through
+    deltalake's Arrow dataset (its own credentials; no DuckDB extension needed).
+    """
+    files = handle.file_uris() if handle is not None else []
+    if handle is None or not files:
+        con.register(f"_{table}", physical_schema(table).empty_table())
+    elif is_remote(output):
+        con.register(f"_{table}", handle.to_pyarrow_dataset())
+    else:
+        listed = ", ".join(_quote(f) for f in files)
+        con.execute(
+            f"CREATE VIEW _{table} AS SELECT * FROM read_parquet([{listed}], "
+            "hive_partitioning = true, union_by_name = true)"
+        )
+
+
 def connect(
     output: str, unrestricted: bool = False, as_of: str | None = None
 ) -> duckdb.DuckDBPyConnection:
@@ -174,12 +198,7 @@ def connect(
     try:
         con.execute("SET TimeZone = 'UTC'")  # published_at is stored in UTC; show it as stored
         for table, handle in handles.items():
-            data = (
-                handle.to_pyarrow_dataset()
-                if handle is not None
-                else physical_schema(table).empty_table()
-            )
-            con.register(f"_{table}", data)
+            _register(con, table, handle, output)
         for table in TABLES:
             body = (
                 _CURRENT.format(t=table)
