@@ -1,8 +1,8 @@
 """`nordwire query`: sandboxed DuckDB views over the Delta tables, and the result rendered for people or tools.
 
-Each view reads its Delta table's current snapshot (or the one `as_of` names) through the
-`deltalake` package's Arrow dataset, registered in DuckDB: no DuckDB extension is needed (they
-download on install, and this runs offline). `entities` and `quotes` show the rows of each
+Each view reads its Delta table's current snapshot (or the one `as_of` names): `deltalake`
+reads the log, DuckDB's Parquet reader the files it names (an object store: deltalake's Arrow
+dataset). No DuckDB extension is needed (they download on install, and this runs offline). `entities` and `quotes` show the rows of each
 article's current revision only (joined on article_id and content_hash), so an article's
 quote_count and people always agree with them, even while a correction is being written.
 
