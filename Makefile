@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-stamp
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint install clean robustness train-langid train-ner train-topics bench bench-freshness bench-compaction
+.PHONY: demo test lint install clean robustness train-langid train-ner train-topics bench bench-freshness bench-compaction bench-history storage-checks
 
 # The demo needs the runtime only; tests, lint, training and the Dataflow dry runs add the
 # dev and gcp extras on top.
@@ -57,12 +57,25 @@ train-topics: $(STAMP)
 bench-compaction: $(STAMP)
 	$(BIN)/python -m tests.bench.compaction
 
+# 1,000 new articles into an output of 1,000,000 vs an empty one; the history is built once
+# into build/bench-history (a few minutes), then reused. Last line: `history cost ratio: R`.
+bench-history: $(STAMP)
+	$(BIN)/python -m tests.bench.history
+
+# The storage checks too long for `make test`: the 45 shared snapshots one per run, kill -9 of
+# writers and compactions (20 rounds), and the write cost against history.
+storage-checks: $(STAMP)
+	$(BIN)/python -m pytest -m slow tests
+	$(BIN)/python -m tests.robustness.storage_kills --rounds 20
+	$(BIN)/python -m tests.bench.history
+
 train-ner: $(STAMP)
 	$(BIN)/python -m nordwire.pipeline.tools.train_ner --data ../shared/data --out transforms/models
 
 robustness: $(STAMP)
 	$(BIN)/python -m tests.robustness.accounting ../shared/data/feedparser-tests ../shared/data/feeds
 	$(BIN)/python -m tests.robustness.hostile
+	$(BIN)/python -m tests.robustness.storage_kills --rounds 20
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,10 @@
-"""`nordwire query`: sandboxed DuckDB views over the Parquet tables, and the result rendered for people or tools.
+"""`nordwire query`: sandboxed DuckDB views over the Delta tables, and the result rendered for people or tools.
+
+Each view reads its Delta table's current snapshot (or the one `as_of` names): `deltalake`
+reads the log, DuckDB's Parquet reader the files it names (an object store: deltalake's Arrow
+dataset). No DuckDB extension is needed (they download on install, and this runs offline). `entities` and `quotes` show the rows of each
+article's current revision only (joined on article_id and content_hash), so an article's
+quote_count and people always agree with them, even while a correction is being written.
 
 By default a query can only read the output folder: statements other than SELECT (with
 DESCRIBE, SHOW, SUMMARIZE and EXPLAIN of those) are refused before they run, and DuckDB
@@ -24,11 +30,19 @@ import tempfile
 import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import duckdb
-import pyarrow as pa
+from deltalake import DeltaTable
+from deltalake.exceptions import TableNotFoundError
+from nordwire.pipeline.io.delta import (
+    check_not_plain,
+    is_remote,
+    partition_columns,
+    physical_schema,
+    table_uri,
+)
 from nordwire.schemas.reference import TABLES
 from nordwire.transforms.controls import json_safe, visible
 
@@ -36,10 +50,19 @@ FORMATS = ("table", "line", "markdown", "csv", "json")
 DEFAULT_WIDTH = 60
 _READ_ONLY = {duckdb.StatementType.SELECT}
 _EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(?:ANALY[SZ]E\s+)?(?:\([^)]*\)\s*)?", re.IGNORECASE)
+# The child tables show the rows of each article's current revision only.
+_CURRENT = (
+    "SELECT c.* FROM _{t} c SEMI JOIN _articles a "
+    "ON c.article_id = a.article_id AND c.content_hash = a.content_hash"
+)
 
 
 class QueryRefused(ValueError):
     """A statement the read-only sandbox does not run."""
+
+
+class SnapshotNotFound(ValueError):
+    """`--as-of` names a version or time the tables do not have (or no longer keep)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,24 +71,6 @@ class Result:
 
     columns: list[str]
     rows: list[tuple[Any, ...]]
-
-
-def parquet_files(folder: str) -> Iterator[str]:
-    """The Parquet files below a local folder, hidden ones left out, as DuckDB's glob finds them.
-
-    Links to folders are not followed (nor by DuckDB): a link loop inside the output made the
-    standard library's recursive glob walk forever, and `nordwire tables` hang.
-    """
-    for root, _, names in os.walk(folder):
-        for name in sorted(names):
-            if name.endswith(".parquet") and not name.startswith("."):
-                yield os.path.join(root, name)
-
-
-def _has_files(pattern: str) -> bool:
-    if "://" in pattern:
-        return True  # remote stores: let DuckDB's own glob decide
-    return next(parquet_files(pattern.split("**", 1)[0]), None) is not None
 
 
 def _quote(text: str) -> str:
@@ -89,36 +94,136 @@ def _sandbox(con: duckdb.DuckDBPyConnection, output: str) -> None:
     con.execute("SET lock_configuration = true")
 
 
-def connect(output: str, unrestricted: bool = False) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with one view per table, sandboxed to `output` unless `unrestricted`."""
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")  # published_at is stored in UTC; show it as stored
-    if "://" in output and not unrestricted:
-        # Loaded before the lock (which forbids loading): remote outputs need it, nothing else.
+def _moment(as_of: str) -> int | datetime:
+    """`as_of` as an articles version (an integer) or a UTC time (an ISO date or time)."""
+    if as_of.isdigit():
+        return int(as_of)
+    try:
+        moment = datetime.fromisoformat(as_of)
+    except ValueError:
+        raise SnapshotNotFound(
+            f"--as-of {as_of!r} is neither a version number nor a time (YYYY-MM-DD[THH:MM[:SS]])"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _commit_times(handle: DeltaTable) -> dict[int, datetime]:
+    """When each version still in the log was committed (ask a handle at its newest version:
+    delta-rs numbers the history of a time-travelled handle wrongly)."""
+    return {
+        e["version"]: datetime.fromtimestamp(e["timestamp"] / 1000, UTC)
+        for e in handle.history()
+        if "version" in e
+    }
+
+
+def _snapshot_moment(
+    articles: dict[int, datetime], as_of: str
+) -> tuple[int | None, datetime | None]:
+    """(articles version, the time the other tables are read at) for `as_of`.
+
+    For a version N: the moment just before version N+1 was committed (None when N is the
+    newest), so the entities and quotes of every revision current at N are there.
+    """
+    moment = _moment(as_of)
+    if isinstance(moment, datetime):
+        return None, moment
+    if moment not in articles:
+        raise SnapshotNotFound(
+            f"--as-of {as_of}: the articles table keeps versions {min(articles)} to {max(articles)}"
+        )
+    if moment == max(articles):
+        return moment, None
+    return moment, articles[moment + 1] - timedelta(milliseconds=1)
+
+
+def open_tables(output: str, as_of: str | None = None) -> dict[str, DeltaTable | None]:
+    """Each table's Delta snapshot: the current one, or the one `as_of` names (None: no table).
+
+    `as_of` is a version of the articles table, or a time: every table is read as it was
+    then (for a version, until the next version was committed), so entities and quotes
+    match the articles of that snapshot. Logs are kept 30 days, replaced files 7 days after
+    a compaction: an older snapshot is refused.
+    """
+    check_not_plain(output)
+    handles: dict[str, DeltaTable | None] = {}
+    for table in TABLES:
         try:
-            con.execute("LOAD httpfs")
-        except duckdb.Error as exc:
-            con.close()
-            raise duckdb.IOException(
-                f"reading {output} needs DuckDB's httpfs extension; install it once with "
-                f'`nordwire query --unrestricted --output {output} "INSTALL httpfs"` '
-                f"({str(exc).splitlines()[0]})"
-            ) from exc
-    for table, (schema, _, _) in TABLES.items():
-        pattern = os.path.join(output, table, "**", "*.parquet")
-        if _has_files(pattern):
-            con.execute(
-                f"CREATE VIEW {table} AS SELECT * FROM read_parquet({_quote(pattern)}, "
-                "hive_partitioning = true, union_by_name = true)"
+            handles[table] = DeltaTable(table_uri(output, table))
+        except TableNotFoundError:
+            handles[table] = None
+    if as_of is None:
+        return handles
+    articles = handles["articles"]
+    if articles is None:
+        raise SnapshotNotFound(f"--as-of {as_of}: there is no articles table yet")
+    version, moment = _snapshot_moment(_commit_times(articles), as_of)
+    for table, handle in handles.items():
+        if handle is None:
+            continue
+        if table == "articles" and version is not None:
+            handle.load_as_version(version)
+            continue
+        if moment is None:
+            continue
+        times = _commit_times(handle)
+        if moment < min(times.values()):
+            if table == "articles":
+                raise SnapshotNotFound(
+                    f"--as-of {as_of}: the oldest articles snapshot kept is from "
+                    f"{min(times.values()):%Y-%m-%dT%H:%M:%SZ}"
+                )
+            handles[table] = None  # that table did not exist yet then
+            continue
+        handle.load_as_version(moment)
+    return handles
+
+
+def _register(
+    con: duckdb.DuckDBPyConnection, table: str, handle: DeltaTable | None, output: str
+) -> None:
+    """`_<table>`: the files of the snapshot, as the Delta log names them (no other file).
+
+    A local table is read by DuckDB's own Parquet reader over exactly those files; DuckDB
+    2.0.1 pushes some string filters into a pyarrow dataset as string_view values pyarrow
+    cannot compare (duckdb-python issues 187, 227). An object store is read through
+    deltalake's Arrow dataset (its own credentials; no DuckDB extension needed).
+    """
+    files = handle.file_uris() if handle is not None else []
+    if handle is None or not files:
+        con.register(f"_{table}", physical_schema(table).empty_table())
+    elif is_remote(output):
+        con.register(f"_{table}", handle.to_pyarrow_dataset())
+    else:
+        listed = ", ".join(_quote(f) for f in files)
+        con.execute(
+            f"CREATE VIEW _{table} AS SELECT * FROM read_parquet([{listed}], "
+            "hive_partitioning = true, union_by_name = true)"
+        )
+
+
+def connect(
+    output: str, unrestricted: bool = False, as_of: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with one view per table, sandboxed to `output` unless `unrestricted`."""
+    handles = open_tables(output, as_of)
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")  # published_at is stored in UTC; show it as stored
+        for table, handle in handles.items():
+            _register(con, table, handle, output)
+        for table in TABLES:
+            body = (
+                _CURRENT.format(t=table)
+                if table in ("entities", "quotes")
+                else f"SELECT * FROM _{table}"
             )
-        else:
-            empty = pa.schema(
-                [*schema, pa.field("date", pa.date32()), pa.field("topic", pa.string())]
-            )
-            con.register(f"_{table}_empty", empty.empty_table())
-            con.execute(f"CREATE VIEW {table} AS SELECT * FROM _{table}_empty")
-    if not unrestricted:
-        _sandbox(con, output)
+            con.execute(f"CREATE VIEW {table} AS {body}")
+        if not unrestricted:
+            _sandbox(con, output)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
@@ -308,11 +413,16 @@ def run_query(
     fmt: str = "table",
     max_width: int = DEFAULT_WIDTH,
     unrestricted: bool = False,
+    as_of: str | None = None,
 ) -> str:
-    """Run `sql` (one or more statements) against the tables under `output`; render each result."""
+    """Run `sql` (one or more statements) against the tables under `output`; render each result.
+
+    `as_of` reads an older snapshot: a version of the articles table, or a time (see
+    open_tables).
+    """
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
-    con = connect(output, unrestricted)
+    con = connect(output, unrestricted, as_of)
     try:
         results = list(execute(con, sql, unrestricted))
     finally:
@@ -321,20 +431,35 @@ def run_query(
 
 
 def table_stats(output: str) -> Result:
-    """Per table: rows, partitions, files, bytes, first and last date."""
+    """Per table: Delta version, rows (as the views show them), partitions, files, bytes, dates."""
+    handles = open_tables(output)
     con = connect(output)
     rows = []
     try:
         for table in TABLES:
             count, partitions, first, last = select(
                 con,
-                f"SELECT count(*), count(DISTINCT (date, topic)), min(date), max(date) FROM {table}",
+                f"SELECT count(*), count(DISTINCT {_partition_key(table)}), min(date), max(date) "
+                f"FROM {table}",
             ).fetchone() or (0, 0, None, None)
-            files = list(parquet_files(os.path.join(output, table)))
-            size = sum(os.path.getsize(f) for f in files)
-            rows.append((table, count, partitions, len(files), size, first, last))
+            handle = handles[table]
+            version = handle.version() if handle is not None else None
+            sizes = (
+                [
+                    int(n)
+                    for n in handle.get_add_actions(flatten=True).column("size_bytes").to_pylist()
+                ]
+                if handle is not None
+                else []
+            )
+            rows.append((table, version, count, partitions, len(sizes), sum(sizes), first, last))
     finally:
         con.close()
     return Result(
-        ["table", "rows", "partitions", "files", "bytes", "first_date", "last_date"], rows
+        ["table", "version", "rows", "partitions", "files", "bytes", "first_date", "last_date"],
+        rows,
     )
+
+
+def _partition_key(table: str) -> str:
+    return "(" + ", ".join(partition_columns(table)) + ")"

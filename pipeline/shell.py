@@ -1,4 +1,4 @@
-"""`nordwire query` without SQL: an interactive SQL shell over the four views, in the DuckDB shell's manner.
+"""`nordwire query` without SQL: an interactive SQL shell over the table views, in the DuckDB shell's manner.
 
 Statements end with `;` and may span lines; dot commands change the display. Reading from a
 pipe works too (no prompts), so `nordwire query < script.sql` runs a script.
@@ -23,7 +23,7 @@ from nordwire.pipeline.query import (
 from nordwire.schemas.reference import TABLES, render_schema
 
 HELP = """\
-Statements end with ';' and may span lines. Views: articles, entities, quotes, rejects.
+Statements end with ';' and may span lines. Views: articles, entities, quotes, rejects, revisions.
   .tables              row counts, partitions, files and bytes per table
   .schema [TABLE]      columns with their types and descriptions
   .mode FORMAT         table, line, markdown, csv or json
@@ -53,10 +53,11 @@ class Shell:
         fmt: str = "table",
         max_width: int = 60,
         unrestricted: bool = False,
+        as_of: str | None = None,
     ) -> None:
         self.output, self.fmt, self.max_width = output, fmt, max_width
         self.unrestricted = unrestricted
-        self.con = connect(output, unrestricted)
+        self.con = connect(output, unrestricted, as_of)
 
     def command(self, line: str, out: TextIO) -> bool:
         """Run one dot command; False when the shell should stop."""
@@ -117,14 +118,19 @@ class Shell:
 
 
 def run_shell(
-    output: str, fmt: str, max_width: int, unrestricted: bool, lines: TextIO = sys.stdin
+    output: str,
+    fmt: str,
+    max_width: int,
+    unrestricted: bool,
+    lines: TextIO = sys.stdin,
+    as_of: str | None = None,
 ) -> None:
     """The shell on stdin/stdout, with line editing and history when it is a terminal."""
     interactive = lines.isatty()
     if interactive:
         with contextlib.suppress(ImportError):  # not on every platform
             import readline  # noqa: F401  (imported for its side effect: line editing in input)
-    shell = Shell(output, fmt, max_width, unrestricted)
+    shell = Shell(output, fmt, max_width, unrestricted, as_of)
     try:
         shell.loop(lines, sys.stdout, interactive)
     finally:

@@ -98,6 +98,10 @@ class Item:
     updated_raw: str | None = None
     # dates the document offers when the item's own is missing: (basis, UTC datetime), best first
     date_fallbacks: tuple[tuple[str, datetime], ...] = ()
+    # the document's clock (transforms/revisions.py): the channel's lastBuildDate (or pubDate)
+    # and the newest date any item of the same document carries, UTC; set at parse
+    channel_date: datetime | None = None
+    newest_item_date: datetime | None = None
     caption_raw: str | None = None  # media:description / media:text of the item's photos
     categories: tuple[str, ...] = ()
     authors: tuple[str, ...] = ()

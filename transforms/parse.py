@@ -384,6 +384,9 @@ def _entry_item(
         categories=tuple(c.strip() for c in categories if c and c.strip()),
         authors=tuple(a.strip() for a in authors if a.strip()),
         credits=tuple(media_credits(entry)),
+        # The document's clock, which decides the newest revision of a story (revisions.py).
+        channel_date=context.channel_date,
+        newest_item_date=context.newest_date,
     )
     return without_controls(item)  # ESC or BEL in a guid, byline or credit never goes further
 

@@ -22,6 +22,7 @@ from nordwire.transforms.metadata import date_bound, extract_metadata, with_boun
 from nordwire.transforms.ner import NerModel
 from nordwire.transforms.normalise import normalise
 from nordwire.transforms.parse import parse_document
+from nordwire.transforms.revisions import newest_first
 from nordwire.transforms.topic import TopicClassifier, assign_topic
 
 REJECTS = "rejects"
@@ -156,15 +157,6 @@ class ClassifyTopic(_Stage):
         super().__init__("topic", _topic_fn)
 
 
-def _preference(item: Item) -> tuple[Any, ...]:
-    # Keep a copy that carries its own date (the date decides the partition, and a copy from a
-    # snapshot that left it out would only have the feed's date), then the richest version; the
-    # input name and index make the choice deterministic.
-    dated = item.published_raw is not None or item.published_fallback is not None
-    text = len(item.content_raw or "") + len(item.summary_raw or "")
-    return (-dated, -text, item.input, item.item_index)
-
-
 def _duplicate(other: Item, kept_input: str, kept_index: int) -> Reject:
     return Reject.of_item(
         other,
@@ -183,7 +175,7 @@ class _KeepOneFn(beam.DoFn):
 
     def process(self, element: tuple[str, Iterable[Item]]) -> Iterator[Any]:
         _, group = element
-        kept, *others = sorted(group, key=_preference)
+        kept, *others = sorted(group, key=newest_first)
         yield with_bound(kept, [date_bound(item) for item in (kept, *others)])
         for other in others:
             self._dupes.inc()
@@ -198,7 +190,7 @@ def _winner(
     ranked = sorted(records, key=lambda record: record[0])
     if len(ranked) > 1:
         first, _ = ranked[0]
-        yield article_id, (first[2], first[3], [bound for _, bound in ranked])
+        yield article_id, (first[-2], first[-1], [bound for _, bound in ranked])
 
 
 class _KeepWinnerFn(beam.DoFn):
@@ -221,7 +213,8 @@ class _KeepWinnerFn(beam.DoFn):
 
 
 class DropDuplicates(beam.PTransform):
-    """One item per article_id within the run (or window); the others become `duplicate` rejects.
+    """One item per article_id within the run (or window): the newest revision by the document's
+    clock (transforms/revisions.py: newest_first); the others become `duplicate` rejects.
 
     In the global window (bounded runs) it shuffles only (article_id, preference) records and
     filters the items against the winners of duplicated ids as a side input, so memory holds
@@ -241,7 +234,7 @@ class DropDuplicates(beam.PTransform):
         winners = (
             pcoll
             | "Preference"
-            >> beam.Map(lambda item: (item.article_id or "", (_preference(item), date_bound(item))))
+            >> beam.Map(lambda item: (item.article_id or "", (newest_first(item), date_bound(item))))
             | "GroupById" >> beam.GroupByKey()
             | "Winners" >> beam.FlatMap(_winner)
         )

@@ -15,6 +15,7 @@ from nordwire.pipeline.poller.cycles import identify
 from nordwire.pipeline.poller.state import StreamState
 from nordwire.pipeline.runner import run_job
 from nordwire.schemas.items import RawDocument
+from nordwire.transforms.revisions import raw_digest
 
 from tests.conftest import FIXTURES
 from tests.helpers.tables import rows
@@ -118,10 +119,21 @@ def test_the_poller_knows_a_story_it_saw_under_its_permalink(tmp_path: Path) -> 
     first, _ = identify([RawDocument(url, (FEEDS / "story_poll1.xml").read_bytes(), fetched)])
     state = StreamState(tmp_path)
     try:
-        state.commit([], [i.article_id or "" for i in first], [], fetched, timedelta(days=30))
+        seen = [(i.article_id or "", raw_digest(i)) for i in first]
+        state.commit([], seen, [], fetched, timedelta(days=30))
         later = fetched + timedelta(hours=2)
         second, _ = identify([RawDocument(url, (FEEDS / "story_poll2.xml").read_bytes(), later)])
         fresh = state.unseen(i.article_id or "" for i in second)
     finally:
         state.close()
     assert [i.title_raw for i in second if i.article_id in fresh] == ["Ny sak om skolen"]
+    # The story under its new headline is no new id, but its content changed: a revision.
+    again = StreamState(tmp_path)
+    try:
+        changed = again.changed((i.article_id or "", raw_digest(i)) for i in second)
+    finally:
+        again.close()
+    assert sorted(i.title_raw for i in second if i.article_id in changed) == [
+        "Ny sak om skolen",
+        "Storbrann i sentrum: fem evakuert",
+    ]

@@ -111,6 +111,40 @@ def test_drop_duplicates_keeps_a_dated_copy_over_a_longer_undated_one(windowed: 
         assert_that(out.items | beam.Map(lambda i: i.title_raw), equal_to(["datert"]))
 
 
+@pytest.mark.parametrize("windowed", [False, True])
+def test_drop_duplicates_keeps_the_newest_revision_by_the_documents_clock(windowed: bool) -> None:
+    # Two snapshots of one feed: the later one corrected the name; its copy is shorter.
+    first = item(
+        article_id="x",
+        title_raw="NÅ: Jan Erik (24) døde i arbeidsulykke",
+        summary_raw="En lang ingress om ulykken " * 3,
+        channel_date=datetime(2024, 3, 15, 9, tzinfo=UTC),
+        input="snapshot-1.xml",
+    )
+    corrected = item(
+        article_id="x",
+        title_raw="NÅ: Jan Eirik (24) døde i arbeidsulykke",
+        summary_raw="Kort.",
+        channel_date=datetime(2024, 3, 15, 10, tzinfo=UTC),
+        input="snapshot-2.xml",
+    )
+    with local_pipeline() as p:
+        items = p | beam.Create([corrected, first])
+        if windowed:
+            items = items | beam.WindowInto(FixedWindows(3600))
+        out = items | DropDuplicates()
+        assert_that(
+            out.items | beam.Map(lambda i: i.title_raw),
+            equal_to(["NÅ: Jan Eirik (24) døde i arbeidsulykke"]),
+            label="kept",
+        )
+        assert_that(
+            out[REJECTS] | beam.Map(lambda r: (r.reason, r.input, r.detail)),
+            equal_to([("duplicate", "snapshot-1.xml", "same article as snapshot-2.xml item 0")]),
+            label="dupes",
+        )
+
+
 def test_normalise_rejects_items_without_text() -> None:
     run_stage(
         Normalise(),
