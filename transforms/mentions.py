@@ -35,7 +35,7 @@ def _second_pass(tokens: list[str], tags: list[str]) -> list[str]:
     """Rules on top of the tagger: model designations are products; `X-regionen` is a place;
     a nickname in «» inside a name (`Per Joar «Perry» Hansen`) is part of that one person."""
     out = list(tags)
-    for i in range(1, len(tokens) - 3):
+    for i in range(1, len(tokens) - 3) if "«" in tokens else ():
         if tokens[i] != "«" or not out[i - 1].endswith("-PER"):
             continue
         close = next((j for j in range(i + 2, min(i + 5, len(tokens))) if tokens[j] == "»"), -1)
@@ -51,6 +51,8 @@ def _second_pass(tokens: list[str], tags: list[str]) -> list[str]:
                 last += 1
             out[i : last + 1] = ["I-PER"] * (last + 1 - i)
     for i, tok in enumerate(tokens):
+        if out[i] == "O" and "-" not in tok:
+            continue  # the rules below need a tag or a hyphen
         # "LIVE", "VG": a one-word person in capitals is a headline word or an acronym.
         if (
             out[i] == "B-PER"
