@@ -66,7 +66,14 @@ def _write(
 
 def write_output(out: Path, with_state: bool = True) -> Path:
     """Six articles over three days, their entities and quotes, two rejects, and feed state."""
-    for item in ITEMS:
+    write_items(out, ITEMS)
+    _write_rest(out, with_state)
+    return out
+
+
+def write_items(out: Path, items: list[Item]) -> None:
+    """The articles, entities and quotes tables of `items`, one file per item."""
+    for item in items:
         assert item.published_at is not None
         day = item.published_at.date().isoformat()
         _write(
@@ -95,6 +102,9 @@ def write_output(out: Path, with_state: bool = True) -> Path:
                 quotes.to_rows(item, PIPELINE_VERSION),
                 quotes.SCHEMA,
             )
+
+
+def _write_rest(out: Path, with_state: bool) -> None:
     fetched = datetime(2024, 3, 12, 10, tzinfo=UTC)
     reject_rows = [
         Reject("language", "not_norwegian", "a.xml", fetched, detected_language="sv").to_row(
@@ -128,4 +138,3 @@ def write_output(out: Path, with_state: bool = True) -> Path:
             state.commit([], [], updates, fetched, timedelta(days=30))
         finally:
             state.close()
-    return out
