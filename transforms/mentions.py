@@ -174,14 +174,18 @@ def _name_stem(name: str, known: set[str], gazetteer: frozenset[str], lexicon: L
     """Another name without its genitive s (`Natos` -> `Nato`, `FNs` -> `FN`, `Russlands` ->
     `Russland`) when the evidence says it is one: the stem is named in the article or is a
     known place, the stem is an abbreviation in capitals, or the stem is the better-known word
-    of the two in wordfreq's Norwegian list (Nato is more frequent than Natos; Paris, Texas,
-    Hamas and Wales are more frequent than Pari, Texa, Hama and Wale, so they stay)."""
+    of the one-word name's two forms in wordfreq's Norwegian list (Nato is more frequent than
+    Natos; Paris, Texas, Hamas and Wales are more frequent than Pari, Texa, Hama and Wale, so
+    they stay). A name of several words keeps its s without such evidence (`Oslo Børs`, `Sky
+    News`), and so does one whose stem is a common word (`Børs` -> `bør`)."""
     stem = _genitive_stem(name)
     if stem == name:
         return name
     last, stem_last = name.split()[-1], stem.split()[-1]
     if stem in known or stem.lower() in gazetteer or last[-1] in "'’" or stem_last.isupper():
         return stem
+    if " " in name or "lc" in lexicon.get(stem_last.lower(), ()):
+        return name  # `Oslo Børs`, `Sky News`, `Hells Angels`: the s belongs to the name
     return stem if _frequency(stem_last, lexicon) > _frequency(last, lexicon) else name
 
 

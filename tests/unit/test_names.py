@@ -191,6 +191,8 @@ def test_possessives_leave_normalised_names_only_where_the_evidence_says_genitiv
         _m("Texas", "GPE_LOC", 60),
         _m("Wales", "GPE_LOC", 70),
         _m("NRKs", "ORG", 80),
+        _m("Oslo Børs", "ORG", 90),
+        _m("Sky News", "ORG", 100),
     ]
     linked = {m.text: m.normalised for m in link(mentions, frozenset(), lexicon)}
     assert linked == {
@@ -202,6 +204,8 @@ def test_possessives_leave_normalised_names_only_where_the_evidence_says_genitiv
         "Texas": "Texas",
         "Wales": "Wales",
         "NRKs": "NRK",
+        "Oslo Børs": "Oslo Børs",
+        "Sky News": "Sky News",
     }
 
 
