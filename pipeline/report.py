@@ -112,7 +112,9 @@ def _entities(
             links = surname_links({str(name): int(n) for name, n in used})
         pairs = [v for pair in links.items() for v in pair]
         mapping = (
-            "SELECT * FROM (VALUES " + ", ".join(["(?, ?)"] * len(links)) + ") AS m(short, long_name)"
+            "SELECT * FROM (VALUES "
+            + ", ".join(["(?, ?)"] * len(links))
+            + ") AS m(short, long_name)"
             if links
             else "SELECT NULL::VARCHAR AS short, NULL::VARCHAR AS long_name WHERE false"
         )

@@ -24,7 +24,10 @@ NEIGHBOURS = ((-2, "-2:"), (-1, "-1:"), (1, "1:"), (2, "2:"))  # (offset, featur
 BOS, EOS = "BOS", "EOS"
 BIGRAM_PREVIOUS, BIGRAM_NEXT = "bi=", "bi+="
 PREFIXES = ("", *(prefix for _, prefix in NEIGHBOURS))
-CACHE_ROWS = 400_000  # cached words (and, separately, word pairs) per worker; cleared when full
+# Cached words per worker (five parts each: 80,000 words are 61 MB of weights) and word pairs
+# (about 150 bytes each); both are emptied when either is full.
+CACHE_ROWS = 80_000
+CACHE_PAIRS = 200_000
 
 
 class CrfDecoder:
@@ -64,7 +67,7 @@ class CrfDecoder:
 
     def _bound_cache(self) -> None:
         # Only between batches: ids handed out for the batch being built must stay valid.
-        if len(self._ids) >= CACHE_ROWS or len(self._pairs) >= CACHE_ROWS:
+        if len(self._ids) >= CACHE_ROWS or len(self._pairs) >= CACHE_PAIRS:
             self._ids.clear()
             self._lows.clear()
             self._pairs.clear()
