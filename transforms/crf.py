@@ -77,7 +77,8 @@ class CrfDecoder:
         first = len(self._ids)
         needed = first + len(words)
         if needed > len(self._blocks):
-            grown = np.zeros((max(needed, 2 * len(self._blocks)), *self._blocks.shape[1:]))
+            size = max(needed, min(2 * len(self._blocks), CACHE_ROWS))
+            grown = np.zeros((size, *self._blocks.shape[1:]))
             grown[: len(self._blocks)] = self._blocks
             self._blocks = grown
         attrs, zero = self._attrs, self._zero
