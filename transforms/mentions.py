@@ -70,7 +70,7 @@ def _sport_labels(tokens: list[str], tags: list[str]) -> list[str]:
             and "ORG" in (a.label, b.label)
         ):
             other = b if a.label == "ORG" else a
-            if other.label in ("GPE_LOC", "GPE_ORG", "LOC", "PER"):
+            if other.label in ("GPE_LOC", "GPE_ORG", "PER"):  # not `Oslo S -Nationaltheatret`
                 _relabel(out, other.start, other.end, "ORG")
     return out
 

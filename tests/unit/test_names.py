@@ -240,3 +240,10 @@ def test_venues_leagues_and_clubs_take_norne_labels(
     words: list[str], tags: list[str], want: list[str]
 ) -> None:
     assert _second_pass(words, tags) == want
+
+
+def test_a_place_beside_a_dash_is_no_club() -> None:
+    # "signalfeil mellom Oslo S -Nationaltheatret": a station and a theatre, not a fixture.
+    words = ["mellom", "Oslo", "S", "-", "Nationaltheatret"]
+    tags = ["O", "B-LOC", "I-LOC", "O", "B-ORG"]
+    assert _second_pass(words, tags) == tags
