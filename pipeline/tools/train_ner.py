@@ -10,6 +10,8 @@ is scored, never tuned on, with half of the sources used for choices (SOURCES_CH
 other half only reported. The word clusters and the NorNE-name gazetteer are built from the
 training side only, and the gazetteer's jackknife folds are whole documents. `--evaluate`
 prints those scores; without it the shipped model is trained on NorNE train and dev together.
+`--no-dev` trains on NorNE train alone and scores the result and the packaged model on NorNE
+dev, which neither learnt from: a new model ships only if it wins there on both varieties.
 """
 
 from __future__ import annotations
