@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from nordwire.pipeline.cli.app import main
-from nordwire.pipeline.cli.common import fail, is_remote
-from nordwire.pipeline.io.sink import TABLES
+from nordwire.pipeline.cli.common import TABLE_NAMES, fail, is_remote
 
 _SPEC = re.compile(r"^(date=)?(\d{4}-\d{2}-\d{2})(/topic=[a-z0-9_-]+)?/?$")
 
@@ -48,7 +47,7 @@ def _spec(value: str) -> str:
     "--table",
     "tables",
     multiple=True,
-    type=click.Choice(sorted(TABLES)),
+    type=click.Choice(sorted(TABLE_NAMES)),
     help="Only this table; repeatable. Default: every table.",
 )
 @click.option(
