@@ -61,7 +61,16 @@ _INVISIBLE = re.compile(
     "[\u00ad\u180e\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
     "|(?<![\u2190-\u2bff\U0001f000-\U0001faff\ufe0f])\u200d"
 )
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# Any character _INVISIBLE removes: most text has none, and this class scans in one pass where
+# _INVISIBLE's lookbehind is tried at every position.
+_INVISIBLE_HINT = re.compile(
+    "[\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+# Runs of spaces become one plain space. Only runs that change are matched (two or more, or
+# one that is not a plain space): a single space between words, the common case, is left be.
+_SPACES = re.compile(
+    r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+)
 _MANY_BREAKS = re.compile(r"\n{3,}")
 # A text still carrying an escaped entity after one unescape was double-escaped by the feed.
 _ESCAPED_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});")
@@ -127,8 +136,10 @@ def clean_text(value: str | None, *, markup: bool = True) -> str | None:
         text = ftfy.fix_text(text, unescape_html=False, normalization="NFC")
     text = unicodedata.normalize("NFC", text)
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _INVISIBLE.sub("", text)
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    if _INVISIBLE_HINT.search(text):
+        text = _INVISIBLE.sub("", text)
+    # No space class holds "\n", so collapsing the whole text equals collapsing line by line.
+    lines = [line.strip() for line in _SPACES.sub(" ", text).split("\n")]
     text = _MANY_BREAKS.sub("\n\n", "\n".join(lines)).strip()
     return text or None
 
