@@ -76,9 +76,21 @@ _MANY_BREAKS = re.compile(r"\n{3,}")
 _ESCAPED_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});")
 
 MAX_TEXT_CHARS = 200_000
+# What a UTF-8 continuation byte (0x80-0xBF) reads as in Windows-1252 or Latin-1.
+_CONTINUATION = "".join(
+    sorted(
+        set(bytes(range(0x80, 0xC0)).decode("cp1252", "ignore"))
+        | set(bytes(range(0x80, 0xC0)).decode("latin-1"))
+    )
+)
 # Characters that UTF-8 read as Latin-1/Windows-1252 leaves behind (Ã¸, Ã¥, â€™), and the
-# replacement character: only text with one of them goes through ftfy.
-_MOJIBAKE_HINT = re.compile("[\u00c2\u00c3\u00c5\u00e2\u0080-\u009f\ufffd]")
+# replacement character: only text with one of them goes through ftfy, the costliest step
+# here. Å is a Norwegian letter: it is a hint only before what a continuation byte reads as
+# (Å¡ is š, Å‚ is ł), so that an article about Ålesund is not sent through ftfy, and ftfy's
+# other changes (straight quotes for curly ones) do not depend on whether a text has an Å.
+_MOJIBAKE_HINT = re.compile(
+    f"[\u00c2\u00c3\u00e2\u0080-\u009f\ufffd]|\u00c5[{re.escape(_CONTINUATION)}]"
+)
 
 
 class _TextExtractor(HTMLParser):

@@ -76,3 +76,17 @@ def test_spaces_collapse_and_invisible_characters_go_everywhere_in_the_text(part
         assert not set(line) & set(_SPACE_LIKE + _INVISIBLE_CHARS)
     # A zero-width joiner stays only where it builds a glyph: after an emoji.
     assert all(text[i - 1] == "\U0001f600" for i, c in enumerate(text) if c == "\u200d")
+
+
+def test_mojibake_of_polish_and_czech_letters_is_repaired() -> None:
+    # UTF-8 read as Windows-1252: š ł ż ń leave Å and a second character behind.
+    assert clean_text("Å¡koda") == "škoda"
+    assert clean_text("Wojciech PrzybyÅ‚a og Katowice-Å»ory") == "Wojciech Przybyła og Katowice-Żory"
+    assert clean_text("Lech WaÅ‚Ä™sa besøkte Oslo") == "Lech Wałęsa besøkte Oslo"
+
+
+def test_a_text_with_the_letter_a_ring_is_not_changed_as_mojibake() -> None:
+    # Å is a Norwegian letter, not a trace of mojibake: the text is left as written, curly
+    # quotes and all, as the same text without an Å is.
+    for text in ("Årets “beste” sak fra Ålesund", "Arets “beste” sak fra Alesund", "Åse så ﬁne Å"):
+        assert clean_text(text) == text
