@@ -59,13 +59,26 @@ PARTS = (
 )
 
 
-def flush(rows: dict[tuple[str, str, str], list[dict[str, object]]], output: Path) -> None:
+# What the loop shares with the sink: the rows it buffers for an article, and how it writes
+# them (the sink's own functions, so that the floor writes what the pipeline writes).
+Buffer = dict[tuple[str, str, str], list[dict[str, object]]]
+
+
+def buffer_rows(buffer: Buffer, item: Item) -> None:
+    """Add a finished article's rows (article, entities, quotes) to the buffer."""
+    date, topic = item_partition(item, OSLO)
+    buffer[("articles", date, topic)].append(articles.to_row(item, PIPELINE_VERSION))
+    buffer[("entities", date, topic)].extend(entities.to_rows(item, PIPELINE_VERSION))
+    buffer[("quotes", date, topic)].extend(quotes.to_rows(item, PIPELINE_VERSION))
+
+
+def flush(buffer: Buffer, output: Path) -> None:
     """Write and empty the buffered rows, one file per table and partition."""
-    for (table, date, topic), table_rows in rows.items():
+    for (table, date, topic), table_rows in buffer.items():
         if table_rows:
             schema, key = TABLES[table]
             write_table(str(output / table / partition_path(date, topic)), table_rows, schema, key)
-    rows.clear()
+    buffer.clear()
 
 
 def documents(folder: Path) -> list[Path]:
@@ -104,7 +117,7 @@ def run(folder: Path, output: Path) -> dict[str, object]:
                 item = assign_id(out)
                 kept.setdefault(item.article_id or "", item)
         step("identity")
-    rows: dict[tuple[str, str, str], list[dict[str, object]]] = defaultdict(list)
+    buffer: Buffer = defaultdict(list)
     n = 0
     for item in kept.values():
         item = normalise(item)
@@ -119,16 +132,13 @@ def run(folder: Path, output: Path) -> dict[str, object]:
         step("mentions")
         item = assign_topic(item, topics)
         step("topic")
-        date, topic = item_partition(item, OSLO)
-        rows[("articles", date, topic)].append(articles.to_row(item, PIPELINE_VERSION))
-        rows[("entities", date, topic)].extend(entities.to_rows(item, PIPELINE_VERSION))
-        rows[("quotes", date, topic)].extend(quotes.to_rows(item, PIPELINE_VERSION))
+        buffer_rows(buffer, item)
         n += 1
         step("rows")
         if n % FLUSH_ROWS == 0:  # the same bounded buffer as the pipeline's sink
-            flush(rows, output)
+            flush(buffer, output)
             step("write")
-    flush(rows, output)
+    flush(buffer, output)
     step("write")
     seconds = time.perf_counter() - started
     return {
