@@ -14,9 +14,6 @@ import click
 
 _GLOB = re.compile(r"[*?\[]")
 EXIT_USAGE = 2
-# The tables, spelled out so that registering the commands imports neither pyarrow nor Beam; a
-# test keeps them equal to schemas/reference.py.
-TABLE_NAMES = ("articles", "entities", "quotes", "rejects")
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:

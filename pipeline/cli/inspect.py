@@ -8,12 +8,16 @@ from typing import TextIO
 
 import click
 from nordwire.pipeline.cli.app import main
-from nordwire.pipeline.cli.common import TABLE_NAMES, fail, is_remote
+from nordwire.pipeline.cli.common import (
+    fail,
+    is_remote,
+)
 
 # Spelled out here so that `nordwire --help` does not import DuckDB, Beam or pyarrow; a test keeps
 # them equal to pipeline/query.py and schemas/reference.py.
 FORMATS = ("table", "line", "markdown", "csv", "json")
 DEFAULT_WIDTH = 60
+SCHEMA_TABLES = ("articles", "entities", "quotes", "rejects")
 SCHEMA_FORMATS = ("text", "json", "bigquery", "markdown")
 
 
@@ -166,7 +170,7 @@ def tables(output: str, fmt: str) -> None:
 
 
 @main.command()
-@click.argument("table", required=False, type=click.Choice(list(TABLE_NAMES)))
+@click.argument("table", required=False, type=click.Choice(list(SCHEMA_TABLES)))
 @click.option(
     "--format",
     "fmt",

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from nordwire.pipeline.cli.app import main
-from nordwire.pipeline.cli.common import TABLE_NAMES, fail, is_remote
+from nordwire.pipeline.cli.common import fail, is_remote
+from nordwire.pipeline.cli.inspect import SCHEMA_TABLES  # the sink's tables, without Beam
 
 _SPEC = re.compile(r"^(date=)?(\d{4}-\d{2}-\d{2})(/topic=[a-z0-9_-]+)?/?$")
 
@@ -47,7 +48,7 @@ def _spec(value: str) -> str:
     "--table",
     "tables",
     multiple=True,
-    type=click.Choice(sorted(TABLE_NAMES)),
+    type=click.Choice(sorted(SCHEMA_TABLES)),
     help="Only this table; repeatable. Default: every table.",
 )
 @click.option(

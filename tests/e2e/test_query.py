@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from nordwire.pipeline.cli import common, main
 from nordwire.pipeline.cli import inspect as inspect_cli
+from nordwire.pipeline.cli import main
 
 from tests.helpers.tables import write_output
 
@@ -38,7 +38,7 @@ def test_cli_choices_match_the_modules() -> None:
     from nordwire.schemas import reference
 
     assert inspect_cli.FORMATS == query.FORMATS and inspect_cli.DEFAULT_WIDTH == query.DEFAULT_WIDTH
-    assert tuple(reference.TABLES) == common.TABLE_NAMES
+    assert tuple(reference.TABLES) == inspect_cli.SCHEMA_TABLES
     assert inspect_cli.SCHEMA_FORMATS == reference.SCHEMA_FORMATS
 
 
