@@ -12,7 +12,6 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.runners.runner import PipelineRunner
 from nordwire.pipeline.config import JobConfig, is_local
-from nordwire.pipeline.io.lock import output_lock
 
 
 def breakdown(counts: Counter[str]) -> str:
@@ -36,6 +35,7 @@ class Summary:
     kind: str = "batch"
     written_articles: Counter[str] = field(default_factory=Counter)  # new rows only, by topic
     written_rejects: Counter[str] = field(default_factory=Counter)  # new rows only, by reason
+    revised: int = 0  # stories stored in a newer revision (counted in written_articles too)
 
     def line(self) -> str:
         """The one summary line printed at the end of a run."""
@@ -46,7 +46,8 @@ class Summary:
             f"nordwire: {self.inputs} inputs read, {self.items} items seen, "
             f"{sum(self.articles.values())} articles{breakdown(self.articles)}, "
             f"{self.already_present} already in the output, "
-            f"{sum(self.rejects.values())} rejects{breakdown(self.rejects)}, {self.seconds:.1f} s"
+            + (f"{self.revised} revised, " if self.revised else "")
+            + f"{sum(self.rejects.values())} rejects{breakdown(self.rejects)}, {self.seconds:.1f} s"
         )
 
 
@@ -111,6 +112,8 @@ def summarise(result: Any, seconds: float) -> Summary:
             and name.startswith("articles")
         ):
             summary.already_present += value
+        elif (namespace, name) == ("write", "revisions:revised"):
+            summary.revised += value
     return summary
 
 
@@ -142,6 +145,5 @@ def run_job(config: JobConfig) -> Summary:
         return submit(pipeline, "streaming")
     pipeline = new_pipeline(config)
     build(pipeline, config)
-    # One writer at a time per local output (a cloud job's output is not locked from here).
-    with output_lock(config.output, f"nordwire {config.command}"):
-        return submit(pipeline, "poll-once" if config.feeds else "batch")
+    # No lock: the Delta tables take concurrent writers (pipeline/io/revise.py).
+    return submit(pipeline, "poll-once" if config.feeds else "batch")

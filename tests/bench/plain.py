@@ -1,8 +1,8 @@
 """The floor: the same pure functions in a plain Python loop, no Beam. Prints one JSON line.
 
 `python -m tests.bench.plain CORPUS OUTPUT` reads every feed file under CORPUS, runs the
-stages the pipeline runs, in its order, and writes the tables like its sink (one file per
-table and partition every FLUSH_ROWS articles). Every step of the loop is timed, so the
+stages the pipeline runs, in its order, and commits the tables through its sink's code (one
+Delta commit every FLUSH_ROWS articles). Every step of the loop is timed, so the
 stages add up to the whole run; the parts of a stage that run inside one function call (the
 feed's language votes and feedparser inside parse, the quote and date finders inside
 mentions) are timed apart on a sample (`parts`), so that the timed loop does only the
@@ -22,8 +22,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from nordwire.pipeline.io.sink import FLUSH_ROWS, TABLES, write_table
-from nordwire.schemas import PIPELINE_VERSION, articles, entities, quotes
+from nordwire.pipeline.io.delta import Tables
+from nordwire.pipeline.io.revise import Story
+from nordwire.pipeline.io.sink import FLUSH_ROWS, commit_rows, story_of
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.transforms.dates import OSLO
 from nordwire.transforms.identity import assign_id
@@ -33,7 +34,6 @@ from nordwire.transforms.metadata import extract_metadata
 from nordwire.transforms.ner import NerModel
 from nordwire.transforms.normalise import normalise
 from nordwire.transforms.parse import parse_document
-from nordwire.transforms.partition import item_partition, partition_path
 from nordwire.transforms.topic import TopicClassifier, assign_topic
 
 # The loop's steps in pipeline order: what `stages_ms_per_article` reports.
@@ -54,32 +54,28 @@ STAGES = (
 # the first of the names the module has is timed (the quote finder with its speakers is
 # `attribute` where speaker resolution has its own module).
 PARTS = (
-    ("parse", "language votes", "nordwire.transforms.parse", ("with_document_votes",)),
+    ("parse", "language votes", "nordwire.transforms.parse", ("with_language_evidence", "with_document_votes")),
     ("parse", "feedparser", "nordwire.transforms.parse", ("feedparser.parse",)),
     ("mentions", "quotes", "nordwire.transforms.mentions", ("attribute", "find_quotes")),
     ("mentions", "dates", "nordwire.transforms.mentions", ("find_dates",)),
 )
 
 
-# What the loop shares with the sink: the rows it buffers for an article, and how it writes
-# them (the sink's own functions, so that the floor writes what the pipeline writes).
-Buffer = dict[tuple[str, str, str], list[dict[str, object]]]
+# What the loop shares with the sink: the stories it buffers (an article with its entities and
+# quotes), and how it commits them (the sink's own functions, so that the floor writes what
+# the pipeline writes).
+Buffer = list[Story]
 
 
 def buffer_rows(buffer: Buffer, item: Item) -> None:
-    """Add a finished article's rows (article, entities, quotes) to the buffer."""
-    date, topic = item_partition(item, OSLO)
-    buffer[("articles", date, topic)].append(articles.to_row(item, PIPELINE_VERSION))
-    buffer[("entities", date, topic)].extend(entities.to_rows(item, PIPELINE_VERSION))
-    buffer[("quotes", date, topic)].extend(quotes.to_rows(item, PIPELINE_VERSION))
+    """Add a finished article's story (article, entities, quotes rows) to the buffer."""
+    buffer.append(story_of(item, OSLO))
 
 
 def flush(buffer: Buffer, output: Path) -> None:
-    """Write and empty the buffered rows, one file per table and partition."""
-    for (table, date, topic), table_rows in buffer.items():
-        if table_rows:
-            schema, key = TABLES[table]
-            write_table(str(output / table / partition_path(date, topic)), table_rows, schema, key)
+    """Commit and empty the buffered stories through the sink's own commit."""
+    if buffer:
+        commit_rows(Tables(str(output)), buffer)
     buffer.clear()
 
 
@@ -119,7 +115,7 @@ def run(folder: Path, output: Path) -> dict[str, object]:
                 item = assign_id(out)
                 kept.setdefault(item.article_id or "", item)
         step("identity")
-    buffer: Buffer = defaultdict(list)
+    buffer: Buffer = []
     n = 0
     for item in kept.values():
         item = normalise(item)

@@ -22,12 +22,13 @@ from typing import Any
 
 from nordwire.pipeline.query import connect
 
-# table -> its key column (one row per key)
-KEYS = {
-    "articles": "article_id",
-    "entities": "entity_id",
-    "quotes": "quote_id",
-    "rejects": "reject_id",
+# table -> its key columns (one row per key)
+KEYS: dict[str, tuple[str, ...]] = {
+    "articles": ("article_id",),
+    "entities": ("entity_id",),
+    "quotes": ("quote_id",),
+    "rejects": ("reject_id",),
+    "revisions": ("article_id", "revision"),
 }
 
 
@@ -37,7 +38,7 @@ def table_rows(output: Path) -> dict[str, list[dict[str, Any]]]:
     try:
         out = {}
         for table, key in KEYS.items():
-            cursor = con.execute(f"SELECT * FROM {table} ORDER BY {key}")
+            cursor = con.execute(f"SELECT * FROM {table} ORDER BY {', '.join(key)}")
             columns = [d[0] for d in cursor.description]
             out[table] = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
         return out
@@ -62,13 +63,13 @@ def differences(a: Path, b: Path) -> list[str]:
             continue
         first = next(
             (
-                (x[key], sorted(c for c in x if x[c] != y.get(c)))
+                ("/".join(str(x[k]) for k in key), sorted(c for c in x if x[c] != y.get(c)))
                 for x, y in zip(left, right, strict=False)
                 if x != y
             ),
             None,
         )
-        where = f"first at {key} {first[0]}: {', '.join(first[1])}" if first else "extra rows"
+        where = f"first at {'/'.join(key)} {first[0]}: {', '.join(first[1])}" if first else "extra rows"
         lines.append(f"! {table}: {len(left)} rows against {len(right)}, differ ({where})")
     return lines
 

@@ -95,8 +95,15 @@ def test_new_items_conditional_get_and_edited_titles(server: FeedServer, make_po
     items.insert(0, ("sak-0003", "Brannvesenet rykket ut"))
     items[1] = ("sak-0001", "Skolen bygges ut likevel")  # an edited title, same guid
     third = poller.cycle()
-    assert (third.fetched, third.new_items) == (1, 1)
+    # The new story, the edited one and sak-0002, whose pubDate the feed moved (this test
+    # feed dates items by position): changed items are processed again, as revisions.
+    assert (third.fetched, third.new_items) == (1, 3)
     assert poller.rows("SELECT count(*), count(DISTINCT article_id) FROM articles") == [(3, 3)]
+    assert poller.rows("SELECT title, revision FROM articles WHERE guid = 'sak-0001'") == [
+        ("Skolen bygges ut likevel", 2)
+    ]
+    fourth = poller.cycle()  # the same feed again: nothing new, nothing revised
+    assert (fourth.new_items, sum(fourth.articles.values()), fourth.revised) == (0, 0, 0)
 
 
 def test_failures_back_off_and_retry_after_is_respected(server: FeedServer, make_poller) -> None:  # type: ignore[no-untyped-def]
