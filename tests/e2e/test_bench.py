@@ -50,19 +50,22 @@ def test_the_plain_floor_writes_the_same_rows_as_the_pipeline(tmp_path: Path) ->
 
 
 def test_rows_tells_a_changed_row_from_a_different_split_into_files(tmp_path: Path) -> None:
-    from tests.helpers.tables import write_output
+    from tests.helpers.tables import ITEMS, write_items, write_output
 
     a = write_output(tmp_path / "a", with_state=False)
-    b = write_output(tmp_path / "b", with_state=False)
-    assert rows.main([str(a), str(b)]) == 0
-    # Same rows in other files: still the same.
-    articles = sorted((b / "articles").rglob("*.parquet"))
-    articles[0].rename(articles[0].with_name("renamed.parquet"))
+    # The same rows in other files and commits (as another runner's bundles split them).
+    b = tmp_path / "b"
+    write_items(b, ITEMS[:3])
+    write_output(b, with_state=False)
+    assert len(list((b / "revisions").rglob("*.parquet"))) > len(
+        list((a / "revisions").rglob("*.parquet"))
+    )
     assert rows.main([str(a), str(b)]) == 0
     # One value changed: a difference, naming the table and the column.
-    table = pq.read_table(articles[1])
+    path = sorted((b / "articles").rglob("*.parquet"))[1]
+    table = pq.read_table(path)
     title = pa.array(["Endret"] * table.num_rows)
-    pq.write_table(table.set_column(table.schema.get_field_index("title"), "title", title), articles[1])
+    pq.write_table(table.set_column(table.schema.get_field_index("title"), "title", title), path)
     lines = rows.differences(a, b)
     assert [line.split(":")[0] for line in lines if line.startswith("!")] == ["! articles"]
     assert "title" in next(line for line in lines if line.startswith("!"))
