@@ -15,8 +15,10 @@ differ (runners bundle differently); rows may not.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,47 +32,75 @@ KEYS: dict[str, tuple[str, ...]] = {
     "rejects": ("reject_id",),
     "revisions": ("article_id", "revision"),
 }
+BATCH = 5_000  # rows fetched at a time
+
+
+def _rows(con: Any, table: str, key: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+    cursor = con.execute(f"SELECT * FROM {table} ORDER BY {', '.join(key)}")
+    columns = [d[0] for d in cursor.description]
+    while batch := cursor.fetchmany(BATCH):
+        for row in batch:
+            yield dict(zip(columns, row, strict=True))
 
 
 def table_rows(output: Path) -> dict[str, list[dict[str, Any]]]:
     """Every table's rows in `output`, each ordered by its key (an absent table has none)."""
     con = connect(str(output))
     try:
-        out = {}
-        for table, key in KEYS.items():
-            cursor = con.execute(f"SELECT * FROM {table} ORDER BY {', '.join(key)}")
-            columns = [d[0] for d in cursor.description]
-            out[table] = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-        return out
+        return {table: list(_rows(con, table, key)) for table, key in KEYS.items()}
     finally:
         con.close()
 
 
-def digest(rows: list[dict[str, Any]]) -> str:
-    """A short digest of rows, independent of their column order."""
-    text = json.dumps(rows, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+def compare_table(con_a: Any, con_b: Any, table: str) -> dict[str, Any]:
+    """One table of two outputs, compared row by row in key order without holding either in
+    memory (an output of 100,000 articles has millions of rows): the rows on each side, a
+    digest of the first side's, and where they first differ (None when they do not)."""
+    key = KEYS[table]
+    counts = [0, 0]
+    sha = hashlib.sha256()
+    first: str | None = None
+    for x, y in itertools.zip_longest(_rows(con_a, table, key), _rows(con_b, table, key)):
+        if x is not None:
+            counts[0] += 1
+            sha.update(json.dumps(x, sort_keys=True, default=str, ensure_ascii=False).encode())
+        if y is not None:
+            counts[1] += 1
+        if first is None and x != y:
+            at = "/".join(str((x or y or {})[k]) for k in key)
+            columns = (
+                sorted(c for c in x if x[c] != y.get(c)) if x and y else ["a row on one side only"]
+            )
+            first = f"first at {'/'.join(key)} {at}: {', '.join(columns)}"
+    return {
+        "rows": counts[0],
+        "rows_b": counts[1],
+        "digest": sha.hexdigest()[:16],
+        "first_difference": first,
+    }
+
+
+def compare(a: Path, b: Path) -> dict[str, dict[str, Any]]:
+    """Every table of two outputs compared (compare_table), by table."""
+    con_a, con_b = connect(str(a)), connect(str(b))
+    try:
+        return {table: compare_table(con_a, con_b, table) for table in KEYS}
+    finally:
+        con_a.close()
+        con_b.close()
 
 
 def differences(a: Path, b: Path) -> list[str]:
     """One line per table, saying how the two outputs compare; differing tables start with '!'."""
     lines = []
-    ours, theirs = table_rows(a), table_rows(b)
-    for table, key in KEYS.items():
-        left, right = ours[table], theirs[table]
-        if left == right:
-            lines.append(f"  {table}: {len(left)} rows, same ({digest(left)})")
-            continue
-        first = next(
-            (
-                ("/".join(str(x[k]) for k in key), sorted(c for c in x if x[c] != y.get(c)))
-                for x, y in zip(left, right, strict=False)
-                if x != y
-            ),
-            None,
-        )
-        where = f"first at {'/'.join(key)} {first[0]}: {', '.join(first[1])}" if first else "extra rows"
-        lines.append(f"! {table}: {len(left)} rows against {len(right)}, differ ({where})")
+    for table, c in compare(a, b).items():
+        if c["first_difference"] is None:
+            lines.append(f"  {table}: {c['rows']} rows, same ({c['digest']})")
+        else:
+            lines.append(
+                f"! {table}: {c['rows']} rows against {c['rows_b']}, differ "
+                f"({c['first_difference']})"
+            )
     return lines
 
 
