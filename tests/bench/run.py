@@ -1,14 +1,20 @@
-"""`make bench`: what each stage costs, and end-to-end throughput and memory of each runner.
+"""`make bench`: every figure of issue 26 in one command, to a JSON file and a Markdown report.
 
-`python -m tests.bench.run --sizes 10000 [--runners ...] [--json out.json] [--record
-docs/performance.md]` builds the corpus for each size (feed files of NorNE sentences, so
-reading and parsing are measured), then runs each runner to the end in a fresh process:
-plain (the pure functions in a loop: the floor), direct (`nordwire run` on DirectRunner's
-engine, one process) and the two-core modes of that engine (RUNNERS). It prints, as
-Markdown: the cost of each stage in the plain loop (ms an article and share of the run), and
-per runner the wall and CPU time, articles per second, the time over the plain loop's of the
-same run, and the peak memory of the whole process tree (tests/bench/tree.py). `--record`
-adds the same as a dated section to the history in docs/performance.md.
+`python -m tests.bench.run [--sizes 10000 100000] [--runners plain direct direct-mp]
+[--startup-runs 10] [--json bench.json] [--markdown bench.md] [--record docs/performance.md]`
+builds the corpus for each size (feed files of NorNE sentences, so reading and parsing are
+measured), then runs each runner to the end in a fresh process: plain (the pure functions in a
+loop: the floor), direct (`nordwire run` on DirectRunner's engine, one process) and the
+two-core modes of that engine. After each size, every Beam runner's output is compared with
+the plain loop's, row by row in every table (tests/bench/rows.py). Last, the commands that
+only read are timed (tests/bench/startup.py).
+
+The report (Markdown, printed and written with --markdown): the issue's figures beside the
+plain loop's of the same run with their targets; the cost of each stage in the plain loop (ms
+an article and share of the run) at 10,000; per runner and size the wall and CPU time,
+articles per second, the time over the plain loop's, and the peak memory of the whole process
+tree (tests/bench/tree.py); the start-up table. `--record` adds it as a dated section to the
+history in docs/performance.md. Exit status 1 when a Beam runner's rows differ.
 
 The machine's load average is printed beside the figures: wall times on a loaded machine
 say little; ratios within one run and CPU times say more.
@@ -20,8 +26,10 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -29,6 +37,8 @@ from typing import Any
 
 from tests.bench.corpus import NORNE, build
 from tests.bench.plain import parts, split_stages
+from tests.bench.rows import compare
+from tests.bench.startup import GOAL_SECONDS, startup_table, time_commands
 from tests.bench.tree import measure
 from tests.conftest import ROOT
 
@@ -62,7 +72,7 @@ RUNNERS: dict[str, tuple[int, Command]] = {
     "direct-mp3": (2, _workers(3, "multi_processing")),
     "direct-mt": (2, _workers(2, "multi_threading")),
 }
-DEFAULT_RUNNERS = ("plain", "direct", "direct-mp")
+DEFAULT_RUNNERS = ["plain", "direct", "direct-mp"]
 # The issue's targets (#26): speed at 10,000 articles on two cores, memory at 100,000.
 TARGET_SIZE = 10_000
 MEMORY_SIZE = 100_000
@@ -140,48 +150,111 @@ def runner_table(runs: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def verdicts(runs: list[dict[str, Any]]) -> list[str]:
-    """The issue's targets against this run's figures, at the sizes they are set for."""
-    out: list[str] = []
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def summary(result: dict[str, Any]) -> list[str]:
+    """The issue's figures in one table, each beside the plain loop's of the same run, with
+    its target and whether it was met (a figure whose size or runner was not run is left out)."""
+    runs = result["runs"]
     by = {(r["runner"], r["articles"]): r for r in runs}
+    lines = [
+        "| figure | measured | plain loop, same run | target | |",
+        "|---|---|---|---|---|",
+    ]
 
-    def verdict(ok: bool) -> str:
-        return "met" if ok else "**missed**"
+    def add(figure: str, measured: str, plain: str, target: str, verdict: str) -> None:
+        lines.append(f"| {figure} | {measured} | {plain} | {target} | {verdict} |")
 
+    checked = result.get("rows_same", {})
+    if checked:
+        differ = [k for k, v in checked.items() if not v["same"]]
+        add(
+            "rows of each Beam runner, every table and column",
+            "differ: " + ", ".join(differ) if differ else "identical: " + ", ".join(checked),
+            "the reference",
+            "identical",
+            _verdict(not differ),
+        )
+    plain = by.get(("plain", TARGET_SIZE))
+    plain_rate = f"{plain['articles_per_s']:.0f} articles/s" if plain else "-"
     two = [r for r in runs if r["articles"] == TARGET_SIZE and r["cores"] == 2]
     if two:
         best = max(two, key=lambda r: r["articles_per_s"])
-        out.append(
-            f"- best two-core runner at {TARGET_SIZE:,}: {best['runner']}, "
-            f"{best['articles_per_s']:.0f} articles/s (≥ {TARGET_TWO_CORES:.0f}: "
-            f"{verdict(best['articles_per_s'] >= TARGET_TWO_CORES)})"
+        add(
+            f"best two-core runner at {TARGET_SIZE:,} ({best['runner']})",
+            f"{best['articles_per_s']:.0f} articles/s",
+            plain_rate,
+            f"≥ {TARGET_TWO_CORES:.0f}",
+            _verdict(best["articles_per_s"] >= TARGET_TWO_CORES),
         )
-    one, plain = by.get(("direct", TARGET_SIZE)), by.get(("plain", TARGET_SIZE))
+    one = by.get(("direct", TARGET_SIZE))
     if one:
-        out.append(
-            f"- direct on one core at {TARGET_SIZE:,}: {one['articles_per_s']:.0f} articles/s "
-            f"(≥ {TARGET_ONE_CORE:.0f}: {verdict(one['articles_per_s'] >= TARGET_ONE_CORE)})"
+        add(
+            f"direct, one core, at {TARGET_SIZE:,}",
+            f"{one['articles_per_s']:.0f} articles/s",
+            plain_rate,
+            f"≥ {TARGET_ONE_CORE:.0f}",
+            _verdict(one["articles_per_s"] >= TARGET_ONE_CORE),
         )
     if one and plain:
         wall = one["seconds"] / plain["seconds"]
         cpu = one["cpu_seconds"] / plain["cpu_seconds"]
-        out.append(
-            f"- direct over plain at {TARGET_SIZE:,}: {wall:.2f}x wall, {cpu:.2f}x CPU "
-            f"(≤ {TARGET_RATIO}: {verdict(wall <= TARGET_RATIO)})"
+        add(
+            f"direct over plain at {TARGET_SIZE:,} (wall; CPU)",
+            f"{wall:.2f}x; {cpu:.2f}x",
+            f"{plain['seconds']:.1f} s; {plain['cpu_seconds']:.1f} CPU s",
+            f"≤ {TARGET_RATIO}",
+            _verdict(wall <= TARGET_RATIO),
         )
+    big_plain = by.get(("plain", MEMORY_SIZE))
     for r in runs:
         if r["articles"] == MEMORY_SIZE and r["runner"] != "plain":
             memory = r["peak_pss_mb"] if r["peak_pss_mb"] is not None else r["peak_rss_mb"]
-            out.append(
-                f"- {r['runner']} peak memory at {MEMORY_SIZE:,}: {memory:,.0f} MB PSS, "
-                f"{r['peak_rss_mb']:,.0f} MB RSS (≤ {TARGET_MEMORY_MB:,.0f}: "
-                f"{verdict(memory <= TARGET_MEMORY_MB)})"
+            add(
+                f"{r['runner']} at {MEMORY_SIZE:,}: peak memory (PSS); throughput",
+                f"{memory:,.0f} MB; {r['articles_per_s']:.0f} articles/s",
+                (
+                    f"{_memory(big_plain):,.0f} MB; {big_plain['articles_per_s']:.0f} articles/s"
+                    if big_plain
+                    else "-"
+                ),
+                f"≤ {TARGET_MEMORY_MB:,.0f} MB",
+                _verdict(memory <= TARGET_MEMORY_MB),
             )
-    return out
+    stages, at = result.get("stages_ms_per_article", {}), result.get("stages_at", 0)
+    if stages:
+        top = {k: v for k, v in stages.items() if "/" not in k and k != "setup"}
+        costly = sorted(top, key=top.__getitem__, reverse=True)[:3]
+        add(
+            f"stage profile at {at:,} (table below)",
+            "costliest: " + ", ".join(f"{k} {top[k]:.2f} ms" for k in costly),
+            f"{sum(v for k, v in stages.items() if '/' not in k):.2f} ms an article in all",
+            "-",
+            "-",
+        )
+    startup = result.get("startup") or []
+    if startup:
+        slowest = max(startup, key=lambda t: t["median_s"])
+        add(
+            f"start-up of the {len(startup)} reading commands (slowest, median of runs)",
+            f"{slowest['median_s']:.2f} s ({slowest['command']}); "
+            f"{sum(t['under_goal'] for t in startup)} of {len(startup)} under {GOAL_SECONDS} s",
+            "-",
+            f"< {GOAL_SECONDS} s each",
+            _verdict(all(t["under_goal"] for t in startup)),
+        )
+    return lines
+
+
+def _memory(r: dict[str, Any]) -> float:
+    return float(r["peak_pss_mb"] if r["peak_pss_mb"] is not None else r["peak_rss_mb"])
 
 
 def report(result: dict[str, Any]) -> str:
-    """The whole measurement as Markdown: machine, load, stage table, runner table, verdicts."""
+    """The whole measurement as Markdown: machine and load, the issue's figures, the stage
+    table, the runner table and the start-up table."""
     m = result["machine"]
     others = [r["others_cores"] for r in result["runs"] if r["others_cores"] is not None]
     loaded = max(others, default=0.0) > LOADED_CORES
@@ -190,8 +263,11 @@ def report(result: dict[str, Any]) -> str:
         + (" (loaded machine)" if loaded else ""),
         "",
         f"{m['machine']}, {m['cores']} cores, Python {m['python']}; corpus: {result['corpus']}; "
-        f"load average (1 min) {m['load_before']:.1f} before, {m['load_after']:.1f} after. "
+        f"load average (1 min) {m['load_before']:.1f} before, {m['load_after']:.1f} after; "
+        f"`make bench` took {result['bench_minutes']:.0f} minutes. "
         "`others' cores`: the CPU the rest of the machine used during the run, in cores.",
+        "",
+        *summary(result),
         "",
     ]
     if result["stages_ms_per_article"]:
@@ -201,50 +277,89 @@ def report(result: dict[str, Any]) -> str:
             *stage_table(result["stages_ms_per_article"], result["stages_at"]),
             "",
         ]
-    lines += [*runner_table(result["runs"]), "", *verdicts(result["runs"])]
-    return "\n".join(lines) + "\n"
+    lines += ["Runners:", "", *runner_table(result["runs"]), ""]
+    if result.get("startup"):
+        lines += ["Commands that only read:", "", *startup_table(result["startup"]), ""]
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def record(doc: Path, text: str) -> None:
     """Add `text` to the history in `doc`, newest first, below HISTORY_MARK."""
     page = doc.read_text("utf-8")
     if HISTORY_MARK not in page:
-        raise SystemExit(f"{doc} has no history mark; add this line where sections go:\n{HISTORY_MARK}")
+        raise SystemExit(
+            f"{doc} has no history mark; add this line where sections go:\n{HISTORY_MARK}"
+        )
     doc.write_text(page.replace(HISTORY_MARK, f"{HISTORY_MARK}\n\n{text.rstrip()}", 1), "utf-8")
 
 
+def run_size(
+    size: int, runners: list[str], tmp: Path
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Every runner at one size; the plain loop's stage costs, and each Beam runner's rows
+    checked against the plain loop's. The outputs are removed afterwards (disk)."""
+    corpus, work = tmp / f"corpus-{size}", tmp / f"w{size}"
+    build(corpus, size)
+    runs: list[dict[str, Any]] = []
+    extra: dict[str, Any] = {"stages": {}, "rows_same": {}}
+    for runner in runners:
+        run = run_one(runner, corpus, work)
+        run["articles"] = size
+        run["articles_per_s"] = round(size / run["seconds"], 1)
+        if runner == "plain":
+            plain = run.pop("plain")
+            if plain["items"] != size:  # a few may then be rejected, as not Norwegian
+                raise RuntimeError(f"plain read {plain['items']} of {size} items")
+            run["kept"] = plain["articles"]
+            extra["stages"] = split_stages(plain["stages_ms_per_article"], parts(corpus))
+        runs.append(run)
+        print(runner_table(runs)[-1], file=sys.stderr, flush=True)
+    if "plain" in runners:
+        for runner in runners:
+            if runner != "plain":
+                tables = compare(work / "out-plain", work / f"out-{runner}")
+                same = all(t["first_difference"] is None for t in tables.values())
+                extra["rows_same"][f"{runner} at {size:,}"] = {
+                    "same": same,
+                    "articles": tables["articles"]["rows"],
+                    "tables": tables,
+                }
+                print(
+                    f"rows of {runner} at {size:,}: {'same' if same else 'DIFFER'}", file=sys.stderr
+                )
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(corpus, ignore_errors=True)
+    return runs, extra
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark; print (and optionally write and record) the figures."""
+    """Run the benchmark; print (and optionally write and record) the figures. Exits 1 when a
+    Beam runner's rows differ from the plain loop's."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[TARGET_SIZE, MEMORY_SIZE])
     parser.add_argument("--runners", nargs="+", choices=list(RUNNERS), default=DEFAULT_RUNNERS)
+    parser.add_argument("--startup-runs", type=int, default=10, help="0: no start-up timing.")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--markdown", type=Path, default=None, help="Where to write the report.")
     parser.add_argument("--record", type=Path, default=None, help="Markdown page to add to.")
     args = parser.parse_args(argv)
+    began = time.perf_counter()
     runs: list[dict[str, Any]] = []
-    stages: dict[str, float] = {}
-    stages_at = 0
+    stages: dict[int, dict[str, float]] = {}
+    rows_same: dict[str, Any] = {}
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
-            corpus = Path(tmp) / f"corpus-{size}"
-            build(corpus, size)
-            for runner in args.runners:
-                run = run_one(runner, corpus, Path(tmp) / f"w{size}")
-                run["articles"] = size
-                run["articles_per_s"] = round(size / run["seconds"], 1)
-                if runner == "plain":
-                    plain = run.pop("plain")
-                    if plain["items"] != size:  # a few may then be rejected, as not Norwegian
-                        raise RuntimeError(f"plain read {plain['items']} of {size} items")
-                    run["kept"] = plain["articles"]
-                    stages = split_stages(plain["stages_ms_per_article"], parts(corpus))
-                    stages_at = size
-                runs.append(run)
-                print(runner_table(runs)[-1], file=sys.stderr, flush=True)
+            size_runs, extra = run_size(size, args.runners, Path(tmp))
+            runs += size_runs
+            if extra["stages"]:
+                stages[size] = extra["stages"]
+            rows_same.update(extra["rows_same"])
+    startup = time_commands(args.startup_runs) if args.startup_runs > 0 else []
     plain_s = {r["articles"]: r["seconds"] for r in runs if r["runner"] == "plain"}
     direct_s = {r["articles"]: r["seconds"] for r in runs if r["runner"] == "direct"}
     common = sorted(set(plain_s) & set(direct_s))
+    stages_at = TARGET_SIZE if TARGET_SIZE in stages else min(stages, default=0)
     result: dict[str, Any] = {
         "date": date.today().isoformat(),
         "sizes": args.sizes,
@@ -257,19 +372,27 @@ def main(argv: list[str] | None = None) -> int:
             "load_after": os.getloadavg()[0],
         },
         "runs": runs,
-        "ratio_direct_to_plain": (
-            round(direct_s[common[-1]] / plain_s[common[-1]], 3) if common else None
-        ),
+        "rows_same": rows_same,
+        "ratio_direct_to_plain": {
+            size: round(direct_s[size] / plain_s[size], 3) for size in common
+        },
         "stages_at": stages_at,
-        "stages_ms_per_article": {k: round(v, 4) for k, v in stages.items()},
+        "stages_ms_per_article": {k: round(v, 4) for k, v in stages.get(stages_at, {}).items()},
+        "stages_by_size": {
+            size: {k: round(v, 4) for k, v in table.items()} for size, table in stages.items()
+        },
+        "startup": startup,
     }
+    result["bench_minutes"] = round((time.perf_counter() - began) / 60, 1)
     text = report(result)
     print(text)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
+    if args.markdown:
+        args.markdown.write_text(text, "utf-8")
     if args.record:
         record(args.record, text)
-    return 0
+    return 0 if all(v["same"] for v in rows_same.values()) else 1
 
 
 if __name__ == "__main__":

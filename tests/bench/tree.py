@@ -99,7 +99,9 @@ def pss(pid: int) -> int:
         rollup = (PROC / str(pid) / "smaps_rollup").read_text()
     except OSError:
         return 0
-    return next((int(ln.split()[1]) * 1024 for ln in rollup.splitlines() if ln.startswith("Pss:")), 0)
+    return next(
+        (int(ln.split()[1]) * 1024 for ln in rollup.splitlines() if ln.startswith("Pss:")), 0
+    )
 
 
 class _Sampler(threading.Thread):
