@@ -102,8 +102,12 @@ def test_bench_json_report_and_history(tmp_path: Path) -> None:
             "--runners",
             "plain",
             "direct",
+            "--startup-runs",
+            "0",
             "--json",
             str(out),
+            "--markdown",
+            str(tmp_path / "bench.md"),
             "--record",
             str(page),
         ],
@@ -119,13 +123,65 @@ def test_bench_json_report_and_history(tmp_path: Path) -> None:
     ]
     for r in result["runs"]:
         assert r["articles_per_s"] > 0 and r["cpu_seconds"] > 0 and r["peak_rss_mb"] > 0
-    assert result["ratio_direct_to_plain"] > 0
+    assert result["ratio_direct_to_plain"]["100"] > 0
+    # The Beam runner's rows were checked against the plain loop's, table by table.
+    checked = result["rows_same"]["direct at 100"]
+    assert checked["same"] and checked["tables"]["articles"]["rows"] == checked["articles"] > 0
     stages = result["stages_ms_per_article"]
     assert set(plain.STAGES) <= set(stages)
     assert {"mentions/quotes", "mentions/dates"} <= set(stages)
     # The printed report: a stage table (shares of the run) and a runner table.
     assert "| stage | ms / article | share |" in proc.stdout
     assert "| direct | 1 | 100 |" in proc.stdout
+    assert (
+        "| rows of each Beam runner, every table and column | identical: direct at 100 |"
+        in proc.stdout
+    )
+    assert (tmp_path / "bench.md").read_text() in proc.stdout
     # Recorded as the newest section, the old one kept below it.
     text = page.read_text()
-    assert text.index(run.HISTORY_MARK) < text.index("100 articles") < text.index("an old measurement")
+    assert (
+        text.index(run.HISTORY_MARK) < text.index("100 articles") < text.index("an old measurement")
+    )
+
+
+def test_the_summary_sets_each_figure_beside_the_plain_loop_and_its_target() -> None:
+    def runner(name: str, cores: int, size: int, per_s: float, pss: float) -> dict[str, object]:
+        seconds = size / per_s
+        return {
+            "runner": name,
+            "cores": cores,
+            "articles": size,
+            "seconds": seconds,
+            "cpu_seconds": seconds * cores,
+            "articles_per_s": per_s,
+            "peak_pss_mb": pss,
+            "peak_rss_mb": pss * 1.3,
+        }
+
+    result = {
+        "runs": [
+            runner("plain", 1, 10_000, 320, 600),
+            runner("direct", 1, 10_000, 310, 650),
+            runner("direct-mp", 2, 10_000, 590, 900),
+            runner("plain", 1, 100_000, 330, 800),
+            runner("direct-mp", 2, 100_000, 620, 1100),
+        ],
+        "rows_same": {"direct at 10,000": {"same": True}, "direct-mp at 10,000": {"same": False}},
+        "startup": [
+            {"command": "nordwire --version", "median_s": 0.2, "under_goal": True},
+            {"command": "nordwire tables", "median_s": 0.6, "under_goal": False},
+        ],
+    }
+    lines = {line.split(" | ")[0].lstrip("| "): line for line in run.summary(result)[2:]}
+    assert lines["rows of each Beam runner, every table and column"].endswith(
+        "| differ: direct-mp at 10,000 | the reference | identical | **missed** |"
+    )
+    best = lines["best two-core runner at 10,000 (direct-mp)"]
+    assert "590 articles/s | 320 articles/s | ≥ 600 | **missed**" in best
+    assert "310 articles/s | 320 articles/s | ≥ 300 | met" in lines["direct, one core, at 10,000"]
+    assert "| 1.03x; 1.03x |" in lines["direct over plain at 10,000 (wall; CPU)"]
+    memory = lines["direct-mp at 100,000: peak memory (PSS); throughput"]
+    assert "1,100 MB; 620 articles/s | 800 MB; 330 articles/s | ≤ 1,024 MB | **missed**" in memory
+    startup = next(v for k, v in lines.items() if k.startswith("start-up"))
+    assert "0.60 s (nordwire tables); 1 of 2 under 0.5 s" in startup and "**missed**" in startup
