@@ -15,8 +15,6 @@ Both expire after SET_TXN_RETENTION (they carry their time), so the log does not
 
 from __future__ import annotations
 
-import glob
-import os
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -50,6 +48,8 @@ TABLES: dict[str, tuple[pa.Schema, str, str]] = {
     "rejects": (rejects.SCHEMA, "reject_id", "fetched_at"),
 }
 WRITER = WriterProperties(compression="ZSTD")
+# Below a table's root: its data files, its log entries (Parquet without a log is an old output).
+PLAIN_PATTERNS = ("/date=*/*/*.parquet", "/_delta_log/*.json")
 APP_PREFIX = "nordwire-"
 
 
@@ -64,10 +64,9 @@ def is_remote(output: str) -> bool:
 
 
 def table_uri(output: str, table: str) -> str:
-    """Where a table lives: OUTPUT/<table>."""
-    if is_remote(output):
-        return output.rstrip("/") + "/" + table
-    return os.path.join(output, table)
+    """Where a table lives: OUTPUT/<table> (what FileSystems.join gives a local folder too,
+    written out so that the reading commands open local tables without importing Beam)."""
+    return output.rstrip("/") + "/" + table
 
 
 def physical_schema(table: str) -> pa.Schema:
@@ -95,29 +94,27 @@ def configuration(table: str) -> dict[str, str | None]:
     }
 
 
+def plain_output(output: str) -> PlainParquetOutput:
+    """The error for an output whose tables are plain Parquet (see PLAIN_PATTERNS)."""
+    return PlainParquetOutput(
+        f"{output!r} holds tables written by an older nordwire (Parquet without a "
+        f"Delta log); convert them once with `nordwire migrate --output {output}`"
+    )
+
+
 def check_not_plain(output: str) -> None:
     """Raise PlainParquetOutput when a table holds Parquet files but no Delta log."""
+    # Imported here: pipeline/query.py checks a local output itself, without Beam.
+    from apache_beam.io.filesystems import FileSystems
+
     for table in TABLES:
         root = table_uri(output, table)
-        patterns = ("/date=*/*/*.parquet", "/_delta_log/*.json")  # data files, log entries
-        if is_remote(output):
-            # Beam's filesystems read gs:// and s3:// with the pipeline's credentials; imported
-            # here so that reading a local output (`nordwire query`, `show`) starts without Beam.
-            from apache_beam.io.filesystems import FileSystems
-
-            try:
-                found = FileSystems.match([root + p for p in patterns], limits=[1, 1])
-            except ValueError:  # a store only delta-rs reads (file://): nordwire never wrote it plain
-                return
-            has_data, has_log = (bool(m.metadata_list) for m in found)
-        else:
-            root = glob.escape(root)
-            has_data, has_log = (next(glob.iglob(root + p), None) is not None for p in patterns)
-        if has_data and not has_log:
-            raise PlainParquetOutput(
-                f"{output!r} holds tables written by an older nordwire (Parquet without a "
-                f"Delta log); convert them once with `nordwire migrate --output {output}`"
-            )
+        try:
+            data, log = FileSystems.match([root + p for p in PLAIN_PATTERNS], limits=[1, 1])
+        except ValueError:  # a store only delta-rs reads (file://): nordwire never wrote it plain
+            return
+        if data.metadata_list and not log.metadata_list:
+            raise plain_output(output)
 
 
 def quoted(values: Iterable[str]) -> str:

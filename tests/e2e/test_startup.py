@@ -76,3 +76,23 @@ def test_a_job_command_still_loads_beam_when_it_runs(tmp_path: Path) -> None:
     code, _, loaded = run_probe("run", "--output", str(tmp_path / "o"), "--quiet")
     assert code == 0
     assert "apache_beam" in loaded and "nordwire.transforms.ner" in loaded
+
+
+def test_the_readers_own_check_of_a_local_output_agrees_with_the_writers(
+    out: Path, tmp_path: Path
+) -> None:
+    # query globs a local output itself (no Beam); run, poll and compact match it through
+    # Beam's filesystems. Both refuse an old plain Parquet output and accept Delta tables.
+    from nordwire.pipeline import query
+    from nordwire.pipeline.io.delta import PlainParquetOutput, check_not_plain
+
+    from tests.e2e.test_migrate import old_output
+
+    plain = old_output(tmp_path / "old")
+    for check in (check_not_plain, query._check_not_plain):
+        check(str(out))
+        with pytest.raises(PlainParquetOutput, match="nordwire migrate"):
+            check(str(plain))
+    # The reader's glob takes the folder's name literally (Beam's match does not).
+    with pytest.raises(PlainParquetOutput):
+        query._check_not_plain(str(old_output(tmp_path / "[old]")))
