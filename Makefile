@@ -42,7 +42,7 @@ test: lint
 train-langid: $(STAMP)
 	nice -n 10 $(BIN)/python -m nordwire.pipeline.tools.train_langid --data ../shared/data --out transforms/models/langid.npz
 
-# make bench: every figure of issue 26 in one command (an idle machine; about 45 minutes on
+# make bench: every figure of issue 26 in one command (an idle machine; 35 to 65 minutes on
 # 2 cores): plain, direct and direct-mp at 10,000 articles (targets, stage table) and 100,000
 # (throughput and peak memory at scale), each Beam runner's rows against the plain loop's,
 # and the reading commands' start-up. Writes $(JSON) and $(MARKDOWN). SIZES and RUNNERS
