@@ -23,7 +23,6 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from apache_beam.io.filesystems import FileSystems
 from deltalake import CommitProperties, DeltaTable, Transaction, WriterProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 from nordwire.schemas import articles, entities, quotes, rejects, revisions
@@ -49,6 +48,8 @@ TABLES: dict[str, tuple[pa.Schema, str, str]] = {
     "rejects": (rejects.SCHEMA, "reject_id", "fetched_at"),
 }
 WRITER = WriterProperties(compression="ZSTD")
+# Below a table's root: its data files, its log entries (Parquet without a log is an old output).
+PLAIN_PATTERNS = ("/date=*/*/*.parquet", "/_delta_log/*.json")
 APP_PREFIX = "nordwire-"
 
 
@@ -63,10 +64,9 @@ def is_remote(output: str) -> bool:
 
 
 def table_uri(output: str, table: str) -> str:
-    """Where a table lives: OUTPUT/<table>."""
-    if is_remote(output):
-        return output.rstrip("/") + "/" + table
-    return FileSystems.join(output, table)
+    """Where a table lives: OUTPUT/<table> (what FileSystems.join gives a local folder too,
+    written out so that the reading commands open local tables without importing Beam)."""
+    return output.rstrip("/") + "/" + table
 
 
 def physical_schema(table: str) -> pa.Schema:
@@ -94,21 +94,27 @@ def configuration(table: str) -> dict[str, str | None]:
     }
 
 
+def plain_output(output: str) -> PlainParquetOutput:
+    """The error for an output whose tables are plain Parquet (see PLAIN_PATTERNS)."""
+    return PlainParquetOutput(
+        f"{output!r} holds tables written by an older nordwire (Parquet without a "
+        f"Delta log); convert them once with `nordwire migrate --output {output}`"
+    )
+
+
 def check_not_plain(output: str) -> None:
     """Raise PlainParquetOutput when a table holds Parquet files but no Delta log."""
+    # Imported here: pipeline/query.py checks a local output itself, without Beam.
+    from apache_beam.io.filesystems import FileSystems
+
     for table in TABLES:
         root = table_uri(output, table)
         try:
-            data, log = FileSystems.match(
-                [f"{root}/date=*/*/*.parquet", f"{root}/_delta_log/*.json"], limits=[1, 1]
-            )
+            data, log = FileSystems.match([root + p for p in PLAIN_PATTERNS], limits=[1, 1])
         except ValueError:  # a store only delta-rs reads (file://): nordwire never wrote it plain
             return
         if data.metadata_list and not log.metadata_list:
-            raise PlainParquetOutput(
-                f"{output!r} holds tables written by an older nordwire (Parquet without a "
-                f"Delta log); convert them once with `nordwire migrate --output {output}`"
-            )
+            raise plain_output(output)
 
 
 def quoted(values: Iterable[str]) -> str:
