@@ -24,7 +24,14 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 from apache_beam.io.filesystems import FileSystems
-from deltalake import CommitProperties, DeltaTable, Transaction, WriterProperties, write_deltalake
+from deltalake import (
+    CommitProperties,
+    DeltaTable,
+    PostCommitHookProperties,
+    Transaction,
+    WriterProperties,
+    write_deltalake,
+)
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 from nordwire.schemas import articles, entities, quotes, rejects, revisions
 from nordwire.schemas.columns import partitions_of, with_partitions
@@ -35,7 +42,16 @@ SET_TXN_RETENTION = "interval 2 days"
 # Files a commit replaced stay this long for time travel and for readers of an older snapshot;
 # `nordwire compact` deletes them after (Delta's own default, 7 days).
 DELETED_FILE_RETENTION_HOURS = 168
-LOG_RETENTION = "interval 30 days"
+# Log entries (and checkpoints) older than this are deleted by `nordwire compact` (and the
+# poller's roll), never by a writer's commit: delta-rs would list the whole `_delta_log` folder
+# after every commit to look for them. Time travel reaches no further back than the files do.
+LOG_RETENTION = f"interval {DELETED_FILE_RETENTION_HOURS // 24} days"
+# A checkpoint every this many commits (Delta's default, written explicitly): opening a table
+# reads the newest checkpoint and the commits after it, never the whole log.
+CHECKPOINT_INTERVAL = 100
+# Writers keep Delta's checkpoint every CHECKPOINT_INTERVAL commits but leave the log cleanup
+# to `compact`.
+POST_COMMIT = PostCommitHookProperties(create_checkpoint=True, cleanup_expired_logs=False)
 
 # table -> (schema, row key, columns Delta keeps min/max statistics for). Statistics on one
 # small column at most: every commit and every open replays them from the log (a long text
@@ -91,6 +107,7 @@ def configuration(table: str) -> dict[str, str | None]:
         "delta.setTransactionRetentionDuration": SET_TXN_RETENTION,
         "delta.deletedFileRetentionDuration": f"interval {DELETED_FILE_RETENTION_HOURS} hours",
         "delta.logRetentionDuration": LOG_RETENTION,
+        "delta.checkpointInterval": str(CHECKPOINT_INTERVAL),
     }
 
 
@@ -199,9 +216,9 @@ class Table:
         CommitFailedError. The schema merges: a column added to a table's declaration is added
         to the Delta table (older rows read it as NULL).
         """
-        data = pa.Table.from_pylist(list(rows), schema=self.schema)
-        properties = CommitProperties(app_transactions=self._transactions(app_id, days))
         handle = self._handle
+        data = pa.Table.from_pylist(list(rows), schema=self._write_schema(handle))
+        properties = CommitProperties(app_transactions=self._transactions(app_id, days))
         target: DeltaTable | str = handle if handle is not None else self.uri
         common: dict[str, Any] = {
             "partition_by": partition_columns(self.name),
@@ -209,6 +226,7 @@ class Table:
             "configuration": configuration(self.name) if handle is None else None,
             "writer_properties": WRITER,
             "commit_properties": properties,
+            "post_commithook_properties": POST_COMMIT,
         }
         if replace:
             write_deltalake(target, data, mode="overwrite", predicate=replace, **common)
@@ -226,7 +244,30 @@ class Table:
             predicate,
             writer_properties=WRITER,
             commit_properties=CommitProperties(app_transactions=self._transactions(app_id, days)),
+            post_commithook_properties=POST_COMMIT,
         )
+
+    def _write_schema(self, handle: DeltaTable | None) -> pa.Schema:
+        """The declared schema, carrying the column metadata the table already holds.
+
+        delta-rs refuses to merge a column whose metadata (its description) differs from the
+        table's: a description reworded in schemas/ would stop every write into an older
+        output. The table keeps the descriptions it was created with; new columns bring theirs.
+        """
+        if handle is None:
+            return self.schema
+        stored = pa.schema(handle.schema().to_arrow())
+        fields = []
+        for declared in self.schema:
+            at = stored.get_field_index(declared.name)
+            if at < 0:
+                fields.append(declared)
+                continue
+            metadata = stored.field(at).metadata
+            fields.append(
+                declared.with_metadata(metadata) if metadata else declared.remove_metadata()
+            )
+        return pa.schema(fields, metadata=self.schema.metadata)
 
 
 class Tables:

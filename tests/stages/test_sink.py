@@ -179,3 +179,22 @@ def test_a_column_added_later_merges_into_the_table_and_old_rows_read_null(
         .fetchall()
     )
     assert rows == [("new", "Foto: NTB"), ("old", None)]
+
+
+def test_a_reworded_column_description_still_takes_writes_into_an_older_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An older nordwire described quote_count differently; delta-rs would refuse to merge the
+    # two descriptions and every later write into that output would fail.
+    at = articles.SCHEMA.get_field_index("quote_count")
+    older = articles.SCHEMA.set(
+        at, articles.SCHEMA.field(at).with_metadata({"description": "An older wording."})
+    )
+    with monkeypatch.context() as patch:
+        patch.setitem(delta.TABLES, "articles", (older, *delta.TABLES["articles"][1:]))
+        commit_rows(Tables(str(tmp_path)), [story_of(finished("old", "sport", 10), OSLO)])
+    out = commit_rows(Tables(str(tmp_path)), [story_of(finished("new", "sport", 10), OSLO)])
+    assert out.new == {"sport": 1}
+    assert column(tmp_path, "articles", "article_id") == ["new", "old"]
+    stored = pa.schema(DeltaTable(str(tmp_path / "articles")).schema().to_arrow())
+    assert stored.field("quote_count").metadata == {b"description": b"An older wording."}
