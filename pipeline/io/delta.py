@@ -23,6 +23,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 from apache_beam.io.filesystems import FileSystems
 from deltalake import (
     CommitProperties,
@@ -156,9 +157,28 @@ class Table:
                 self._handle = DeltaTable(self.uri)
             except TableNotFoundError:
                 return None
-        else:
+        elif self._behind(self._handle):
             self._handle.update_incremental()
         return self._handle
+
+    def _behind(self, handle: DeltaTable) -> bool:
+        """Whether a commit follows the version the handle holds.
+
+        Delta writes version N+1 as `_delta_log/<N+1>.json`, created only if absent and only
+        after N: on a folder, one file test answers what update_incremental answers by listing
+        the whole `_delta_log` (its cost grows with the log). An object store lists from the
+        version on, which is one request anyway.
+        """
+        if is_remote(self.output):
+            return True
+        log = FileSystems.join(self.uri, "_delta_log")
+        version = handle.version()
+        # A handle older than the log retention may find its own entry and the next one
+        # cleaned up (by compact) while newer ones exist: then list, as delta-rs does.
+        return bool(
+            FileSystems.exists(FileSystems.join(log, f"{version + 1:020d}.json"))
+            or not FileSystems.exists(FileSystems.join(log, f"{version:020d}.json"))
+        )
 
     def read(
         self,
@@ -172,15 +192,35 @@ class Table:
         handle = self._handle  # read what the caller's last handle() saw, not newer
         if handle is None or not wanted_days:
             return self.schema.empty_table().select(list(columns))
-        dataset = handle.to_pyarrow_dataset(
-            file_pruning_predicate=f"date IN ({quoted(wanted_days)})"
-        )
+        dataset = self._dataset(handle, f"date IN ({quoted(wanted_days)})")
         condition = None
         if ids is not None:
             condition = pc.field(id_column or self.key).isin(
                 pa.array(sorted(set(ids)), pa.string())
             )
         return dataset.to_table(columns=list(columns), filter=condition)
+
+    def _dataset(self, handle: DeltaTable, predicate: str) -> ds.Dataset:
+        """The files of the partitions `predicate` names, as a pyarrow dataset.
+
+        deltalake's own dataset first sizes every file of the table (a dict of all of them, on
+        each read): on a folder the few files named are opened directly instead.
+        """
+        if is_remote(self.output):
+            return handle.to_pyarrow_dataset(file_pruning_predicate=predicate)
+        schema = pa.schema(handle.schema().to_arrow())
+        paths = handle.file_uris(file_pruning_predicate=predicate)
+        if not paths:
+            return ds.dataset([], schema=schema, format="parquet")
+        hive = pa.schema([schema.field(c) for c in partition_columns(self.name)])
+        return ds.dataset(
+            paths,
+            schema=schema,
+            format="parquet",
+            partitioning=ds.partitioning(hive, flavor="hive"),
+            # The table's folder as delta-rs names it: what precedes the partition folders.
+            partition_base_dir=paths[0][: paths[0].rfind("/date=")],
+        )
 
     def committed(self, app_id: str) -> bool:
         """Whether a commit carrying this bundle's application id is already in the table."""
@@ -261,7 +301,10 @@ class Table:
         for declared in self.schema:
             at = stored.get_field_index(declared.name)
             if at < 0:
-                fields.append(declared)
+                # Rows written before the column existed read it as NULL, so the table must
+                # take NULL there whatever the declaration says (delta-rs would add it as
+                # NOT NULL, and then fail to compact or scan the older files).
+                fields.append(declared.with_nullable(True))
                 continue
             metadata = stored.field(at).metadata
             fields.append(

@@ -16,8 +16,9 @@ from nordwire.pipeline.io.delta import Tables
 from nordwire.pipeline.io.revise import bundle_id
 from nordwire.pipeline.io.sink import WriteTables, commit_rows, reject_of, story_of
 from nordwire.pipeline.query import connect
-from nordwire.schemas import articles
-from nordwire.schemas.items import Item, Mention
+from nordwire.pipeline.compaction import compact
+from nordwire.schemas import articles, quotes
+from nordwire.schemas.items import Item, Mention, QuoteMention
 from nordwire.schemas.rejects import Reject
 from nordwire.transforms.dates import OSLO
 from nordwire.transforms.partition import PARTITION_RE
@@ -179,6 +180,27 @@ def test_a_column_added_later_merges_into_the_table_and_old_rows_read_null(
         .fetchall()
     )
     assert rows == [("new", "Foto: NTB"), ("old", None)]
+
+
+def test_a_required_column_added_later_stays_nullable_so_older_files_compact_and_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `kind` came to quotes after outputs existed; declared NOT NULL, it must still be
+    # nullable in an older table, or every scan and compaction of the older files fails.
+    said = (QuoteMention("body", "Vi må ta grep", 1, 14, "Erna Solberg", "Solberg", "sa"),)
+    older = quotes.SCHEMA.remove(quotes.SCHEMA.get_field_index("kind"))
+    with monkeypatch.context() as patch:
+        patch.setitem(delta.TABLES, "quotes", (older, *delta.TABLES["quotes"][1:]))
+        commit_rows(
+            Tables(str(tmp_path)), [story_of(finished("old", "sport", 10, quotes=said), OSLO)]
+        )
+    commit_rows(Tables(str(tmp_path)), [story_of(finished("new", "sport", 10, quotes=said), OSLO)])
+    stored = pa.schema(DeltaTable(str(tmp_path / "quotes")).schema().to_arrow())
+    assert stored.field("kind").nullable
+    report = compact(str(tmp_path), tables=("quotes",), before="2100-01-01")
+    assert report.files_after == 1
+    rows = connect(str(tmp_path)).execute("SELECT article_id, kind FROM quotes ORDER BY 1")
+    assert rows.fetchall() == [("new", "direct"), ("old", None)]
 
 
 def test_a_reworded_column_description_still_takes_writes_into_an_older_table(
