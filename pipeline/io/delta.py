@@ -15,6 +15,7 @@ Both expire after SET_TXN_RETENTION (they carry their time), so the log does not
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -152,6 +153,8 @@ class Table:
 
     def handle(self) -> DeltaTable | None:
         """The table at its newest version; None while nothing has been written to it."""
+        if self._handle is not None and self._expired(self._handle):
+            self._handle = None
         if self._handle is None:
             try:
                 self._handle = DeltaTable(self.uri)
@@ -171,14 +174,18 @@ class Table:
         """
         if is_remote(self.output):
             return True
-        log = FileSystems.join(self.uri, "_delta_log")
-        version = handle.version()
-        # A handle older than the log retention may find its own entry and the next one
-        # cleaned up (by compact) while newer ones exist: then list, as delta-rs does.
-        return bool(
-            FileSystems.exists(FileSystems.join(log, f"{version + 1:020d}.json"))
-            or not FileSystems.exists(FileSystems.join(log, f"{version:020d}.json"))
+        return bool(FileSystems.exists(self._entry(handle.version() + 1)))
+
+    def _expired(self, handle: DeltaTable) -> bool:
+        """Whether the handle's own log entry is gone: a handle kept longer than the log
+        retention (compact deleted the entries after it too), or a table deleted under it.
+        It is opened again then, from the newest checkpoint."""
+        return not is_remote(self.output) and not FileSystems.exists(
+            self._entry(handle.version())
         )
+
+    def _entry(self, version: int) -> str:
+        return FileSystems.join(self.uri, "_delta_log", f"{version:020d}.json")
 
     def read(
         self,
@@ -335,9 +342,34 @@ class Tables:
             list(pool.map(Table.handle, wanted))
 
 
+# Tables a process keeps open between pipelines, by output: the poller runs a pipeline every
+# cycle, and opening replays each table's log (its cost grows with the table). A writer
+# borrows a set for its life (DoFn setup to teardown), so no two use one set at once.
+_KEPT: dict[str, list[Tables]] = {}
+_KEPT_LOCK = threading.Lock()
+KEPT_PER_OUTPUT = 4
+
+
+def borrow(output: str) -> Tables:
+    """A set of the output's tables kept open by an earlier writer of this process, else new."""
+    with _KEPT_LOCK:
+        kept = _KEPT.get(output)
+        if kept:
+            return kept.pop()
+    return Tables(output)
+
+
+def give_back(tables: Tables) -> None:
+    """Keep the tables for the next writer of this output in this process."""
+    with _KEPT_LOCK:
+        kept = _KEPT.setdefault(tables.output, [])
+        if len(kept) < KEPT_PER_OUTPUT:
+            kept.append(tables)
+
+
 def as_date(day: str) -> date:
     """A partition value `YYYY-MM-DD` as the date the `date` column holds."""
     return date.fromisoformat(day)
 
 
-__all__ = ["CommitFailedError", "Table", "Tables", "as_date", "table_uri"]
+__all__ = ["CommitFailedError", "Table", "Tables", "as_date", "borrow", "give_back", "table_uri"]

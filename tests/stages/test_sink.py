@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -220,3 +220,41 @@ def test_a_reworded_column_description_still_takes_writes_into_an_older_table(
     assert column(tmp_path, "articles", "article_id") == ["new", "old"]
     stored = pa.schema(DeltaTable(str(tmp_path / "articles")).schema().to_arrow())
     assert stored.field("quote_count").metadata == {b"description": b"An older wording."}
+
+
+def test_tables_kept_between_pipelines_take_what_another_writer_committed_meanwhile(
+    tmp_path: Path,
+) -> None:
+    # The poller runs a pipeline a cycle and keeps its tables open between them; a run or a
+    # second writer may commit to the same output in between.
+    def copy(title: str, hours: int) -> Item:
+        return finished("a", "sport", 10, title=title, fetched_at=FETCHED + timedelta(hours=hours))
+
+    write(tmp_path, [copy("Jan Erik (24) døde", 0)], [])
+    commit_rows(Tables(str(tmp_path)), [story_of(copy("Jan Eirik (24) døde", 1), OSLO)])
+    write(
+        tmp_path, [copy("Jan Eirik (24) døde i arbeidsulykke", 2), finished("b", "sport", 11)], []
+    )
+    assert column(tmp_path, "revisions", "revision") == [1, 1, 2, 3]
+    assert column(tmp_path, "articles", "title") == [
+        "Jan Eirik (24) døde i arbeidsulykke",
+        "Sak b",
+    ]
+
+
+def test_a_handle_kept_past_the_log_cleanup_opens_the_table_again(tmp_path: Path) -> None:
+    tables = Tables(str(tmp_path))
+    commit_rows(tables, [story_of(finished("a", "sport", 10), OSLO)])
+    kept = tables["articles"].handle()
+    assert kept is not None
+    other = Tables(str(tmp_path))
+    for name in ("b", "c"):
+        commit_rows(other, [story_of(finished(name, "sport", 10), OSLO)])
+    # What compact's log cleanup leaves once the kept version is older than the retention.
+    DeltaTable(str(tmp_path / "articles")).create_checkpoint()
+    for entry in sorted((tmp_path / "articles" / "_delta_log").glob("*.json"))[:-1]:
+        entry.unlink()
+    assert tables["articles"].handle().version() == other["articles"].handle().version()
+    out = commit_rows(tables, [story_of(finished("d", "sport", 10), OSLO)])
+    assert out.new == {"sport": 1}
+    assert column(tmp_path, "articles", "article_id") == ["a", "b", "c", "d"]
