@@ -200,12 +200,19 @@ class Table:
         if handle is None or not wanted_days:
             return self.schema.empty_table().select(list(columns))
         dataset = self._dataset(handle, f"date IN ({quoted(wanted_days)})")
-        condition = None
-        if ids is not None:
-            condition = pc.field(id_column or self.key).isin(
-                pa.array(sorted(set(ids)), pa.string())
-            )
-        return dataset.to_table(columns=list(columns), filter=condition)
+        if ids is None:
+            return dataset.to_table(columns=list(columns))
+        key = id_column or self.key
+        found = dataset.to_table(columns=list(dict.fromkeys([*columns, key])))
+        # Filtered after the scan, not pushed into it: files `compact` rewrote hold their
+        # strings as string_view, which a pushed-down comparison with a string value set
+        # cannot bind (pyarrow raises ArrowNotImplementedError). The ids are random, so a
+        # pushed filter prunes nothing anyway.
+        wanted = pc.is_in(
+            found.column(key).cast(pa.string()),
+            value_set=pa.array(sorted(set(ids)), pa.string()),
+        )
+        return found.filter(wanted).select(list(columns))
 
     def _dataset(self, handle: DeltaTable, predicate: str) -> ds.Dataset:
         """The files of the partitions `predicate` names, as a pyarrow dataset.
