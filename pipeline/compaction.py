@@ -12,6 +12,8 @@ chosen (days before a date, or named partitions):
    file being compacted makes the compaction retry that table.
 3. **Vacuum**: delete files no snapshot younger than the retention needs (Delta's default,
    7 days: time travel reaches back that far), and files no commit ever named (a killed write).
+4. **Checkpoint** the log, and delete log entries older than the log retention (7 days too):
+   writers leave that to compaction (see delta.py, POST_COMMIT).
 
 Killed at any moment, nothing is lost or doubled: an uncommitted optimize leaves files no
 snapshot names, which the next vacuum deletes. It works the same on gs:// as on a folder.
@@ -253,6 +255,9 @@ def compact(
             )
         hook(f"{name}:vacuumed")
         handle.create_checkpoint()
+        # Writers leave the log's cleanup here (delta.py: POST_COMMIT): entries older than the
+        # table's log retention, up to the newest checkpoint before them, are deleted.
+        handle.cleanup_metadata()
     return report
 
 

@@ -14,11 +14,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from nordwire.pipeline.feeds import Feed, FeedsError, load_feeds
+
+if TYPE_CHECKING:  # Beam is imported when a job is configured, not when the CLI starts
+    from apache_beam.options.pipeline_options import PipelineOptions
 
 COMMANDS = ("run", "poll", "stream")
 # Runners that execute in this process: `poll` needs one, `stream` must not have one.
@@ -264,6 +266,8 @@ class JobConfig:
     @property
     def runner(self) -> str | None:
         """The runner Beam's options name (None: Beam's default, the local DirectRunner)."""
+        from apache_beam.options.pipeline_options import StandardOptions
+
         runner: str | None = self.pipeline_options().view_as(StandardOptions).runner
         return runner
 
@@ -284,6 +288,8 @@ class JobConfig:
 
     def pipeline_options(self, *, streaming: bool = False) -> PipelineOptions:
         """Beam's options: Beam's own flags from the command line, plus streaming when asked."""
+        from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
         options = PipelineOptions(list(self.beam_args))
         if streaming:
             options.view_as(StandardOptions).streaming = True

@@ -20,6 +20,7 @@ compose SQL (`show --where`, `report`, `tables`) as exactly one statement (`sele
 from __future__ import annotations
 
 import csv
+import glob
 import io
 import json
 import math
@@ -37,10 +38,12 @@ import duckdb
 from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
 from nordwire.pipeline.io.delta import (
+    PLAIN_PATTERNS,
     check_not_plain,
     is_remote,
     partition_columns,
     physical_schema,
+    plain_output,
     table_uri,
 )
 from nordwire.schemas.reference import TABLES
@@ -137,6 +140,20 @@ def _snapshot_moment(
     return moment, articles[moment + 1] - timedelta(milliseconds=1)
 
 
+def _check_not_plain(output: str) -> None:
+    """check_not_plain; a local output is globbed here, since Beam's filesystems (which read
+    gs:// and s3:// with the pipeline's credentials) take 1.5 s to import, three times what a
+    reading command may take to start (tests/e2e/test_startup.py)."""
+    if is_remote(output):
+        check_not_plain(output)
+        return
+    for table in TABLES:
+        root = glob.escape(table_uri(output, table))
+        data, log = (next(glob.iglob(root + p), None) is not None for p in PLAIN_PATTERNS)
+        if data and not log:
+            raise plain_output(output)
+
+
 def open_tables(output: str, as_of: str | None = None) -> dict[str, DeltaTable | None]:
     """Each table's Delta snapshot: the current one, or the one `as_of` names (None: no table).
 
@@ -145,7 +162,7 @@ def open_tables(output: str, as_of: str | None = None) -> dict[str, DeltaTable |
     match the articles of that snapshot. Logs are kept 30 days, replaced files 7 days after
     a compaction: an older snapshot is refused.
     """
-    check_not_plain(output)
+    _check_not_plain(output)
     handles: dict[str, DeltaTable | None] = {}
     for table in TABLES:
         try:

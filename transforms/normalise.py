@@ -61,15 +61,36 @@ _INVISIBLE = re.compile(
     "[\u00ad\u180e\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
     "|(?<![\u2190-\u2bff\U0001f000-\U0001faff\ufe0f])\u200d"
 )
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# Any character _INVISIBLE removes: most text has none, and this class scans in one pass where
+# _INVISIBLE's lookbehind is tried at every position.
+_INVISIBLE_HINT = re.compile(
+    "[\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+# Runs of spaces become one plain space. Only runs that change are matched (two or more, or
+# one that is not a plain space): a single space between words, the common case, is left be.
+_SPACES = re.compile(
+    r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+)
 _MANY_BREAKS = re.compile(r"\n{3,}")
 # A text still carrying an escaped entity after one unescape was double-escaped by the feed.
 _ESCAPED_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});")
 
 MAX_TEXT_CHARS = 200_000
+# What a UTF-8 continuation byte (0x80-0xBF) reads as in Windows-1252 or Latin-1.
+_CONTINUATION = "".join(
+    sorted(
+        set(bytes(range(0x80, 0xC0)).decode("cp1252", "ignore"))
+        | set(bytes(range(0x80, 0xC0)).decode("latin-1"))
+    )
+)
 # Characters that UTF-8 read as Latin-1/Windows-1252 leaves behind (Ã¸, Ã¥, â€™), and the
-# replacement character: only text with one of them goes through ftfy.
-_MOJIBAKE_HINT = re.compile("[\u00c2\u00c3\u00c5\u00e2\u0080-\u009f\ufffd]")
+# replacement character: only text with one of them goes through ftfy, the costliest step
+# here. Å is a Norwegian letter: it is a hint only before what a continuation byte reads as
+# (Å¡ is š, Å‚ is ł), so that an article about Ålesund is not sent through ftfy, and ftfy's
+# other changes (straight quotes for curly ones) do not depend on whether a text has an Å.
+_MOJIBAKE_HINT = re.compile(
+    f"[\u00c2\u00c3\u00e2\u0080-\u009f\ufffd]|\u00c5[{re.escape(_CONTINUATION)}]"
+)
 
 
 class _TextExtractor(HTMLParser):
@@ -127,8 +148,10 @@ def clean_text(value: str | None, *, markup: bool = True) -> str | None:
         text = ftfy.fix_text(text, unescape_html=False, normalization="NFC")
     text = unicodedata.normalize("NFC", text)
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _INVISIBLE.sub("", text)
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    if _INVISIBLE_HINT.search(text):
+        text = _INVISIBLE.sub("", text)
+    # No space class holds "\n", so collapsing the whole text equals collapsing line by line.
+    lines = [line.strip() for line in _SPACES.sub(" ", text).split("\n")]
     text = _MANY_BREAKS.sub("\n\n", "\n".join(lines)).strip()
     return text or None
 

@@ -13,7 +13,6 @@ import click
 from nordwire.pipeline.cli.app import main
 from nordwire.pipeline.cli.common import fail, state_dir_option, table_format_option
 from nordwire.pipeline.config import state_folder
-from nordwire.pipeline.poller.state import display_name
 
 EXIT_UNHEALTHY = 3  # the same code as a bounded `nordwire poll` with a failing feed
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd]?)$")
@@ -49,14 +48,14 @@ def health(row: dict[str, Any], now: datetime, max_age: timedelta) -> str:
     return "ok"
 
 
-def _narrow(row: dict[str, Any], state: str, now: datetime) -> list[object]:
+def _narrow(name: str, row: dict[str, Any], state: str, now: datetime) -> list[object]:
     problem = " ".join(str(row.get("last_error") or "").split()) if state == "failing" else ""
     if state == "stale":
         problem = f"no successful fetch for {_ago(row.get('last_success_at'), now)}"
     if len(problem) > _PROBLEM:
         problem = problem[: _PROBLEM - 1] + "…"
     return [
-        display_name(str(row["name"]), str(row["url"])),
+        name,
         state,
         _ago(row.get("last_success_at"), now),
         row.get("failures") or 0,
@@ -97,7 +96,7 @@ def feeds_status(
 ) -> None:
     """Per feed: health (ok, failing, stale), last success, failures in a row, new items, and
     why it fails."""
-    from nordwire.pipeline.poller.state import StreamState
+    from nordwire.pipeline.poller.state import StreamState, display_name
     from nordwire.pipeline.query import render
 
     try:
@@ -114,18 +113,15 @@ def feeds_status(
         state.close()
     now = datetime.now(UTC)
     states = [health(r, now, limit) for r in rows]
+    names = [display_name(str(r["name"]), str(r["url"])) for r in rows]
     if fmt != "table" or wide:
         columns = ["health", *(rows[0] if rows else ["name", "url"])]
         table = [[s, *r.values()] for s, r in zip(states, rows, strict=True)]
     else:
         columns = ["feed", "health", "last ok", "failures", "new items", "problem"]
-        table = [_narrow(r, s, now) for r, s in zip(rows, states, strict=True)]
+        table = [_narrow(n, r, s, now) for n, r, s in zip(names, rows, states, strict=True)]
     click.echo(render(columns, table, fmt))
-    bad = [
-        display_name(str(r["name"]), str(r["url"]))
-        for r, s in zip(rows, states, strict=True)
-        if s != "ok"
-    ]
+    bad = [name for name, s in zip(names, states, strict=True) if s != "ok"]
     if check and (bad or not rows):
         click.echo(
             f"nordwire: unhealthy: {', '.join(bad) if bad else 'no feeds in the state'}", err=True

@@ -15,6 +15,7 @@ Both expire after SET_TXN_RETENTION (they carry their time), so the log does not
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -23,8 +24,15 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from apache_beam.io.filesystems import FileSystems
-from deltalake import CommitProperties, DeltaTable, Transaction, WriterProperties, write_deltalake
+import pyarrow.dataset as ds
+from deltalake import (
+    CommitProperties,
+    DeltaTable,
+    PostCommitHookProperties,
+    Transaction,
+    WriterProperties,
+    write_deltalake,
+)
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 from nordwire.schemas import articles, entities, quotes, rejects, revisions
 from nordwire.schemas.columns import partitions_of, with_partitions
@@ -35,7 +43,16 @@ SET_TXN_RETENTION = "interval 2 days"
 # Files a commit replaced stay this long for time travel and for readers of an older snapshot;
 # `nordwire compact` deletes them after (Delta's own default, 7 days).
 DELETED_FILE_RETENTION_HOURS = 168
-LOG_RETENTION = "interval 30 days"
+# Log entries (and checkpoints) older than this are deleted by `nordwire compact` (and the
+# poller's roll), never by a writer's commit: delta-rs would list the whole `_delta_log` folder
+# after every commit to look for them. Time travel reaches no further back than the files do.
+LOG_RETENTION = f"interval {DELETED_FILE_RETENTION_HOURS // 24} days"
+# A checkpoint every this many commits (Delta's default, written explicitly): opening a table
+# reads the newest checkpoint and the commits after it, never the whole log.
+CHECKPOINT_INTERVAL = 100
+# Writers keep Delta's checkpoint every CHECKPOINT_INTERVAL commits but leave the log cleanup
+# to `compact`.
+POST_COMMIT = PostCommitHookProperties(create_checkpoint=True, cleanup_expired_logs=False)
 
 # table -> (schema, row key, columns Delta keeps min/max statistics for). Statistics on one
 # small column at most: every commit and every open replays them from the log (a long text
@@ -49,6 +66,8 @@ TABLES: dict[str, tuple[pa.Schema, str, str]] = {
     "rejects": (rejects.SCHEMA, "reject_id", "fetched_at"),
 }
 WRITER = WriterProperties(compression="ZSTD")
+# Below a table's root: its data files, its log entries (Parquet without a log is an old output).
+PLAIN_PATTERNS = ("/date=*/*/*.parquet", "/_delta_log/*.json")
 APP_PREFIX = "nordwire-"
 
 
@@ -63,10 +82,9 @@ def is_remote(output: str) -> bool:
 
 
 def table_uri(output: str, table: str) -> str:
-    """Where a table lives: OUTPUT/<table>."""
-    if is_remote(output):
-        return output.rstrip("/") + "/" + table
-    return FileSystems.join(output, table)
+    """Where a table lives: OUTPUT/<table> (what FileSystems.join gives a local folder too,
+    written out so that the reading commands open local tables without importing Beam)."""
+    return output.rstrip("/") + "/" + table
 
 
 def physical_schema(table: str) -> pa.Schema:
@@ -91,24 +109,31 @@ def configuration(table: str) -> dict[str, str | None]:
         "delta.setTransactionRetentionDuration": SET_TXN_RETENTION,
         "delta.deletedFileRetentionDuration": f"interval {DELETED_FILE_RETENTION_HOURS} hours",
         "delta.logRetentionDuration": LOG_RETENTION,
+        "delta.checkpointInterval": str(CHECKPOINT_INTERVAL),
     }
+
+
+def plain_output(output: str) -> PlainParquetOutput:
+    """The error for an output whose tables are plain Parquet (see PLAIN_PATTERNS)."""
+    return PlainParquetOutput(
+        f"{output!r} holds tables written by an older nordwire (Parquet without a "
+        f"Delta log); convert them once with `nordwire migrate --output {output}`"
+    )
 
 
 def check_not_plain(output: str) -> None:
     """Raise PlainParquetOutput when a table holds Parquet files but no Delta log."""
+    # Imported here: pipeline/query.py checks a local output itself, without Beam.
+    from apache_beam.io.filesystems import FileSystems
+
     for table in TABLES:
         root = table_uri(output, table)
         try:
-            data, log = FileSystems.match(
-                [f"{root}/date=*/*/*.parquet", f"{root}/_delta_log/*.json"], limits=[1, 1]
-            )
+            data, log = FileSystems.match([root + p for p in PLAIN_PATTERNS], limits=[1, 1])
         except ValueError:  # a store only delta-rs reads (file://): nordwire never wrote it plain
             return
         if data.metadata_list and not log.metadata_list:
-            raise PlainParquetOutput(
-                f"{output!r} holds tables written by an older nordwire (Parquet without a "
-                f"Delta log); convert them once with `nordwire migrate --output {output}`"
-            )
+            raise plain_output(output)
 
 
 def quoted(values: Iterable[str]) -> str:
@@ -119,6 +144,13 @@ def quoted(values: Iterable[str]) -> str:
 def day_app_id(day: str) -> str:
     """The application id that makes two commits touching one day conflict."""
     return f"{APP_PREFIX}day-{day}"
+
+
+def _exists(path: str) -> bool:
+    """A file test through Beam's filesystems, imported here so reading commands stay Beam-free."""
+    from apache_beam.io.filesystems import FileSystems
+
+    return bool(FileSystems.exists(path))
 
 
 class Table:
@@ -134,14 +166,37 @@ class Table:
 
     def handle(self) -> DeltaTable | None:
         """The table at its newest version; None while nothing has been written to it."""
+        if self._handle is not None and self._expired(self._handle):
+            self._handle = None
         if self._handle is None:
             try:
                 self._handle = DeltaTable(self.uri)
             except TableNotFoundError:
                 return None
-        else:
+        elif self._behind(self._handle):
             self._handle.update_incremental()
         return self._handle
+
+    def _behind(self, handle: DeltaTable) -> bool:
+        """Whether a commit follows the version the handle holds.
+
+        Delta writes version N+1 as `_delta_log/<N+1>.json`, created only if absent and only
+        after N: on a folder, one file test answers what update_incremental answers by listing
+        the whole `_delta_log` (its cost grows with the log). An object store lists from the
+        version on, which is one request anyway.
+        """
+        if is_remote(self.output):
+            return True
+        return _exists(self._entry(handle.version() + 1))
+
+    def _expired(self, handle: DeltaTable) -> bool:
+        """Whether the handle's own log entry is gone: a handle kept longer than the log
+        retention (compact deleted the entries after it too), or a table deleted under it.
+        It is opened again then, from the newest checkpoint."""
+        return not is_remote(self.output) and not _exists(self._entry(handle.version()))
+
+    def _entry(self, version: int) -> str:
+        return f"{self.uri.rstrip('/')}/_delta_log/{version:020d}.json"
 
     def read(
         self,
@@ -155,15 +210,42 @@ class Table:
         handle = self._handle  # read what the caller's last handle() saw, not newer
         if handle is None or not wanted_days:
             return self.schema.empty_table().select(list(columns))
-        dataset = handle.to_pyarrow_dataset(
-            file_pruning_predicate=f"date IN ({quoted(wanted_days)})"
+        dataset = self._dataset(handle, f"date IN ({quoted(wanted_days)})")
+        if ids is None:
+            return dataset.to_table(columns=list(columns))
+        key = id_column or self.key
+        found = dataset.to_table(columns=list(dict.fromkeys([*columns, key])))
+        # Filtered after the scan, not pushed into it: files `compact` rewrote hold their
+        # strings as string_view, which a pushed-down comparison with a string value set
+        # cannot bind (pyarrow raises ArrowNotImplementedError). The ids are random, so a
+        # pushed filter prunes nothing anyway.
+        wanted = pc.is_in(
+            found.column(key).cast(pa.string()),
+            value_set=pa.array(sorted(set(ids)), pa.string()),
         )
-        condition = None
-        if ids is not None:
-            condition = pc.field(id_column or self.key).isin(
-                pa.array(sorted(set(ids)), pa.string())
-            )
-        return dataset.to_table(columns=list(columns), filter=condition)
+        return found.filter(wanted).select(list(columns))
+
+    def _dataset(self, handle: DeltaTable, predicate: str) -> ds.Dataset:
+        """The files of the partitions `predicate` names, as a pyarrow dataset.
+
+        deltalake's own dataset first sizes every file of the table (a dict of all of them, on
+        each read): on a folder the few files named are opened directly instead.
+        """
+        if is_remote(self.output):
+            return handle.to_pyarrow_dataset(file_pruning_predicate=predicate)
+        schema = pa.schema(handle.schema().to_arrow())
+        paths = handle.file_uris(file_pruning_predicate=predicate)
+        if not paths:
+            return ds.dataset([], schema=schema, format="parquet")
+        hive = pa.schema([schema.field(c) for c in partition_columns(self.name)])
+        return ds.dataset(
+            paths,
+            schema=schema,
+            format="parquet",
+            partitioning=ds.partitioning(hive, flavor="hive"),
+            # The table's folder as delta-rs names it: what precedes the partition folders.
+            partition_base_dir=paths[0][: paths[0].rfind("/date=")],
+        )
 
     def committed(self, app_id: str) -> bool:
         """Whether a commit carrying this bundle's application id is already in the table."""
@@ -199,9 +281,9 @@ class Table:
         CommitFailedError. The schema merges: a column added to a table's declaration is added
         to the Delta table (older rows read it as NULL).
         """
-        data = pa.Table.from_pylist(list(rows), schema=self.schema)
-        properties = CommitProperties(app_transactions=self._transactions(app_id, days))
         handle = self._handle
+        data = pa.Table.from_pylist(list(rows), schema=self._write_schema(handle))
+        properties = CommitProperties(app_transactions=self._transactions(app_id, days))
         target: DeltaTable | str = handle if handle is not None else self.uri
         common: dict[str, Any] = {
             "partition_by": partition_columns(self.name),
@@ -209,6 +291,7 @@ class Table:
             "configuration": configuration(self.name) if handle is None else None,
             "writer_properties": WRITER,
             "commit_properties": properties,
+            "post_commithook_properties": POST_COMMIT,
         }
         if replace:
             write_deltalake(target, data, mode="overwrite", predicate=replace, **common)
@@ -226,7 +309,33 @@ class Table:
             predicate,
             writer_properties=WRITER,
             commit_properties=CommitProperties(app_transactions=self._transactions(app_id, days)),
+            post_commithook_properties=POST_COMMIT,
         )
+
+    def _write_schema(self, handle: DeltaTable | None) -> pa.Schema:
+        """The declared schema, carrying the column metadata the table already holds.
+
+        delta-rs refuses to merge a column whose metadata (its description) differs from the
+        table's: a description reworded in schemas/ would stop every write into an older
+        output. The table keeps the descriptions it was created with; new columns bring theirs.
+        """
+        if handle is None:
+            return self.schema
+        stored = pa.schema(handle.schema().to_arrow())
+        fields = []
+        for declared in self.schema:
+            at = stored.get_field_index(declared.name)
+            if at < 0:
+                # Rows written before the column existed read it as NULL, so the table must
+                # take NULL there whatever the declaration says (delta-rs would add it as
+                # NOT NULL, and then fail to compact or scan the older files).
+                fields.append(declared.with_nullable(True))
+                continue
+            metadata = stored.field(at).metadata
+            fields.append(
+                declared.with_metadata(metadata) if metadata else declared.remove_metadata()
+            )
+        return pa.schema(fields, metadata=self.schema.metadata)
 
 
 class Tables:
@@ -251,9 +360,34 @@ class Tables:
             list(pool.map(Table.handle, wanted))
 
 
+# Tables a process keeps open between pipelines, by output: the poller runs a pipeline every
+# cycle, and opening replays each table's log (its cost grows with the table). A writer
+# borrows a set for its life (DoFn setup to teardown), so no two use one set at once.
+_KEPT: dict[str, list[Tables]] = {}
+_KEPT_LOCK = threading.Lock()
+KEPT_PER_OUTPUT = 4
+
+
+def borrow(output: str) -> Tables:
+    """A set of the output's tables kept open by an earlier writer of this process, else new."""
+    with _KEPT_LOCK:
+        kept = _KEPT.get(output)
+        if kept:
+            return kept.pop()
+    return Tables(output)
+
+
+def give_back(tables: Tables) -> None:
+    """Keep the tables for the next writer of this output in this process."""
+    with _KEPT_LOCK:
+        kept = _KEPT.setdefault(tables.output, [])
+        if len(kept) < KEPT_PER_OUTPUT:
+            kept.append(tables)
+
+
 def as_date(day: str) -> date:
     """A partition value `YYYY-MM-DD` as the date the `date` column holds."""
     return date.fromisoformat(day)
 
 
-__all__ = ["CommitFailedError", "Table", "Tables", "as_date", "table_uri"]
+__all__ = ["CommitFailedError", "Table", "Tables", "as_date", "borrow", "give_back", "table_uri"]

@@ -20,7 +20,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.transforms.window import GlobalWindows
 from apache_beam.utils.windowed_value import WindowedValue
-from nordwire.pipeline.io.delta import Tables
+from nordwire.pipeline.io.delta import Tables, borrow, give_back
 from nordwire.pipeline.io.revise import Outcome, RejectRow, Story, commit
 from nordwire.pipeline.progress import tally
 from nordwire.pipeline.windowing import windowed
@@ -118,7 +118,12 @@ class _WriteDayFn(beam.DoFn):
         self._tables: Tables | None = None
 
     def setup(self) -> None:
-        self._tables = Tables(self._output)
+        self._tables = borrow(self._output)
+
+    def teardown(self) -> None:
+        if self._tables is not None:
+            give_back(self._tables)
+            self._tables = None
 
     def process(self, element: tuple[str, Iterable[Story | RejectRow]]) -> Iterator[str]:
         assert self._tables is not None
@@ -130,7 +135,8 @@ class _WriteBufferedFn(beam.DoFn):
     """Bounded runs: buffers rows and commits every FLUSH_ROWS rows and at bundle end.
 
     Memory stays at one buffer however large the run. The tables are opened once per worker
-    and brought up to date before each commit.
+    (kept for the process's next pipeline: the poller runs one a cycle) and brought up to
+    date before each commit.
     """
 
     def __init__(self, output: str, flush_rows: int = FLUSH_ROWS) -> None:
@@ -140,7 +146,12 @@ class _WriteBufferedFn(beam.DoFn):
         self._buffer: list[Story | RejectRow] = []
 
     def setup(self) -> None:
-        self._tables = Tables(self._output)
+        self._tables = borrow(self._output)
+
+    def teardown(self) -> None:
+        if self._tables is not None:
+            give_back(self._tables)
+            self._tables = None
 
     def start_bundle(self) -> None:
         self._buffer = []

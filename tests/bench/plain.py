@@ -1,4 +1,13 @@
-"""The floor: the same pure functions in a plain Python loop, no Beam. Prints one JSON line."""
+"""The floor: the same pure functions in a plain Python loop, no Beam. Prints one JSON line.
+
+`python -m tests.bench.plain CORPUS OUTPUT` reads every feed file under CORPUS, runs the
+stages the pipeline runs, in its order, and commits the tables through its sink's code (one
+Delta commit every FLUSH_ROWS articles). Every step of the loop is timed, so the
+stages add up to the whole run; the parts of a stage that run inside one function call (the
+feed's language votes and feedparser inside parse, the quote and date finders inside
+mentions) are timed apart on a sample (`parts`), so that the timed loop does only the
+pipeline's work.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +16,8 @@ import resource
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +28,7 @@ from nordwire.pipeline.io.sink import FLUSH_ROWS, commit_rows, story_of
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.transforms.dates import OSLO
 from nordwire.transforms.identity import assign_id
-from nordwire.transforms.language import LanguageDetector, detect_language
+from nordwire.transforms.language import LanguageDetector, detect_language, shared_detector
 from nordwire.transforms.mentions import extract_mentions
 from nordwire.transforms.metadata import extract_metadata
 from nordwire.transforms.ner import NerModel
@@ -26,80 +36,132 @@ from nordwire.transforms.normalise import normalise
 from nordwire.transforms.parse import parse_document
 from nordwire.transforms.topic import TopicClassifier, assign_topic
 
+# The loop's steps in pipeline order: what `stages_ms_per_article` reports.
+STAGES = (
+    "setup",
+    "read",
+    "parse",
+    "identity",
+    "normalise",
+    "language",
+    "metadata",
+    "mentions",
+    "topic",
+    "rows",
+    "write",
+)
+# Functions called inside one stage, timed apart on a sample: (stage, part, module, names);
+# the first of the names the module has is timed (the quote finder with its speakers is
+# `attribute` where speaker resolution has its own module).
+PARTS = (
+    (
+        "parse",
+        "language votes",
+        "nordwire.transforms.parse",
+        ("with_language_evidence", "with_document_votes"),
+    ),
+    ("parse", "feedparser", "nordwire.transforms.parse", ("feedparser.parse",)),
+    ("mentions", "quotes", "nordwire.transforms.mentions", ("attribute", "find_quotes")),
+    ("mentions", "dates", "nordwire.transforms.mentions", ("find_dates",)),
+)
 
-def flush(stories: list[Story], output: Path) -> float:
-    """Commit and empty the buffered stories through the sink's own commit; returns seconds."""
-    started = time.perf_counter()
-    if stories:
-        commit_rows(Tables(str(output)), stories)
-    stories.clear()
-    return time.perf_counter() - started
+
+# What the loop shares with the sink: the stories it buffers (an article with its entities and
+# quotes), and how it commits them (the sink's own functions, so that the floor writes what
+# the pipeline writes).
+Buffer = list[Story]
+
+
+def buffer_rows(buffer: Buffer, item: Item) -> None:
+    """Add a finished article's story (article, entities, quotes rows) to the buffer."""
+    buffer.append(story_of(item, OSLO))
+
+
+def flush(buffer: Buffer, output: Path) -> None:
+    """Commit and empty the buffered stories through the sink's own commit."""
+    if buffer:
+        commit_rows(Tables(str(output)), buffer)
+    buffer.clear()
+
+
+def documents(folder: Path) -> list[Path]:
+    """The corpus's feed files, in a stable order."""
+    return sorted(folder.rglob("*.xml"))
+
+
+def read(path: Path) -> RawDocument:
+    """One file as the pipeline reads it (its modification time is the fetch time)."""
+    return RawDocument(
+        str(path), path.read_bytes(), datetime.fromtimestamp(int(path.stat().st_mtime), UTC)
+    )
 
 
 def run(folder: Path, output: Path) -> dict[str, object]:
     """Process every file under `folder` into `output`; returns counts, seconds and stage costs."""
-    cost: dict[str, float] = defaultdict(float)
-    started = time.perf_counter()
+    cost: dict[str, float] = dict.fromkeys(STAGES, 0.0)
+    mark = [time.perf_counter()]
+
+    def step(name: str) -> None:  # the time since the previous step is this step's
+        now = time.perf_counter()
+        cost[name] += now - mark[0]
+        mark[0] = now
+
+    started = mark[0]
+    # Models load in setup, as the pipeline's stages load theirs; parse's language votes use a
+    # detector of their own (shared_detector), which the pipeline loads on the first document.
     detector, ner, topics = LanguageDetector(), NerModel(), TopicClassifier()
-    cost["setup"] += time.perf_counter() - started
+    shared_detector()
+    step("setup")
     kept: dict[str, Item] = {}
-    for path in sorted(folder.rglob("*.xml")):
-        t = time.perf_counter()
-        doc = RawDocument(
-            str(path), path.read_bytes(), datetime.fromtimestamp(int(path.stat().st_mtime), UTC)
-        )
+    for path in documents(folder):
+        doc = read(path)
+        step("read")
         outs = parse_document(doc)
-        cost["parse"] += time.perf_counter() - t
+        step("parse")
         for out in outs:
             if isinstance(out, Item):
                 item = assign_id(out)
                 kept.setdefault(item.article_id or "", item)
-    rows: list[Story] = []
+        step("identity")
+    buffer: Buffer = []
     n = 0
     for item in kept.values():
-        t0 = time.perf_counter()
         item = normalise(item)
-        t1 = time.perf_counter()
+        step("normalise")
         result = detect_language(item, detector)
-        t2 = time.perf_counter()
-        cost["normalise"] += t1 - t0
-        cost["language"] += t2 - t1
+        step("language")
         if not isinstance(result, Item):
             continue
         item = extract_metadata(result)
-        t3 = time.perf_counter()
-        item = extract_mentions(item, ner)  # entities, quotes and dates: see analysis_split
-        t4 = time.perf_counter()
+        step("metadata")
+        item = extract_mentions(item, ner)  # entities, quotes and dates: see PARTS
+        step("mentions")
         item = assign_topic(item, topics)
-        t5 = time.perf_counter()
-        cost["metadata"] += t3 - t2
-        cost["mentions"] += t4 - t3
-        cost["topic"] += t5 - t4
-        rows.append(story_of(item, OSLO))
+        step("topic")
+        buffer_rows(buffer, item)
         n += 1
+        step("rows")
         if n % FLUSH_ROWS == 0:  # the same bounded buffer as the pipeline's sink
-            cost["write"] += flush(rows, output)
-    cost["write"] += flush(rows, output)
+            flush(buffer, output)
+            step("write")
+    flush(buffer, output)
+    step("write")
     seconds = time.perf_counter() - started
     return {
         "articles": n,
         "items": len(kept),
         "seconds": seconds,
-        "stages_ms_per_article": {
-            k: round(1000 * v / max(1, len(kept)), 4) for k, v in cost.items()
-        },
+        "stages_ms_per_article": {k: 1000 * v / max(1, len(kept)) for k, v in cost.items()},
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
 
-def analysis_split(folder: Path, sample: int = 1000) -> dict[str, float]:
-    """Shares of `extract_mentions` spent on quotes with speakers and on dates, timed on `sample` articles.
+@contextmanager
+def _timing(spent: dict[str, float]) -> Iterator[None]:
+    """Wrap every function of PARTS that exists so that its calls add to `spent`."""
+    import importlib
 
-    Run apart from the timed loop, so the floor does only the pipeline's work.
-    """
-    import nordwire.transforms.mentions as analysis
-
-    spent: dict[str, float] = defaultdict(float)
+    undo: list[tuple[Any, str, Any]] = []
 
     def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -111,38 +173,63 @@ def analysis_split(folder: Path, sample: int = 1000) -> dict[str, float]:
 
         return wrapper
 
-    detector, ner = LanguageDetector(), NerModel()
-    items = []
-    for path in sorted(folder.rglob("*.xml")):
-        doc = RawDocument(str(path), path.read_bytes(), datetime.now(UTC))
-        for out in parse_document(doc):
-            if isinstance(out, Item):
-                result = detect_language(normalise(assign_id(out)), detector)
-                if isinstance(result, Item):
-                    items.append(extract_metadata(result))
-        if len(items) >= sample:
-            break
-    # "quotes" is the quote finder with the speaker resolution (attribution.attribute)
-    originals = analysis.attribute, analysis.find_dates
-    analysis.attribute = timed("quotes", analysis.attribute)
-    analysis.find_dates = timed("dates", analysis.find_dates)
+    for stage, part, module, names in PARTS:
+        for attr in names:
+            owner: Any = importlib.import_module(module)
+            *path, name = attr.split(".")
+            for p in path:
+                owner = getattr(owner, p, None)
+            fn = getattr(owner, name, None)
+            if fn is not None:  # else the stage no longer calls it: try the next name
+                undo.append((owner, name, fn))
+                setattr(owner, name, timed(f"{stage}/{part}", fn))
+                break
     try:
+        yield
+    finally:
+        for owner, name, fn in reversed(undo):
+            setattr(owner, name, fn)
+
+
+def parts(folder: Path, sample: int = 1000) -> dict[str, float]:
+    """Share of its stage's time that each part of PARTS takes, on the first `sample` articles.
+
+    Run apart from the timed loop, so the floor does only the pipeline's work.
+    """
+    spent: dict[str, float] = defaultdict(float)
+    totals: dict[str, float] = defaultdict(float)
+    detector, ner = LanguageDetector(), NerModel()
+    shared_detector()  # loaded before the timing: the parts' share is of the work, not the loading
+    items: list[Item] = []
+    with _timing(spent):
+        for path in documents(folder):
+            doc = read(path)
+            started = time.perf_counter()
+            outs = parse_document(doc)
+            totals["parse"] += time.perf_counter() - started
+            for out in outs:
+                if isinstance(out, Item):
+                    result = detect_language(normalise(assign_id(out)), detector)
+                    if isinstance(result, Item):
+                        items.append(extract_metadata(result))
+            if len(items) >= sample:
+                break
         started = time.perf_counter()
         for item in items[:sample]:
             extract_mentions(item, ner)
-        total = time.perf_counter() - started
-    finally:
-        analysis.attribute, analysis.find_dates = originals
-    return {name: spent[name] / total for name in ("quotes", "dates")}
+        totals["mentions"] = time.perf_counter() - started
+    return {
+        name: spent[name] / totals[stage] if totals[stage] else 0.0
+        for stage, part, _, _ in PARTS
+        if (name := f"{stage}/{part}") in spent
+    }
 
 
 def split_stages(stages: dict[str, float], shares: dict[str, float]) -> dict[str, float]:
-    """Stage costs with `extract_mentions` split into entities, quotes and dates by `shares`."""
-    out = {k: v for k, v in stages.items() if k != "mentions"}
-    analysed = stages.get("mentions", 0.0)
+    """`stages` plus each timed part as `stage/part`, in ms per article, by its share."""
+    out = dict(stages)
     for name, share in shares.items():
-        out[name] = round(analysed * share, 4)
-    out["entities"] = round(analysed * (1 - sum(shares.values())), 4)
+        out[name] = stages.get(name.split("/", 1)[0], 0.0) * share
     return out
 
 

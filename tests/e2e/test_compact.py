@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -75,6 +77,31 @@ def test_replaced_files_stay_for_the_retention_so_time_travel_still_reads_them(
     old = run_query("SELECT count(*) AS n FROM articles", str(out), "csv", as_of=str(version))
     assert old.splitlines() == ["n", "10"]
     assert RETENTION_HOURS == DELETED_FILE_RETENTION_HOURS == 168  # the CLI's default is Delta's
+
+
+def log_entries(out: Path, table: str) -> list[str]:
+    return sorted(p.name for p in (out / table / "_delta_log").glob("*.json"))
+
+
+def test_expired_log_entries_go_at_compaction_never_at_a_writers_commit(tmp_path: Path) -> None:
+    # A writer that cleaned the log would list the whole _delta_log folder on every commit.
+    out = tmp_path / "out"
+    n = small_commits(out, 0, 4)
+    compact(str(out), before="2024-03-12")  # a checkpoint the older entries can be dropped for
+    week_ago = time.time() - 8 * 24 * 3600
+    for entry in (out / "articles" / "_delta_log").glob("*.json"):
+        os.utime(entry, (week_ago, week_ago))
+    aged = log_entries(out, "articles")
+    small_commits(out, n, 2)
+    assert set(aged) <= set(log_entries(out, "articles"))  # the writers kept them
+    compact(str(out), before="2024-03-12")
+    kept = log_entries(out, "articles")
+    assert len(set(aged) - set(kept)) >= 4  # the commits before the checkpoint are gone
+    assert len(ids(out)) == 12
+    assert (
+        DeltaTable(str(out / "articles")).metadata().configuration["delta.logRetentionDuration"]
+        == "interval 7 days"
+    )
 
 
 def test_partitions_named_on_the_command_line(tmp_path: Path) -> None:
@@ -206,3 +233,22 @@ def test_kill_9_during_compaction_loses_and_doubles_nothing(tmp_path: Path) -> N
     assert final.returncode == 0, final.stderr
     assert ids(out) == expected
     assert len(DeltaTable(str(out / "articles")).file_uris()) == 1
+
+
+def test_corrections_after_a_compaction_land_where_partitions_mix_old_and_new_files(
+    tmp_path: Path,
+) -> None:
+    # Compaction rewrites files with string_view columns; once a partition holds such a file
+    # beside the writer's own, the writer's id lookups must still bind, or every later
+    # correction of those days fails (the kill rounds' writers died of it).
+    from tests.robustness.storage_kills import _stories, final_state
+
+    out = str(tmp_path)
+    for round_ in (0, 1):
+        rows = _stories(round_)
+        tables = Tables(out)
+        for i in range(0, len(rows), 5):
+            commit_rows(tables, rows[i : i + 5])  # type: ignore[arg-type]
+            if round_ == 0 and i == 10:
+                compact(out, before="2024-03-20")
+    assert final_state(out, 2) == []

@@ -101,6 +101,36 @@ def test_the_newer_version_first_then_the_older_keeps_the_newer(tmp_path: Path) 
     assert rows(out, "SELECT count(*) FROM revisions") == [(3,)]
 
 
+JSON_BEFORE = FIXTURES / "feeds" / "jsonfeed_correction_before.json"
+JSON_AFTER = FIXTURES / "feeds" / "jsonfeed_correction_after.json"
+
+
+def test_a_json_feed_correction_wins_by_the_same_clock_in_either_order(tmp_path: Path) -> None:
+    # The later copy corrects one item with a date_modified and another without one (its clock
+    # is then the document's newest item, moved on by a new story); a third is unchanged.
+    expected = [
+        ("Ferja til Runde innstilt: Per Ohlsen (61) ble liggende på kaia", "updated"),
+        ("Kommunen leier det gamle fiskemottaket", "feed_newest"),
+        ("Ny barnehage på Eggesbønes åpner i august", "feed_newest"),
+        ("Storm ventet på kysten i helgen", "feed_newest"),
+    ]
+    current = (
+        "SELECT a.title, r.clock_basis FROM articles a JOIN revisions r "
+        "USING (article_id, revision) ORDER BY 1"
+    )
+    forward, backward = tmp_path / "forward", tmp_path / "backward"
+    run(forward, JSON_BEFORE)
+    assert "2 revised" in run(forward, JSON_AFTER)
+    run(backward, JSON_AFTER)
+    assert "3 already in the output" in run(backward, JSON_BEFORE)  # the older copy: nothing
+    for out in (forward, backward):
+        assert rows(out, current) == expected
+        assert rows(out, AGREE) == [(0,)]
+    assert rows(forward, "SELECT revision FROM articles ORDER BY title") == [(2,), (2,), (1,), (1,)]
+    changed = rows(forward, "SELECT changed FROM revisions WHERE revision = 2 ORDER BY title")
+    assert changed == [(["title", "body"],), (["title", "body"],)]
+
+
 def test_a_correction_through_poll(tmp_path: Path) -> None:
     out = tmp_path / "out"
     served: list[bytes] = []

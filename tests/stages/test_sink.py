@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +11,14 @@ import pyarrow as pa
 import pytest
 from apache_beam.transforms.window import FixedWindows
 from deltalake import DeltaTable
+from nordwire.pipeline.compaction import compact
 from nordwire.pipeline.io import delta
 from nordwire.pipeline.io.delta import Tables
 from nordwire.pipeline.io.revise import bundle_id
 from nordwire.pipeline.io.sink import WriteTables, commit_rows, reject_of, story_of
 from nordwire.pipeline.query import connect
-from nordwire.schemas import articles
-from nordwire.schemas.items import Item, Mention
+from nordwire.schemas import articles, quotes
+from nordwire.schemas.items import Item, Mention, QuoteMention
 from nordwire.schemas.rejects import Reject
 from nordwire.transforms.dates import OSLO
 from nordwire.transforms.partition import PARTITION_RE
@@ -179,3 +180,81 @@ def test_a_column_added_later_merges_into_the_table_and_old_rows_read_null(
         .fetchall()
     )
     assert rows == [("new", "Foto: NTB"), ("old", None)]
+
+
+def test_a_required_column_added_later_stays_nullable_so_older_files_compact_and_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `kind` came to quotes after outputs existed; declared NOT NULL, it must still be
+    # nullable in an older table, or every scan and compaction of the older files fails.
+    said = (QuoteMention("body", "Vi må ta grep", 1, 14, "Erna Solberg", "Solberg", "sa"),)
+    older = quotes.SCHEMA.remove(quotes.SCHEMA.get_field_index("kind"))
+    with monkeypatch.context() as patch:
+        patch.setitem(delta.TABLES, "quotes", (older, *delta.TABLES["quotes"][1:]))
+        commit_rows(
+            Tables(str(tmp_path)), [story_of(finished("old", "sport", 10, quotes=said), OSLO)]
+        )
+    commit_rows(Tables(str(tmp_path)), [story_of(finished("new", "sport", 10, quotes=said), OSLO)])
+    stored = pa.schema(DeltaTable(str(tmp_path / "quotes")).schema().to_arrow())
+    assert stored.field("kind").nullable
+    report = compact(str(tmp_path), tables=("quotes",), before="2100-01-01")
+    assert report.files_after == 1
+    rows = connect(str(tmp_path)).execute("SELECT article_id, kind FROM quotes ORDER BY 1")
+    assert rows.fetchall() == [("new", "direct"), ("old", None)]
+
+
+def test_a_reworded_column_description_still_takes_writes_into_an_older_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An older nordwire described quote_count differently; delta-rs would refuse to merge the
+    # two descriptions and every later write into that output would fail.
+    at = articles.SCHEMA.get_field_index("quote_count")
+    older = articles.SCHEMA.set(
+        at, articles.SCHEMA.field(at).with_metadata({"description": "An older wording."})
+    )
+    with monkeypatch.context() as patch:
+        patch.setitem(delta.TABLES, "articles", (older, *delta.TABLES["articles"][1:]))
+        commit_rows(Tables(str(tmp_path)), [story_of(finished("old", "sport", 10), OSLO)])
+    out = commit_rows(Tables(str(tmp_path)), [story_of(finished("new", "sport", 10), OSLO)])
+    assert out.new == {"sport": 1}
+    assert column(tmp_path, "articles", "article_id") == ["new", "old"]
+    stored = pa.schema(DeltaTable(str(tmp_path / "articles")).schema().to_arrow())
+    assert stored.field("quote_count").metadata == {b"description": b"An older wording."}
+
+
+def test_tables_kept_between_pipelines_take_what_another_writer_committed_meanwhile(
+    tmp_path: Path,
+) -> None:
+    # The poller runs a pipeline a cycle and keeps its tables open between them; a run or a
+    # second writer may commit to the same output in between.
+    def copy(title: str, hours: int) -> Item:
+        return finished("a", "sport", 10, title=title, fetched_at=FETCHED + timedelta(hours=hours))
+
+    write(tmp_path, [copy("Jan Erik (24) døde", 0)], [])
+    commit_rows(Tables(str(tmp_path)), [story_of(copy("Jan Eirik (24) døde", 1), OSLO)])
+    write(
+        tmp_path, [copy("Jan Eirik (24) døde i arbeidsulykke", 2), finished("b", "sport", 11)], []
+    )
+    assert column(tmp_path, "revisions", "revision") == [1, 1, 2, 3]
+    assert column(tmp_path, "articles", "title") == [
+        "Jan Eirik (24) døde i arbeidsulykke",
+        "Sak b",
+    ]
+
+
+def test_a_handle_kept_past_the_log_cleanup_opens_the_table_again(tmp_path: Path) -> None:
+    tables = Tables(str(tmp_path))
+    commit_rows(tables, [story_of(finished("a", "sport", 10), OSLO)])
+    kept = tables["articles"].handle()
+    assert kept is not None
+    other = Tables(str(tmp_path))
+    for name in ("b", "c"):
+        commit_rows(other, [story_of(finished(name, "sport", 10), OSLO)])
+    # What compact's log cleanup leaves once the kept version is older than the retention.
+    DeltaTable(str(tmp_path / "articles")).create_checkpoint()
+    for entry in sorted((tmp_path / "articles" / "_delta_log").glob("*.json"))[:-1]:
+        entry.unlink()
+    assert tables["articles"].handle().version() == other["articles"].handle().version()
+    out = commit_rows(tables, [story_of(finished("d", "sport", 10), OSLO)])
+    assert out.new == {"sport": 1}
+    assert column(tmp_path, "articles", "article_id") == ["a", "b", "c", "d"]

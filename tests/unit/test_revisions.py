@@ -18,7 +18,7 @@ from nordwire.transforms.revisions import (
     supersedes,
 )
 
-from tests.conftest import FETCHED, make_item
+from tests.conftest import FETCHED, FIXTURES, make_item
 
 
 def at(hour: int, day: int = 15) -> datetime:
@@ -64,6 +64,21 @@ def test_the_parse_stage_fills_the_documents_clock() -> None:
     assert [i.channel_date for i in items] == [at(11), at(11)]
     assert [i.newest_item_date for i in items] == [at(10), at(10)]
     assert {revision_clock(i) for i in items} == {(at(11), "channel")}
+
+
+def test_a_json_feed_item_gets_the_documents_clock_as_an_rss_item_does() -> None:
+    # JSON Feed has no channel date: an item's date_modified, else the document's newest item.
+    fixtures = FIXTURES / "feeds"
+    after = (fixtures / "jsonfeed_correction_after.json").read_bytes()
+    parts = parse_document(RawDocument("feed.json", after, datetime(2024, 5, 17, 10, tzinfo=UTC)))
+    items = {i.title_raw: i for i in parts if isinstance(i, Item)}
+    newest = datetime(2024, 5, 17, 9, 25, tzinfo=UTC)  # the storm item, 11:25 +02:00
+    assert {i.channel_date for i in items.values()} == {None}
+    assert {i.newest_item_date for i in items.values()} == {newest}
+    ferry = next(i for t, i in items.items() if t and "Ohlsen" in t)
+    assert revision_clock(ferry) == (datetime(2024, 5, 17, 9, 20, tzinfo=UTC), "updated")
+    quay = next(i for t, i in items.items() if t and "leier" in t)
+    assert revision_clock(quay) == (newest, "feed_newest")
 
 
 def test_the_newest_copy_wins_over_a_richer_older_one() -> None:
@@ -126,6 +141,8 @@ def test_the_first_version_carries_the_clock_and_the_first_sighting() -> None:
 
 def test_the_raw_digest_ignores_the_fetch_and_sees_any_edit() -> None:
     raw = make_item(guid="g1", title_raw="Jan Erik", content_raw="<p>Tekst</p>")
-    again = make_item(guid="g1", title_raw="Jan Erik", content_raw="<p>Tekst</p>", fetched_at=at(20))
+    again = make_item(
+        guid="g1", title_raw="Jan Erik", content_raw="<p>Tekst</p>", fetched_at=at(20)
+    )
     assert raw_digest(raw) == raw_digest(again)
     assert raw_digest(raw) != raw_digest(raw.evolve(title_raw="Jan Eirik"))

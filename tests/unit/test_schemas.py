@@ -67,3 +67,25 @@ def test_topic_basis_says_which_signal_decided_the_topic() -> None:
         row = articles.to_row(finished_item().evolve(topic_basis=basis), PIPELINE_VERSION)
         table = pa.Table.from_pylist([row], schema=articles.SCHEMA)
         assert table.column("topic_basis").to_pylist() == [basis]
+
+
+def test_evolve_is_dataclasses_replace() -> None:
+    import dataclasses
+
+    import pytest
+
+    item = finished_item()
+    # Every field, alone and together: the same item as dataclasses.replace gives.
+    values = {
+        f.name: (f"changed {f.name}" if isinstance(getattr(item, f.name), str | None) else None)
+        for f in dataclasses.fields(Item)
+    }
+    for name, value in values.items():
+        assert item.evolve(**{name: value}) == dataclasses.replace(item, **{name: value}), name
+    assert item.evolve(**values) == dataclasses.replace(item, **values)
+    assert item.evolve() == item and item.evolve() is not item
+    assert item.evolve(title="Ny").title == "Ny" and item.title == "Tittel"  # a copy, never a change
+    with pytest.raises(TypeError, match="no field 'titel'"):
+        item.evolve(titel="Ny")
+    # evolve() copies without calling __init__: that holds only while Item has no __post_init__.
+    assert not hasattr(Item, "__post_init__"), "Item.evolve must now run Item.__post_init__"
