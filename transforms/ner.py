@@ -123,6 +123,9 @@ def _shape(word: str) -> str:
 
 
 Lexicon = dict[str, tuple[str, ...]]
+# Lexicon tags that also count crossed with a capital initial ("tzf4": a capitalised word that
+# is common; the CRF is linear, so it cannot conjoin the two features itself).
+TITLE_CROSSED: tuple[str, ...] = ("zf",)
 
 
 def _word_features(word: str, prefix: str, lexicon: Lexicon) -> list[str]:
@@ -150,7 +153,7 @@ def _core_features(word: str, lexicon: Lexicon) -> tuple[str, ...]:
     ]
     if word[:1].isupper():
         # A capitalised word that is frequent in lower case is rarely a name (Elbiler, LIVE).
-        f.extend(f"t{tag}" for tag in lexicon.get(low, ()) if tag.startswith("zf"))
+        f.extend(f"t{tag}" for tag in lexicon.get(low, ()) if tag.startswith(TITLE_CROSSED))
     f.append(f"len={min(len(word), 12)}")
     if "-" in word:
         f.append("hyphen")

@@ -1,6 +1,6 @@
 """The NER lexicon: per-word tags the CRF reads as features (built at training time, shipped as TSV).
 
-Four kinds of tag, each keyed on the lower-case word:
+The kinds of tag, each keyed on the lower-case word:
 - `gaz`: a Norwegian municipality, county or country name (one token);
 - `lc`: the word is common in lower case in the training text (a capitalised common word at
   the start of a sentence is rarely a name);
@@ -10,6 +10,9 @@ Four kinds of tag, each keyed on the lower-case word:
   Norwegian text (PPMI of left/right neighbours, truncated SVD, k-means): words used alike
   (surnames, towns, clubs, months) share a cluster, so a name never seen in NorNE still
   looks like its kind;
+- `fn`, `ln`: a first name or a surname in Faker's person-name lists (Norwegian and the other
+  Latin-script locales: SSB's most common Norwegian names, and the foreign names news quote);
+  a name the training text never showed still looks like one;
 - `e:LABEL`: the word is part of a NorNE name of that label in most of its training uses
   (a gazetteer of people, places, clubs, parties and media drawn from the annotations). The
   training sentences get these tags from the other folds only (jackknife): tags drawn from a
@@ -95,6 +98,30 @@ def clusters(
         for word, label in zip(vocab, km.fit_predict(vectors), strict=True):
             tags[word].append(f"k{name}_{label}")
     return {w: tuple(t) for w, t in tags.items()}
+
+
+def person_names() -> dict[str, tuple[str, ...]]:
+    """`fn` for first names and `ln` for surnames in Faker's person lists, Latin script only
+    (a name in Cyrillic or Han script never meets a Norwegian text's tokens)."""
+    import importlib
+    import pkgutil
+
+    import faker.providers.person  # training only
+
+    kinds = {"fn": ("first_names", "first_names_male", "first_names_female"), "ln": ("last_names",)}
+    found: dict[str, set[str]] = {"fn": set(), "ln": set()}
+    for module in pkgutil.iter_modules(faker.providers.person.__path__):
+        provider = importlib.import_module(f"{faker.providers.person.__name__}.{module.name}")
+        for tag, attributes in kinds.items():
+            for attribute in attributes:
+                names = getattr(provider.Provider, attribute, ())
+                if isinstance(names, dict | tuple | list):  # a few locales compute theirs
+                    found[tag].update(n.lower() for n in names if _latin_name(n))
+    return {w: tuple(t for t in ("fn", "ln") if w in found[t]) for w in found["fn"] | found["ln"]}
+
+
+def _latin_name(name: str) -> bool:
+    return len(name) > 1 and name.isalpha() and all(ord(c) < 0x250 for c in name)
 
 
 def entity_tags(train: Iterable[Sentence], min_count: int = 2) -> dict[str, str]:

@@ -88,7 +88,9 @@ def test_bad_text_does_not_crash_and_is_bounded(ner: NerModel) -> None:
     out = extract_mentions(make_item(body=huge, title="", summary=None), ner)
     assert out.extraction_cut == len(huge) - 100_000
     assert extract_mentions(make_item(body="", title=None), ner).entities == ()
-    mixed = extract_mentions(make_item(body="Путин и Лукашенко встретились. 北京 Ørsta 12345 ???"), ner)
+    mixed = extract_mentions(
+        make_item(body="Путин и Лукашенко встретились. 北京 Ørsta 12345 ???"), ner
+    )
     assert isinstance(mixed.entities, tuple)
 
 
@@ -115,6 +117,42 @@ def test_seed_article_entities_quote_and_dates(seed_path: Path, ner: NerModel) -
     (quote,) = [q for q in out.quotes if q.quote.startswith("De neste månedene")]
     assert quote.speaker == "Vladimir Putin" and quote.speaker_raw == "Putin"
     assert any(d.text == "24. februar" and d.value == "2022-02-24" for d in out.dates)
+
+
+def test_seed_article_every_country_mention_is_a_state_or_place(
+    seed_path: Path, ner: NerModel
+) -> None:
+    # What a reader of the seed expects: each "Belarus" (and "Russland", "Ukraina",
+    # "Russlands") is found, and as a country (GPE_LOC where it is a place, GPE_ORG where it
+    # acts), never an organisation or a person; the article's only people are its two leaders.
+    import re
+
+    from nordwire.schemas.items import Item, RawDocument
+    from nordwire.transforms.mentions import FIELDS
+    from nordwire.transforms.metadata import extract_metadata
+    from nordwire.transforms.normalise import normalise
+    from nordwire.transforms.parse import parse_document
+
+    from tests.conftest import FETCHED
+
+    (item,) = parse_document(RawDocument(str(seed_path), seed_path.read_bytes(), FETCHED))
+    assert isinstance(item, Item)
+    out = extract_mentions(extract_metadata(normalise(item)), ner)
+    seen = 0
+    for field in FIELDS:
+        for found in re.finditer(r"\b(?:Belarus|Russland|Ukraina)\w*", getattr(out, field) or ""):
+            labels = {
+                m.label
+                for m in out.entities
+                if m.field == field and m.start <= found.start() < m.end
+            }
+            assert labels and labels <= {"GPE_LOC", "GPE_ORG"}, (field, found.group(), labels)
+            seen += 1
+    assert seen >= 18  # the body alone names Belarus 9 times, Russland(s) 4, Ukraina 5
+    assert {m.normalised for m in out.entities if m.label == "PER"} == {
+        "Vladimir Putin",
+        "Aleksandr Lukasjenko",
+    }
 
 
 def _sample_sentences() -> list[list[str]]:

@@ -5,8 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from nordwire.pipeline.tools.conll import read_conll, read_conll_documents
-from nordwire.pipeline.tools.ner_lexicon import clusters, entity_tags, merge
-from nordwire.pipeline.tools.train_ner import document, official_like_split, source, strict_f1
+from nordwire.pipeline.tools.ner_lexicon import clusters, entity_tags, merge, person_names
+from nordwire.pipeline.tools.train_ner import (
+    document,
+    gazetteer,
+    official_like_split,
+    source,
+    strict_f1,
+)
 from nordwire.transforms.ner import consistent
 
 CONLL = """# source_file = ap001_0000.conll
@@ -76,3 +82,24 @@ def test_strict_f1_and_one_label_per_string() -> None:
     gold = [["B-ORG", "O"]] * 3
     assert strict_f1(gold, tagged) == round(4 / 6, 5)
     assert strict_f1(gold, consistent(words, tagged)) == 1.0
+
+
+def test_place_gazetteer_has_nynorsk_country_names(tmp_path: Path) -> None:
+    # A nynorsk text writes Kviterussland and Noreg; the bokmål list alone misses them.
+    (tmp_path / "gazetteer").mkdir()
+    (tmp_path / "gazetteer" / "kommuner_2024.csv").write_text(
+        "id,kommunenavn,kommunenummer,name\n5501,Tromsø - Romsa - Tromssa,5501,Tromsø\n", "utf-8"
+    )
+    (tmp_path / "gazetteer" / "fylker_2024.csv").write_text(
+        "fylkesnavn,fylkesnummer,id,name\nAgder,42,42,Agder\n", "utf-8"
+    )
+    names = set(gazetteer(tmp_path))
+    assert {"tromsø", "romsa", "agder"} <= names
+    assert {"hviterussland", "kviterussland", "noreg", "østerrike", "austerrike"} <= names
+
+
+def test_person_names_tag_first_names_and_surnames_a_text_can_hold() -> None:
+    names = person_names()
+    assert "fn" in names["ola"] and "fn" in names["ingrid"] and "ln" in names["hansen"]
+    assert "fn" in names["emmanuel"] and "ln" in names["nowak"]  # foreign people in the news
+    assert "og" not in names and "владимир" not in names  # Latin-script names only
