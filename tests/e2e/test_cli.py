@@ -6,8 +6,6 @@ import csv
 import io
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +13,7 @@ import pytest
 from nordwire.transforms.partition import PARTITION_RE
 
 from tests.conftest import ROOT
-
-
-def nordwire(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "nordwire.pipeline", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
-    return proc
+from tests.helpers.cli import nordwire
 
 
 def query(output: Path, sql: str) -> list[dict[str, Any]]:
@@ -329,12 +315,5 @@ def test_eval_langid_and_detect(tmp_path: Path) -> None:
     bad.write_text("no tab here\n", "utf-8")
     proc = nordwire("eval", "langid", str(bad), check=False)
     assert proc.returncode == 2 and "label<TAB>text" in proc.stderr
-    detected = subprocess.run(
-        [sys.executable, "-m", "nordwire.pipeline", "detect", "--format", "json"],
-        input="Eg veit ikkje kva ho meiner om dette.",
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=True,
-    )
+    detected = nordwire("detect", "--format", "json", input="Eg veit ikkje kva ho meiner om dette.")
     assert json.loads(detected.stdout)["language"] == "nn"
