@@ -34,8 +34,9 @@ lint: $(STAMP)
 	for d in pipeline transforms schemas; do ln -sfn ../../../$$d $(TYPECHECK)/$$d; done
 	$(BIN)/mypy
 
+# Tests run on every core (pytest-xdist); `-m slow` ones run in `make storage-checks`.
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 # Retrains the shipped language model from ../shared/data (3-8 minutes on 2 cores); the first
 # run downloads pycld2's source distribution (other languages' text) into ~/.cache/nordwire.
