@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from nordwire.pipeline import progress
+from nordwire.pipeline import counting, progress
 
 from tests.conftest import ROOT
 from tests.helpers.cli import nordwire
@@ -130,12 +130,12 @@ def test_progress_line_and_reporter() -> None:
     assert progress.line(counts, 4.0).endswith("100 articles; 25 articles/s, 4 s")
     lines: list[str] = []
     with progress.reporting(lines.append, enabled=True, every=0.01):
-        progress.tally("inputs", 2)
+        counting.tally("inputs", 2)
         while not lines or "2 inputs" not in lines[-1]:
             time.sleep(0.01)
-    progress.tally("inputs")  # after the reporter stops, nothing is counted
+    counting.tally("inputs")  # after the reporter stops, nothing is counted
     assert progress.snapshot()["inputs"] == 2
     quiet: list[str] = []
     with progress.reporting(quiet.append, enabled=False, every=0.01):
-        progress.tally("inputs")
+        counting.tally("inputs")
     assert quiet == []
