@@ -7,9 +7,20 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: demo test lint install clean robustness train-langid train-ner train-topics bench bench-freshness bench-compaction bench-history storage-checks
 
+# A .venv made by another Python (another version or install) is made again, not patched:
+# pip would keep its interpreter, and the stamps would say it is up to date.
+WHICH := import sys; print(sys.version, sys.base_prefix)
+ifneq ($(wildcard $(BIN)/python),)
+ifneq ($(shell $(BIN)/python -c '$(WHICH)' 2>/dev/null),$(shell $(PYTHON) -c '$(WHICH)' 2>/dev/null))
+OTHER_PYTHON := $(RUNTIME).other-python
+.PHONY: $(OTHER_PYTHON)
+endif
+endif
+
 # The demo needs the runtime only; tests, lint, training and the Dataflow dry runs add the
 # dev and gcp extras on top.
-$(RUNTIME): pyproject.toml constraints.txt
+$(RUNTIME): pyproject.toml constraints.txt $(OTHER_PYTHON)
+	$(if $(OTHER_PYTHON),@echo "nordwire: $(VENV) was made by another Python; making it again" && rm -rf $(VENV))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e .

@@ -247,3 +247,36 @@ def test_the_interactive_shell_prompts_and_keeps_going_after_an_error(
         "\n6\n(1 row)" in text and 'error: Parser Error: syntax error at or near "SELEKT"' in text
     )
     assert "abcd…" in text and "unknown table 'nosuch'" in text
+
+
+def test_ctrl_c_in_the_shell_drops_the_line_and_the_shell_goes_on(
+    out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from nordwire.pipeline.shell import Shell
+
+    typed: list[str | type[BaseException]] = [
+        "SELECT 'half a",
+        KeyboardInterrupt,  # Ctrl-C in the middle of a statement
+        KeyboardInterrupt,  # and at an empty prompt
+        "SELECT count(*) AS n FROM articles;",
+    ]
+
+    def fake_input(prompt: str) -> str:
+        if not typed:
+            raise EOFError
+        got = typed.pop(0)
+        if isinstance(got, str):
+            return got
+        raise got()
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    screen = io.StringIO()
+    shell = Shell(str(out))
+    try:
+        shell.loop(io.StringIO(), screen, interactive=True)
+    finally:
+        shell.close()
+    text = screen.getvalue()
+    assert text.count("^C") == 2 and "\n6\n(1 row)" in text and "error" not in text
