@@ -209,6 +209,8 @@ def test_user_mistakes_are_one_line_and_exit_2(tmp_path: Path) -> None:
     assert "does not exist" in missing.stderr
     blocker = tmp_path / "file"
     blocker.write_text("x")
+    afile = nordwire("run", "--output", str(blocker), check=False)
+    assert afile.returncode == 2 and "is a file; the output is a folder" in afile.stderr
     unwritable = nordwire("run", "--output", str(blocker / "sub"), check=False)
     assert unwritable.returncode == 2 and "not writable" in unwritable.stderr
     assert len(unwritable.stderr.strip().splitlines()) == 1
@@ -234,8 +236,16 @@ def test_help_on_every_command() -> None:
             "`nordwire poll` runs on this machine",
         ),
         (["stream", "--feeds", "https://x.no/rss"], "streaming runner"),
+        (["run", "--direct_num_workers", "abc"], "--direct_num_workers: invalid int value: 'abc'"),
     ],
-    ids=["typo-input", "typo-output", "wrong-command", "poll-on-cloud", "stream-locally"],
+    ids=[
+        "typo-input",
+        "typo-output",
+        "wrong-command",
+        "poll-on-cloud",
+        "stream-locally",
+        "bad-beam-value",
+    ],
 )
 def test_options_are_strict_one_line_and_exit_2(
     tmp_path: Path, args: list[str], message: str
