@@ -85,6 +85,7 @@ train-ner: $(STAMP)
 	$(BIN)/python -m nordwire.pipeline.tools.train_ner --data ../shared/data --out transforms/models
 
 robustness: $(STAMP)
+	$(BIN)/python -m pytest -n auto -m slow tests
 	$(BIN)/python -m tests.robustness.accounting ../shared/data/feedparser-tests ../shared/data/feeds
 	$(BIN)/python -m tests.robustness.hostile
 	$(BIN)/python -m tests.robustness.storage_kills --rounds 20
