@@ -379,7 +379,7 @@ def _cycle(config: JobConfig, state: StreamState, fetcher: Fetcher) -> CycleRepo
 
 def unhealthy(config: JobConfig, state: StreamState) -> list[str]:
     """The configured feeds whose last fetch failed (backing off included)."""
-    return [display_name(f.name, f.url) for f in config.feeds if state.failures(f.url)]
+    return [display_name(f.name, f.url) for f in config.feeds if state.failing(f.url)]
 
 
 def poll(config: JobConfig, echo: Callable[[str], None] = print) -> int:
