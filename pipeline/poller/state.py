@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from nordwire.pipeline.io.fetch import Validators
@@ -217,7 +218,7 @@ class StreamState:
                 (u.validators.etag, u.validators.last_modified, u.url),
             )
 
-    def feed_rows(self) -> list[dict[str, object]]:
+    def feed_rows(self) -> list[dict[str, Any]]:
         """Every feed's health, for `nordwire feeds status` and the report."""
         return _feed_rows(self._db)
 
@@ -226,7 +227,7 @@ class StreamState:
         return failing({"failures": self.failures(url)})
 
 
-def _feed_rows(db: sqlite3.Connection) -> list[dict[str, object]]:
+def _feed_rows(db: sqlite3.Connection) -> list[dict[str, Any]]:
     cursor = db.execute(
         "SELECT name, url, last_status, failures, last_success_at, last_fetch_at, next_attempt_at, "
         "fetches, not_modified, new_items, last_error FROM feeds ORDER BY name, url"
@@ -235,7 +236,7 @@ def _feed_rows(db: sqlite3.Connection) -> list[dict[str, object]]:
     return [dict(zip(names, row, strict=True)) for row in cursor]
 
 
-def read_feed_rows(directory: Path) -> list[dict[str, object]] | None:
+def read_feed_rows(directory: Path) -> list[dict[str, Any]] | None:
     """Every feed's health from the state in `directory`, read-only: nothing is created or
     migrated, so `feeds status` and `report` may read while the poller writes. None when
     there is no state there, or the file is not one (foreign, damaged)."""
