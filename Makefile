@@ -7,9 +7,20 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: demo test lint install clean robustness train-langid train-ner train-topics bench bench-startup bench-freshness bench-compaction bench-history storage-checks
 
+# A .venv made by another Python (another version or install) is made again, not patched:
+# pip would keep its interpreter, and the stamps would say it is up to date.
+WHICH := import sys; print(sys.version, sys.base_prefix)
+ifneq ($(wildcard $(BIN)/python),)
+ifneq ($(shell $(BIN)/python -c '$(WHICH)' 2>/dev/null),$(shell $(PYTHON) -c '$(WHICH)' 2>/dev/null))
+OTHER_PYTHON := $(RUNTIME).other-python
+.PHONY: $(OTHER_PYTHON)
+endif
+endif
+
 # The demo needs the runtime only; tests, lint, training and the Dataflow dry runs add the
 # dev and gcp extras on top.
-$(RUNTIME): pyproject.toml constraints.txt
+$(RUNTIME): pyproject.toml constraints.txt $(OTHER_PYTHON)
+	$(if $(OTHER_PYTHON),@echo "nordwire: $(VENV) was made by another Python; making it again" && rm -rf $(VENV))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
@@ -34,8 +45,9 @@ lint: $(STAMP)
 	for d in pipeline transforms schemas; do ln -sfn ../../../$$d $(TYPECHECK)/$$d; done
 	$(BIN)/mypy
 
+# Tests run on every core (pytest-xdist); `-m slow` ones run in `make storage-checks`.
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 # Retrains the shipped language model from ../shared/data (3-8 minutes on 2 cores); the first
 # run downloads pycld2's source distribution (other languages' text) into ~/.cache/nordwire.
@@ -85,6 +97,7 @@ train-ner: $(STAMP)
 	$(BIN)/python -m nordwire.pipeline.tools.train_ner --data ../shared/data --out transforms/models
 
 robustness: $(STAMP)
+	$(BIN)/python -m pytest -n auto -m slow tests
 	$(BIN)/python -m tests.robustness.accounting ../shared/data/feedparser-tests ../shared/data/feeds
 	$(BIN)/python -m tests.robustness.hostile
 	$(BIN)/python -m tests.robustness.storage_kills --rounds 20

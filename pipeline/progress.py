@@ -1,9 +1,9 @@
 """Progress of a local run: stages tally what they did, a reporter thread prints it now and then.
 
 Only a run in this process shows progress (DirectRunner's in-process engine runs the DoFns
-here); elsewhere `tally` is a no-op and costs one flag check. The counts are a view for a
-person at a terminal, never an input to the pipeline: the summary line still comes from
-Beam's metrics.
+here): while it reports, it listens to the stages' tallies (pipeline/counting.py). The counts
+are a view for a person at a terminal, never an input to the pipeline: the summary line
+still comes from Beam's metrics.
 """
 
 from __future__ import annotations
@@ -15,17 +15,16 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from nordwire.pipeline import counting
+
 EVERY = float(os.environ.get("NORDWIRE_PROGRESS_SECONDS", "5"))
 _lock = threading.Lock()
 _counts: Counter[str] = Counter()
-_active = threading.Event()
 
 
-def tally(name: str, n: int = 1) -> None:
-    """Count `n` of `name` (inputs, parse, articles, ...) while a reporter is running."""
-    if _active.is_set():
-        with _lock:
-            _counts[name] += n
+def _count(name: str, n: int) -> None:
+    with _lock:
+        _counts[name] += n
 
 
 def snapshot() -> Counter[str]:
@@ -70,11 +69,11 @@ def reporting(
             echo(line(snapshot(), clock() - started))
 
     thread = threading.Thread(target=loop, name="nordwire-progress", daemon=True)
-    _active.set()
+    counting.listen(_count)
     thread.start()
     try:
         yield
     finally:
         stop.set()
-        _active.clear()
+        counting.listen(None)
         thread.join()

@@ -46,7 +46,7 @@ from nordwire.pipeline.io.delta import (
     plain_output,
     table_uri,
 )
-from nordwire.schemas.reference import TABLES
+from nordwire.schemas.tables import TABLES
 from nordwire.transforms.controls import json_safe, visible
 
 FORMATS = ("table", "line", "markdown", "csv", "json")

@@ -8,7 +8,6 @@ no script and loads nothing: charts are inline SVG (pipeline/charts.py), styles 
 from __future__ import annotations
 
 import html
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,6 +16,7 @@ from typing import Any
 
 import duckdb
 from nordwire.pipeline import charts
+from nordwire.pipeline.poller.state import failing, read_feed_rows
 from nordwire.pipeline.query import connect, select
 from nordwire.transforms.mentions import surname_links
 
@@ -159,28 +159,10 @@ def _rejects(
     return reasons, [(s, [counts.get((r, s), 0) for r in reasons]) for s in stages]
 
 
-def feed_health(state_file: Path) -> list[dict[str, Any]]:
-    """Every feed's health from the poller's state, read-only; empty when there is none."""
-    if not state_file.is_file():
-        return []
-    db = sqlite3.connect(f"{state_file.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        cursor = db.execute(
-            "SELECT name, url, last_status, failures, last_success_at, last_fetch_at, "
-            "fetches, not_modified, new_items, last_error FROM feeds ORDER BY name, url"
-        )
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor]
-    except sqlite3.DatabaseError:
-        return []  # an unreadable or foreign file: the report leaves the section out
-    finally:
-        db.close()
-
-
 def _feed_label(feed: dict[str, Any]) -> str:
     # A failing feed often has no new items, so no bar to colour: its label says it.
     name = str(feed["name"] or feed["url"])
-    if feed["failures"]:
+    if failing(feed):
         return f"{name} (failing ×{feed['failures']}, last {feed['last_status'] or 'error'})"
     return name
 
@@ -268,9 +250,9 @@ def sections(
             "" if reasons else "Nothing was rejected.",
         )
     )
-    feeds = feed_health(state_file)
+    feeds = read_feed_rows(state_file.parent) or []  # no state: the section is left out
     if feeds:
-        colours = [charts.PALETTE[5] if f["failures"] else charts.PALETTE[2] for f in feeds]
+        colours = [charts.PALETTE[5] if failing(f) else charts.PALETTE[2] for f in feeds]
         out.append(
             Section(
                 "feeds",

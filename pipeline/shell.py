@@ -99,7 +99,14 @@ class Shell:
         buffer: list[str] = []
         while True:
             prompt = "nordwire> " if not buffer else "      ...> "
-            line = _read(lines, prompt if interactive else None)
+            try:
+                line = _read(lines, prompt if interactive else None)
+            except KeyboardInterrupt:
+                if not interactive:
+                    raise
+                print("^C", file=out)  # as psql and sqlite3: Ctrl-C drops the line, not the shell
+                buffer = []
+                continue
             if line is None:
                 break
             if not buffer and line.lstrip().startswith("."):
@@ -108,8 +115,14 @@ class Shell:
                 continue
             buffer.append(line)
             if line.rstrip().endswith(";"):
-                self.statement("".join(buffer), out)
-                buffer = []
+                sql, buffer = "".join(buffer), []
+                try:
+                    self.statement(sql, out)
+                except KeyboardInterrupt:
+                    if not interactive:
+                        raise
+                    self.con.interrupt()
+                    print("cancelled", file=out)
         if "".join(buffer).strip():
             self.statement("".join(buffer), out)  # a script's last statement may lack ';'
 

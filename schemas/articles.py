@@ -166,18 +166,12 @@ def names(item: Item, labels: tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(m.normalised for m in item.entities if m.label in labels))
 
 
-def to_row(item: Item, pipeline_version: str, version: Version | None = None) -> dict[str, Any]:
-    """The Parquet row for a finished item in `version` (partition columns excluded).
-
-    Without a version, the item is taken as a story's first version; the sink gives the one
-    it decided (a revision number, the first sighting's time).
-    """
+def to_row(item: Item, pipeline_version: str, version: Version) -> dict[str, Any]:
+    """The Parquet row for a finished item in `version` (partition columns excluded): the sink
+    gives the one it decided (a revision number, the first sighting's time);
+    transforms/revisions.py: first_version is a story's first."""
     if item.article_id is None or item.language is None:
         raise ValueError("item has not been through identity and language stages")
-    if version is None:
-        from nordwire.transforms.revisions import first_version
-
-        version = first_version(item)
     return {
         "article_id": item.article_id,
         "identity_basis": item.identity_basis or "text",

@@ -56,13 +56,9 @@ def row_id(*parts: object) -> str:
 
 
 def to_rows(
-    item: Item, pipeline_version: str, content_hash: str | None = None
+    item: Item, pipeline_version: str, content_hash: str
 ) -> list[dict[str, Any]]:
-    """The entity rows of a finished article."""
-    if content_hash is None:  # the item's own version (the sink passes the one it decided)
-        from nordwire.transforms.revisions import first_version
-
-        content_hash = first_version(item).content_hash
+    """The entity rows of a finished article, tied to the content hash of its version."""
     return [
         {
             "entity_id": row_id(item.article_id, m.field, m.start, m.end, m.label),

@@ -51,13 +51,9 @@ SCHEMA = describe(SCHEMA, DESCRIPTIONS)
 
 
 def to_rows(
-    item: Item, pipeline_version: str, content_hash: str | None = None
+    item: Item, pipeline_version: str, content_hash: str
 ) -> list[dict[str, Any]]:
-    """The quote rows of a finished article."""
-    if content_hash is None:  # the item's own version (the sink passes the one it decided)
-        from nordwire.transforms.revisions import first_version
-
-        content_hash = first_version(item).content_hash
+    """The quote rows of a finished article, tied to the content hash of its version."""
     return [
         {
             "quote_id": row_id(item.article_id, q.field, q.start, q.end),

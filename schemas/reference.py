@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 
-import pyarrow as pa
-from nordwire.schemas import articles, entities, quotes, rejects, revisions
 from nordwire.schemas.bigquery import table_schema
 from nordwire.schemas.columns import (
     as_dicts,
@@ -19,22 +17,8 @@ from nordwire.schemas.columns import (
     walk,
     with_partitions,
 )
+from nordwire.schemas.tables import TABLES
 
-TABLES: dict[str, tuple[pa.Schema, int, str]] = {
-    "articles": (articles.SCHEMA, articles.SCHEMA_VERSION, "one row per Norwegian article"),
-    "entities": (entities.SCHEMA, entities.SCHEMA_VERSION, "one row per named-entity mention"),
-    "quotes": (quotes.SCHEMA, quotes.SCHEMA_VERSION, "one row per quotation, direct or reported"),
-    "rejects": (
-        rejects.SCHEMA,
-        rejects.SCHEMA_VERSION,
-        "one row per input or item that did not become an article",
-    ),
-    "revisions": (
-        revisions.SCHEMA,
-        revisions.SCHEMA_VERSION,
-        "one row per version of a story (articles holds the newest)",
-    ),
-}
 SCHEMA_FORMATS = ("text", "json", "bigquery", "markdown")
 
 
@@ -47,7 +31,7 @@ def _names(table: str | None) -> list[str]:
 
 
 def _text(table: str) -> str:
-    schema, version, what = TABLES[table]
+    schema, version, what = TABLES[table].schema, TABLES[table].version, TABLES[table].row
     rows = [
         (
             path,
@@ -63,7 +47,7 @@ def _text(table: str) -> str:
 
 
 def _markdown(table: str) -> str:
-    schema, version, what = TABLES[table]
+    schema, version, what = TABLES[table].schema, TABLES[table].version, TABLES[table].row
     ninjs = table == "articles"
     head = "| column | type | ninjs | description |" if ninjs else "| column | type | description |"
     rule = "|---|---|---|---|" if ninjs else "|---|---|---|"
@@ -87,8 +71,8 @@ def render_schema(table: str | None, fmt: str) -> str:
     if fmt == "json":
         doc = {
             t: {
-                "schema_version": TABLES[t][1],
-                "columns": as_dicts(with_partitions(TABLES[t][0])),
+                "schema_version": TABLES[t].version,
+                "columns": as_dicts(with_partitions(TABLES[t].schema)),
             }
             for t in names
         }
@@ -96,9 +80,9 @@ def render_schema(table: str | None, fmt: str) -> str:
     if fmt == "bigquery":
         # One table: the schema file `bq load` / `bq update` take; all: one per table name.
         if table:
-            return json.dumps(table_schema(TABLES[table][0]), ensure_ascii=False, indent=2)
+            return json.dumps(table_schema(TABLES[table].schema), ensure_ascii=False, indent=2)
         return json.dumps(
-            {t: table_schema(TABLES[t][0]) for t in names}, ensure_ascii=False, indent=2
+            {t: table_schema(TABLES[t].schema) for t in names}, ensure_ascii=False, indent=2
         )
     if fmt == "markdown":
         intro = (

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from nordwire.schemas.items import Item
 
 SCHEMA_VERSION = 1
+# The output tag a stage's rejects leave by (its dead-letter output), at every edge and stage.
+REJECTS = "rejects"
 
 # The closed set of reasons; README documents each.
 REASONS = (

@@ -4,19 +4,28 @@ feedparser reads `media:description` as the item's `description` and `media:titl
 `title` (feedparser/namespaces/mediarss.py). In a common feed layout the item's own
 `description` is empty and the photo's caption then becomes the article's summary or body,
 and a `media:title` written before `<title>` replaces the headline. `media:text` (a transcript)
-is dropped. Importing this module gives feedparser's Media RSS handlers their own keys instead:
-`media_captions` (descriptions and texts, in document order) and `media_titles`, both lists on
-the entry (or the channel). It is imported by the parse stage, so every process that parses
-feeds (driver, Beam workers, the poller) reads media fields the same way.
+is dropped. `parse_feed` reads a feed with Media RSS handlers of its own that keep them under
+their own keys instead: `media_captions` (descriptions and texts, in document order) and
+`media_titles`, both lists on the entry (or the channel).
+
+feedparser 6 has no hook for element handlers: its parser finds `_start_<element>` methods by
+name on the parser class that `feedparser.api.parse` builds. So, for the length of a call
+only, `parse_feed` has feedparser.api build subclasses that carry our handlers; feedparser's
+own classes are never changed, and outside our calls `feedparser.parse` behaves as shipped.
+Calls overlap safely (Beam runs DoFns on several threads): the subclasses stay in place until
+the last of our calls ends.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import IO, Any
 
-from feedparser.namespaces import mediarss
+import feedparser
+from feedparser import api
 
 CAPTIONS = "media_captions"
 TITLES = "media_titles"
@@ -32,38 +41,56 @@ def _keep(self: Any, element: str, key: str) -> None:
         self._get_context().setdefault(key, []).append(value.strip())
 
 
-def _start_media_description(self: Any, attrs_d: dict[str, str]) -> None:
-    self.push("media_description", 1)
+class _MediaHandlers:
+    """Media RSS handlers that keep captions and titles apart (mixed in before feedparser's)."""
+
+    def _start_media_description(self, attrs_d: dict[str, str]) -> None:
+        self.push("media_description", 1)  # type: ignore[attr-defined]
+
+    def _end_media_description(self) -> None:
+        _keep(self, "media_description", CAPTIONS)
+
+    def _start_media_text(self, attrs_d: dict[str, str]) -> None:
+        self.push("media_text", 1)  # type: ignore[attr-defined]
+
+    def _end_media_text(self) -> None:
+        _keep(self, "media_text", CAPTIONS)
+
+    def _start_media_title(self, attrs_d: dict[str, str]) -> None:
+        self.push("media_title", 1)  # type: ignore[attr-defined]
+
+    def _end_media_title(self) -> None:
+        _keep(self, "media_title", TITLES)
 
 
-def _end_media_description(self: Any) -> None:
-    _keep(self, "media_description", CAPTIONS)
+_SHIPPED = {"StrictFeedParser": api.StrictFeedParser, "LooseFeedParser": api.LooseFeedParser}
+_OURS = {name: type(name, (_MediaHandlers, cls), {}) for name, cls in _SHIPPED.items()}
+_lock = threading.Lock()
+_inside = 0
 
 
-def _start_media_text(self: Any, attrs_d: dict[str, str]) -> None:
-    self.push("media_text", 1)
+@contextmanager
+def _media_parsers() -> Iterator[None]:
+    global _inside
+    with _lock:
+        if _inside == 0:
+            for name, cls in _OURS.items():
+                setattr(api, name, cls)
+        _inside += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _inside -= 1
+            if _inside == 0:
+                for name, cls in _SHIPPED.items():
+                    setattr(api, name, cls)
 
 
-def _end_media_text(self: Any) -> None:
-    _keep(self, "media_text", CAPTIONS)
-
-
-def _start_media_title(self: Any, attrs_d: dict[str, str]) -> None:
-    self.push("media_title", 1)
-
-
-def _end_media_title(self: Any) -> None:
-    _keep(self, "media_title", TITLES)
-
-
-# The parser classes find handlers by name on their bases at parse time, so setting them on
-# the Media RSS namespace mixin is enough; doing it again on re-import changes nothing.
-mediarss.Namespace._start_media_description = _start_media_description
-mediarss.Namespace._end_media_description = _end_media_description
-mediarss.Namespace._start_media_text = _start_media_text
-mediarss.Namespace._end_media_text = _end_media_text
-mediarss.Namespace._start_media_title = _start_media_title
-mediarss.Namespace._end_media_title = _end_media_title
+def parse_feed(data: IO[bytes], headers: Mapping[str, str]) -> Any:
+    """`feedparser.parse(data)` with the media fields kept apart (see the module docstring)."""
+    with _media_parsers():
+        return feedparser.parse(data, response_headers=dict(headers))
 
 
 def media_caption(entry: Mapping[str, Any]) -> str | None:

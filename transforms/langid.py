@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 from langdetect.utils.ngram import NGram
+from nordwire.transforms.archive import read_archive, text
 
 # The languages the Naive Bayes part is trained on, and the decision classes: those plus
 # `other`, any language the model has no class of its own for (learnt by the stacker from text
@@ -308,15 +309,14 @@ MODEL_FILE = "langid.npz"
 
 def load_model(path: Path | None = None) -> LangIdModel:
     """Load a model archive; by default the one shipped in the package."""
-    source = path or resources.files("nordwire.transforms").joinpath("models", MODEL_FILE)
-    with source.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
-        words = bytes(data["vocab"]).decode("utf-8").split("\n")
+    with read_archive(MODEL_FILE, path) as data:
+        words = text(data, "vocab").split("\n")
         return LangIdModel(
             vocab={w: i for i, w in enumerate(words)},
             feature_log_prob=np.array(data["feature_log_prob"]),
             coef=np.array(data["coef"]),
             intercept=np.array(data["intercept"]),
-            meta=json.loads(bytes(data["meta"]).decode("utf-8")),
+            meta=json.loads(text(data, "meta")),
         )
 
 

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 
 import ftfy
 from nordwire.schemas.items import Item
+from nordwire.schemas.rejects import Reject, excerpt_of
 
 # Elements whose content is never text a reader sees.
 _SKIP = frozenset(
@@ -195,3 +196,17 @@ def normalise(item: Item) -> Item:
         credits=_names(item.credits),
         categories=_names(item.categories),
     )
+
+
+def normalise_or_reject(item: Item) -> Item | Reject:
+    """The normalise stage: `normalise`, and an item left with no text is rejected as empty."""
+    out = normalise(item)
+    if not (out.title or out.summary or out.body):
+        return Reject.of_item(
+            item,
+            "normalise",
+            "empty",
+            detail="item has no title and no text",
+            excerpt=excerpt_of(item.link),
+        )
+    return out

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import feedparser
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.schemas.rejects import Reject, excerpt_of
 from nordwire.transforms import feeddates, jsonfeed
@@ -24,6 +23,7 @@ from nordwire.transforms.feedmedia import (
     media_credits,
     media_title,
     media_titles_as_caption,
+    parse_feed,
 )
 from nordwire.transforms.identity import site_of
 from nordwire.transforms.langcontext import entry_language
@@ -220,7 +220,7 @@ def _parse_feed(doc: RawDocument, kind: str) -> list[Item | Reject]:
         if kind == "json":  # read by nordwire into feedparser's shape: feedparser 6.0 cannot
             parsed = jsonfeed.read(doc.data)
         else:
-            parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+            parsed = parse_feed(io.BytesIO(data), headers)
     except jsonfeed.NotAFeed as exc:
         return [_reject(doc, exc.reason, exc.detail, exc.error)]
     except Exception as exc:  # feedparser raises on some inputs instead of setting bozo

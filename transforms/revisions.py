@@ -15,12 +15,13 @@ all call these functions, so a copy that wins in one place wins everywhere.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from nordwire.schemas.items import Item
+from nordwire.schemas.rejects import Reject, excerpt_of
 from nordwire.schemas.revisions import Version
 from nordwire.transforms.dates import OSLO, parse_date
 
@@ -154,3 +155,27 @@ def first_version(item: Item) -> Version:
         clock_basis=basis,
         first_seen_at=item.fetched_at,
     )
+
+
+def duplicate_of(other: Item, kept_input: str, kept_index: int) -> Reject:
+    """The `duplicate` reject of a copy that lost to the item kept (named by input and index)."""
+    return Reject.of_item(
+        other,
+        "dedup",
+        "duplicate",
+        detail=f"same article as {kept_input} item {kept_index}",
+        excerpt=excerpt_of(other.title_raw or other.content_raw),
+    )
+
+
+def winner(
+    element: tuple[str, Iterable[tuple[tuple[Any, ...], Any]]],
+) -> Iterator[tuple[str, tuple[str, int, list[Any]]]]:
+    """(article_id, [(newest_first key, date bound)]) -> (article_id, (input, item_index, bounds))
+    of the copy to keep, for ids seen more than once only: the dedup's side input stays as
+    small as the duplicates. The key ends with the copy's (input, item_index)."""
+    article_id, records = element
+    ranked = sorted(records, key=lambda record: record[0])
+    if len(ranked) > 1:
+        first, _ = ranked[0]
+        yield article_id, (first[-2], first[-1], [bound for _, bound in ranked])

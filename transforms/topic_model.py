@@ -17,10 +17,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
+from nordwire.transforms.archive import read_archive
 from nordwire.transforms.topic_calibration import logit, platt_apply
 
 MODEL_FILE = "topics.npz"
@@ -129,8 +129,7 @@ class TopicModel:
 
 def load_model(path: Path | None = None) -> TopicModel:
     """Load a model archive; by default the one shipped in the package."""
-    source = path or resources.files("nordwire.transforms").joinpath("models", MODEL_FILE)
-    with source.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
+    with read_archive(MODEL_FILE, path) as data:
         vocab = bytes(data["vocab"]).decode("utf-8").split("\n")
         calibrated = "platt" in data.files
         return TopicModel(

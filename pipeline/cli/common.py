@@ -45,6 +45,8 @@ def check_output(output: str) -> None:
     """A local output folder must be creatable and writable."""
     if is_remote(output):
         return
+    if os.path.exists(output) and not os.path.isdir(output):
+        fail(f"--output {output!r} is a file; the output is a folder (one folder per table inside)")
     try:
         os.makedirs(output, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=output, prefix=".nordwire-write-check-"):

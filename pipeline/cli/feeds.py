@@ -13,6 +13,7 @@ import click
 from nordwire.pipeline.cli.app import main
 from nordwire.pipeline.cli.common import fail, state_dir_option, table_format_option
 from nordwire.pipeline.config import state_folder
+from nordwire.pipeline.poller.state import display_name, failing, read_feed_rows
 
 EXIT_UNHEALTHY = 3  # the same code as a bounded `nordwire poll` with a failing feed
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd]?)$")
@@ -40,7 +41,7 @@ def _ago(value: object, now: datetime) -> str:
 
 def health(row: dict[str, Any], now: datetime, max_age: timedelta) -> str:
     """ok, failing (last fetch failed: network, HTTP, HTML page, no items) or stale."""
-    if row.get("failures"):
+    if failing(row):
         return "failing"
     last = row.get("last_success_at")
     if not last or now - datetime.fromisoformat(str(last)) > max_age:
@@ -96,7 +97,6 @@ def feeds_status(
 ) -> None:
     """Per feed: health (ok, failing, stale), last success, failures in a row, new items, and
     why it fails."""
-    from nordwire.pipeline.poller.state import StreamState, display_name
     from nordwire.pipeline.query import render
 
     try:
@@ -104,13 +104,9 @@ def feeds_status(
     except ValueError as exc:
         fail(f"--max-age: {exc}")
     folder = state_folder(output, state_dir)
-    if not (folder / "state.sqlite").is_file():
+    rows = read_feed_rows(folder)
+    if rows is None:
         fail(f"no poller state in {str(folder)!r}; run `nordwire poll` first")
-    state = StreamState(folder)
-    try:
-        rows = state.feed_rows()
-    finally:
-        state.close()
     now = datetime.now(UTC)
     states = [health(r, now, limit) for r in rows]
     names = [display_name(str(r["name"]), str(r["url"])) for r in rows]

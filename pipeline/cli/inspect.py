@@ -12,12 +12,12 @@ from nordwire.pipeline.cli.common import (
     fail,
     is_remote,
 )
+from nordwire.schemas.tables import NAMES
 
 # Spelled out here so that `nordwire --help` does not import DuckDB, Beam or pyarrow; a test keeps
-# them equal to pipeline/query.py and schemas/reference.py.
+# them equal to pipeline/query.py and schemas/reference.py (the tables' names cost no import).
 FORMATS = ("table", "line", "markdown", "csv", "json")
 DEFAULT_WIDTH = 60
-SCHEMA_TABLES = ("articles", "entities", "quotes", "rejects", "revisions")
 SCHEMA_FORMATS = ("text", "json", "bigquery", "markdown")
 
 
@@ -182,7 +182,7 @@ def tables(output: str, fmt: str) -> None:
 
 
 @main.command()
-@click.argument("table", required=False, type=click.Choice(list(SCHEMA_TABLES)))
+@click.argument("table", required=False, type=click.Choice(list(NAMES)))
 @click.option(
     "--format",
     "fmt",

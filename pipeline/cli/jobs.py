@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import signal
 import sys
 from types import FrameType
@@ -28,10 +30,16 @@ _BEAM_EPILOG = (
 
 def configure(ctx: click.Context, command: str, values: dict[str, Any]) -> JobConfig:
     """Parse the command's options once; a mistake is one line and exit code 2."""
+    said = io.StringIO()
     try:
-        config = parse(command, values, ctx.args)
+        with contextlib.redirect_stderr(said):
+            config = parse(command, values, ctx.args)
     except ConfigError as exc:
         fail(str(exc))
+    except SystemExit:  # Beam's argparse refused a value (--direct_num_workers abc): keep its reason
+        lines = said.getvalue().strip().splitlines() or ["a Beam option was refused"]
+        fail(lines[-1].split(" error: ", 1)[-1])
+    sys.stderr.write(said.getvalue())
     if config.local:  # a cloud or Flink job reads and writes its paths where it runs
         check_inputs(config.inputs)
         check_output(config.output)

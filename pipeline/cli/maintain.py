@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 from nordwire.pipeline.cli.app import main
 from nordwire.pipeline.cli.common import fail, is_remote
-from nordwire.pipeline.cli.inspect import SCHEMA_TABLES  # the sink's tables, without Beam
+from nordwire.schemas.tables import NAMES  # the tables, without pyarrow or Beam
 
 # Delta's default retention of replaced files (pipeline/io/delta.py: DELETED_FILE_RETENTION_HOURS);
 # written out here so the command line does not import deltalake to show its help.
@@ -63,7 +63,7 @@ def _failed(exc: Exception, what: str) -> NoReturn:
     "--table",
     "tables",
     multiple=True,
-    type=click.Choice(sorted(SCHEMA_TABLES)),
+    type=click.Choice(sorted(NAMES)),
     help="Only this table; repeatable. Default: every table.",
 )
 @click.option(

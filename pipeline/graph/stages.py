@@ -10,22 +10,20 @@ from zoneinfo import ZoneInfo
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import PCollection, TaggedOutput
-from nordwire.pipeline.progress import tally
+from nordwire.pipeline.counting import tally
 from nordwire.pipeline.windowing import windowed
 from nordwire.schemas.items import Item
-from nordwire.schemas.rejects import Reject, excerpt_of
+from nordwire.schemas.rejects import REJECTS, Reject
 from nordwire.transforms.contract import StageFn, apply_stage
 from nordwire.transforms.identity import assign_id
 from nordwire.transforms.language import LanguageDetector, detect_language
 from nordwire.transforms.mentions import extract_mentions
 from nordwire.transforms.metadata import date_bound, extract_metadata, with_bound
 from nordwire.transforms.ner import NerModel
-from nordwire.transforms.normalise import normalise
+from nordwire.transforms.normalise import normalise_or_reject
 from nordwire.transforms.parse import parse_document
-from nordwire.transforms.revisions import newest_first
+from nordwire.transforms.revisions import duplicate_of, newest_first, winner
 from nordwire.transforms.topic import TopicClassifier, assign_topic
-
-REJECTS = "rejects"
 
 
 class _StageFn(beam.DoFn):
@@ -79,19 +77,6 @@ def _given(fn: StageFn) -> StageFn:
     return fn
 
 
-def _normalise_or_reject(item: Item) -> Item | Reject:
-    out = normalise(item)
-    if not (out.title or out.summary or out.body):
-        return Reject.of_item(
-            item,
-            "normalise",
-            "empty",
-            detail="item has no title and no text",
-            excerpt=excerpt_of(item.link),
-        )
-    return out
-
-
 def _language_fn() -> StageFn:
     return functools.partial(detect_language, detector=LanguageDetector())
 
@@ -126,7 +111,7 @@ class Normalise(_Stage):
     """HTML to text, entities, mojibake, NFC; items left with no text are rejected as empty."""
 
     def __init__(self) -> None:
-        super().__init__("normalise", _given, _normalise_or_reject)
+        super().__init__("normalise", _given, normalise_or_reject)
 
 
 class DetectLanguage(_Stage):
@@ -157,16 +142,6 @@ class ClassifyTopic(_Stage):
         super().__init__("topic", _topic_fn)
 
 
-def _duplicate(other: Item, kept_input: str, kept_index: int) -> Reject:
-    return Reject.of_item(
-        other,
-        "dedup",
-        "duplicate",
-        detail=f"same article as {kept_input} item {kept_index}",
-        excerpt=excerpt_of(other.title_raw or other.content_raw),
-    )
-
-
 class _KeepOneFn(beam.DoFn):
     """Grouped items of one article_id -> the preferred one, the rest as duplicate rejects."""
 
@@ -179,18 +154,7 @@ class _KeepOneFn(beam.DoFn):
         yield with_bound(kept, [date_bound(item) for item in (kept, *others)])
         for other in others:
             self._dupes.inc()
-            yield TaggedOutput(REJECTS, _duplicate(other, kept.input, kept.item_index))
-
-
-def _winner(
-    element: tuple[str, Iterable[tuple[tuple[Any, ...], Any]]],
-) -> Iterator[tuple[str, tuple[str, int, list[Any]]]]:
-    # Only ids seen more than once: the side input stays as small as the duplicates.
-    article_id, records = element
-    ranked = sorted(records, key=lambda record: record[0])
-    if len(ranked) > 1:
-        first, _ = ranked[0]
-        yield article_id, (first[-2], first[-1], [bound for _, bound in ranked])
+            yield TaggedOutput(REJECTS, duplicate_of(other, kept.input, kept.item_index))
 
 
 class _KeepWinnerFn(beam.DoFn):
@@ -209,7 +173,7 @@ class _KeepWinnerFn(beam.DoFn):
             yield with_bound(item, winner[2])
             return
         self._dupes.inc()
-        yield TaggedOutput(REJECTS, _duplicate(item, *winner[:2]))
+        yield TaggedOutput(REJECTS, duplicate_of(item, *winner[:2]))
 
 
 class DropDuplicates(beam.PTransform):
@@ -234,9 +198,11 @@ class DropDuplicates(beam.PTransform):
         winners = (
             pcoll
             | "Preference"
-            >> beam.Map(lambda item: (item.article_id or "", (newest_first(item), date_bound(item))))
+            >> beam.Map(
+                lambda item: (item.article_id or "", (newest_first(item), date_bound(item)))
+            )
             | "GroupById" >> beam.GroupByKey()
-            | "Winners" >> beam.FlatMap(_winner)
+            | "Winners" >> beam.FlatMap(winner)
         )
         return pcoll | "KeepOne" >> beam.ParDo(
             _KeepWinnerFn(), winners=beam.pvalue.AsDict(winners)

@@ -20,9 +20,9 @@ from apache_beam.metrics import Metrics
 from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.transforms.window import GlobalWindows
 from apache_beam.utils.windowed_value import WindowedValue
+from nordwire.pipeline.counting import tally
 from nordwire.pipeline.io.delta import Tables, borrow, give_back
 from nordwire.pipeline.io.revise import Outcome, RejectRow, Story, commit
-from nordwire.pipeline.progress import tally
 from nordwire.pipeline.windowing import windowed
 from nordwire.schemas import PIPELINE_VERSION, articles, entities, quotes
 from nordwire.schemas.items import Item
@@ -218,4 +218,3 @@ class WriteTables(beam.PTransform):
             for name, rows in (("Articles", keyed_articles), ("Rejects", keyed_rejects))
         ]
         return written | "Written" >> beam.Flatten()
-

@@ -15,11 +15,10 @@ from apache_beam.io.filesystem import CompressionTypes, FileMetadata, FileSystem
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import PCollection, TaggedOutput
-from nordwire.pipeline.graph.stages import REJECTS
+from nordwire.pipeline.counting import tally
 from nordwire.pipeline.io.decompress import TooLarge, read_capped
-from nordwire.pipeline.progress import tally
 from nordwire.schemas.items import RawDocument
-from nordwire.schemas.rejects import Reject
+from nordwire.schemas.rejects import REJECTS, Reject
 from nordwire.transforms.parse import MAX_INPUT_BYTES
 
 _GLOB = re.compile(r"[*?\[]")

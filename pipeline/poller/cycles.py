@@ -23,8 +23,6 @@ import dataclasses
 import gzip
 import hashlib
 import json
-import signal
-import threading
 import time
 import uuid
 from collections import Counter
@@ -32,7 +30,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from types import FrameType
 
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
@@ -45,6 +42,7 @@ from nordwire.pipeline.io.delta import check_not_plain
 from nordwire.pipeline.io.fetch import Fetcher, FetchResult
 from nordwire.pipeline.io.sink import WriteTables
 from nordwire.pipeline.poller.state import FeedUpdate, PendingRaw, StreamState, display_name
+from nordwire.pipeline.poller.stop import PollInterrupted, StopFlag
 from nordwire.pipeline.runner import Summary, breakdown, new_pipeline, submit
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.schemas.rejects import Reject
@@ -333,30 +331,6 @@ def _content_health(
         )
 
 
-class PollInterrupted(Exception):
-    """A second Ctrl-C: the cycle under way was abandoned (the next start finishes it)."""
-
-
-class StopFlag:
-    """Set by SIGINT/SIGTERM: the current cycle finishes, then the loop ends. A second SIGINT
-    (Ctrl-C pressed again) abandons the cycle at once: it is safe, as a kill is."""
-
-    def __init__(self) -> None:
-        self.event = threading.Event()
-        self.forced = False
-
-    def install(self) -> None:
-        """Route SIGINT and SIGTERM here."""
-        signal.signal(signal.SIGINT, self._handle)
-        signal.signal(signal.SIGTERM, self._handle)
-
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
-        if self.event.is_set() and signum == signal.SIGINT:
-            self.forced = True
-            raise KeyboardInterrupt
-        self.event.set()
-
-
 @dataclass
 class Roller:
     """The poller's compaction: every --compact-after seconds, the days written since the last
@@ -405,7 +379,7 @@ def _cycle(config: JobConfig, state: StreamState, fetcher: Fetcher) -> CycleRepo
 
 def unhealthy(config: JobConfig, state: StreamState) -> list[str]:
     """The configured feeds whose last fetch failed (backing off included)."""
-    return [display_name(f.name, f.url) for f in config.feeds if state.failures(f.url)]
+    return [display_name(f.name, f.url) for f in config.feeds if state.failing(f.url)]
 
 
 def poll(config: JobConfig, echo: Callable[[str], None] = print) -> int:
@@ -415,7 +389,6 @@ def poll(config: JobConfig, echo: Callable[[str], None] = print) -> int:
     EXIT_FEEDS_FAILING when a bounded poll ends with a feed failing (for cron and timers).
     """
     stop = StopFlag()
-    stop.install()
     check_not_plain(config.output)
     state = StreamState(config.state_folder)
     roller = Roller(config)
@@ -426,6 +399,7 @@ def poll(config: JobConfig, echo: Callable[[str], None] = print) -> int:
     )
     cycle = 0
     bounded = config.once or config.max_cycles is not None
+    stop.install()
     try:
         with Fetcher() as fetcher:
             while True:
@@ -442,6 +416,7 @@ def poll(config: JobConfig, echo: Callable[[str], None] = print) -> int:
             raise PollInterrupted(f"stopped in cycle {cycle}") from None
         raise
     finally:
+        stop.restore()
         state.close()
     plural = "s" if cycle != 1 else ""
     echo(f"{stamp()} nordwire poll: stopped after {cycle} cycle{plural}; state saved")

@@ -7,10 +7,11 @@ killed at any moment leaves either the old state or the new one.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from nordwire.pipeline.io.fetch import Validators
@@ -217,11 +218,42 @@ class StreamState:
                 (u.validators.etag, u.validators.last_modified, u.url),
             )
 
-    def feed_rows(self) -> list[dict[str, object]]:
-        """Every feed's health, for `nordwire feeds status`."""
-        cursor = self._db.execute(
-            "SELECT name, url, last_status, failures, last_success_at, last_fetch_at, next_attempt_at, "
-            "fetches, not_modified, new_items, last_error FROM feeds ORDER BY name, url"
-        )
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor]
+    def feed_rows(self) -> list[dict[str, Any]]:
+        """Every feed's health, for `nordwire feeds status` and the report."""
+        return _feed_rows(self._db)
+
+    def failing(self, url: str) -> bool:
+        """Whether the feed at `url` is failing now (see `failing`)."""
+        return failing({"failures": self.failures(url)})
+
+
+def _feed_rows(db: sqlite3.Connection) -> list[dict[str, Any]]:
+    cursor = db.execute(
+        "SELECT name, url, last_status, failures, last_success_at, last_fetch_at, next_attempt_at, "
+        "fetches, not_modified, new_items, last_error FROM feeds ORDER BY name, url"
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def read_feed_rows(directory: Path) -> list[dict[str, Any]] | None:
+    """Every feed's health from the state in `directory`, read-only: nothing is created or
+    migrated, so `feeds status` and `report` may read while the poller writes. None when
+    there is no state there, or the file is not one (foreign, damaged)."""
+    path = directory / "state.sqlite"
+    if not path.is_file():
+        return None
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return _feed_rows(db)
+    except sqlite3.DatabaseError:
+        return None
+    finally:
+        db.close()
+
+
+def failing(row: Mapping[str, object]) -> bool:
+    """The one definition of a failing feed: its last fetch failed (network, HTTP status, an
+    HTML page, a feed with no items), and it stays failing until a fetch succeeds. `feeds
+    status --check`, the poller's exit code and the report's colours all read it."""
+    return bool(row.get("failures"))

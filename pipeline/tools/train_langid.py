@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from nordwire.pipeline.tools.conll import read_conll
 from nordwire.pipeline.tools.otherlang import default_cache, other_samples
+from nordwire.transforms.archive import text_array
 from nordwire.transforms.langid import (
     CLASSES,
     NB_CLASSES,
@@ -313,11 +314,11 @@ def save_model(model: LangIdModel, path: Path) -> None:
     words = sorted(model.vocab, key=model.vocab.__getitem__)
     np.savez_compressed(
         path,
-        vocab=np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8),
+        vocab=text_array("\n".join(words)),
         feature_log_prob=model.feature_log_prob.astype(np.float32),
         coef=model.coef.astype(np.float64),
         intercept=model.intercept.astype(np.float64),
-        meta=np.frombuffer(json.dumps(model.meta, sort_keys=True).encode("utf-8"), dtype=np.uint8),
+        meta=text_array(json.dumps(model.meta, sort_keys=True)),
     )
 
 

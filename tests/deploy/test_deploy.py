@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 import re
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -18,6 +15,7 @@ from nordwire.pipeline.config import PARAMETERS
 from nordwire.pipeline.template import NordwireOptions, template_metadata
 
 from tests.conftest import ROOT
+from tests.helpers.cli import nordwire
 
 DEPLOY = ROOT / "deploy"
 
@@ -194,18 +192,12 @@ _DATAFLOW = "--runner DataflowRunner --project p --region europe-north1 --temp_l
     ],
     ids=["run", "run-feeds", "stream"],
 )
-def test_the_documented_dry_runs_exit_0_offline(args: list[str]) -> None:
+def test_the_documented_dry_runs_exit_0_offline(
+    args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytest.importorskip("apache_beam.runners.dataflow.internal.apiclient")
-    env = {**os.environ, "GCE_METADATA_HOST": "127.0.0.1:9"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "nordwire.pipeline", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
+    monkeypatch.setenv("GCE_METADATA_HOST", "127.0.0.1:9")
+    proc = nordwire(*args)
     assert "DONE on DataflowRunner" in proc.stdout
 
 

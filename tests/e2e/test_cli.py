@@ -6,8 +6,6 @@ import csv
 import io
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +13,7 @@ import pytest
 from nordwire.transforms.partition import PARTITION_RE
 
 from tests.conftest import ROOT
-
-
-def nordwire(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "nordwire.pipeline", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
-    return proc
+from tests.helpers.cli import nordwire
 
 
 def query(output: Path, sql: str) -> list[dict[str, Any]]:
@@ -223,6 +209,8 @@ def test_user_mistakes_are_one_line_and_exit_2(tmp_path: Path) -> None:
     assert "does not exist" in missing.stderr
     blocker = tmp_path / "file"
     blocker.write_text("x")
+    afile = nordwire("run", "--output", str(blocker), check=False)
+    assert afile.returncode == 2 and "is a file; the output is a folder" in afile.stderr
     unwritable = nordwire("run", "--output", str(blocker / "sub"), check=False)
     assert unwritable.returncode == 2 and "not writable" in unwritable.stderr
     assert len(unwritable.stderr.strip().splitlines()) == 1
@@ -248,8 +236,16 @@ def test_help_on_every_command() -> None:
             "`nordwire poll` runs on this machine",
         ),
         (["stream", "--feeds", "https://x.no/rss"], "streaming runner"),
+        (["run", "--direct_num_workers", "abc"], "--direct_num_workers: invalid int value: 'abc'"),
     ],
-    ids=["typo-input", "typo-output", "wrong-command", "poll-on-cloud", "stream-locally"],
+    ids=[
+        "typo-input",
+        "typo-output",
+        "wrong-command",
+        "poll-on-cloud",
+        "stream-locally",
+        "bad-beam-value",
+    ],
 )
 def test_options_are_strict_one_line_and_exit_2(
     tmp_path: Path, args: list[str], message: str
@@ -329,12 +325,5 @@ def test_eval_langid_and_detect(tmp_path: Path) -> None:
     bad.write_text("no tab here\n", "utf-8")
     proc = nordwire("eval", "langid", str(bad), check=False)
     assert proc.returncode == 2 and "label<TAB>text" in proc.stderr
-    detected = subprocess.run(
-        [sys.executable, "-m", "nordwire.pipeline", "detect", "--format", "json"],
-        input="Eg veit ikkje kva ho meiner om dette.",
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=True,
-    )
+    detected = nordwire("detect", "--format", "json", input="Eg veit ikkje kva ho meiner om dette.")
     assert json.loads(detected.stdout)["language"] == "nn"

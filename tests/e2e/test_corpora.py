@@ -19,6 +19,7 @@ def corpus(path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow  # the whole corpus; `make robustness` runs it
 def test_feedparser_test_corpus_is_fully_accounted_for(tmp_path: Path) -> None:
     acc = account(corpus(FEEDPARSER), tmp_path)
     assert acc.files > 2000
@@ -31,6 +32,7 @@ def test_feedparser_test_corpus_is_fully_accounted_for(tmp_path: Path) -> None:
     assert acc.rejects.get("error", 0) == 0  # no stage raised on any of them
 
 
+@pytest.mark.slow  # the whole corpus; `make robustness` runs it
 def test_norwegian_feed_snapshots_keep_each_story_once(tmp_path: Path) -> None:
     acc = account(corpus(NORWEGIAN), tmp_path)
     assert acc.mismatches == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.e2e.test_cli import nordwire
+from tests.helpers.cli import nordwire
 
 SWEDISH = [
     (

@@ -15,6 +15,7 @@ from nordwire.pipeline.io.sink import commit_rows, story_of
 from nordwire.pipeline.query import connect
 from nordwire.schemas import PIPELINE_VERSION, articles, entities, quotes
 from nordwire.transforms.dates import OSLO
+from nordwire.transforms.revisions import first_version
 
 from tests.helpers.tables import ITEMS
 from tests.stages.test_writers import AGREE
@@ -27,10 +28,15 @@ def old_output(out: Path) -> Path:
     for item in ITEMS:
         assert item.published_at is not None
         folder = f"date={item.published_at.date().isoformat()}/topic={item.topic}"
+        version = first_version(item)
         for table, schema, rows in (
-            ("articles", articles.SCHEMA, [articles.to_row(item, PIPELINE_VERSION)]),
-            ("entities", entities.SCHEMA, entities.to_rows(item, PIPELINE_VERSION)),
-            ("quotes", quotes.SCHEMA, quotes.to_rows(item, PIPELINE_VERSION)),
+            ("articles", articles.SCHEMA, [articles.to_row(item, PIPELINE_VERSION, version)]),
+            (
+                "entities",
+                entities.SCHEMA,
+                entities.to_rows(item, PIPELINE_VERSION, version.content_hash),
+            ),
+            ("quotes", quotes.SCHEMA, quotes.to_rows(item, PIPELINE_VERSION, version.content_hash)),
         ):
             if not rows:
                 continue

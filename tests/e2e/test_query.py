@@ -33,12 +33,26 @@ def count(out: Path) -> int:
     return int(json.loads(stdout)[0]["n"])
 
 
+def test_the_table_registry_is_whole_and_costs_no_import() -> None:
+    import subprocess
+    import sys
+
+    from nordwire.schemas.tables import TABLES
+
+    for name, table in TABLES.items():  # each declared in schemas/<name>.py, key a column
+        assert table.key in table.schema.names and table.version >= 1, name
+        assert not table.stats or table.stats in table.schema.names, name
+    # Naming the tables (the CLI's choices) imports no pyarrow: a fresh process proves it.
+    code = "import sys, nordwire.schemas.tables; print('pyarrow' in sys.modules)"
+    fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert fresh.stdout.strip() == "False"
+
+
 def test_cli_choices_match_the_modules() -> None:
     from nordwire.pipeline import query
     from nordwire.schemas import reference
 
     assert inspect_cli.FORMATS == query.FORMATS and inspect_cli.DEFAULT_WIDTH == query.DEFAULT_WIDTH
-    assert tuple(reference.TABLES) == inspect_cli.SCHEMA_TABLES
     assert inspect_cli.SCHEMA_FORMATS == reference.SCHEMA_FORMATS
 
 
@@ -208,31 +222,25 @@ def test_unrestricted_gives_the_users_rights_back(out: Path, tmp_path: Path) -> 
     assert target.read_text("utf-8").splitlines()[0] == "source"
 
 
-def test_the_interactive_shell_prompts_and_keeps_going_after_an_error(
-    out: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def at_the_prompt(
+    out: Path, monkeypatch: pytest.MonkeyPatch, typed: list[str | type[BaseException]]
+) -> tuple[str, list[str]]:
+    """The interactive shell fed `typed` as a person types it (an exception type: a key such as
+    Ctrl-C); what the screen shows, and the prompts it showed."""
     import io
 
     from nordwire.pipeline.shell import Shell
 
-    typed = iter(
-        [
-            "SELECT count(*)",
-            "  AS n FROM articles;",
-            "SELEKT 1;",
-            ".maxwidth 5",
-            "SELECT 'abcdefgh' AS s;",
-            ".schema nosuch",
-        ]
-    )
     prompts: list[str] = []
 
     def fake_input(prompt: str) -> str:
         prompts.append(prompt)
-        try:
-            return next(typed)
-        except StopIteration:
-            raise EOFError from None
+        if not typed:
+            raise EOFError
+        got = typed.pop(0)
+        if isinstance(got, str):
+            return got
+        raise got()
 
     monkeypatch.setattr("builtins.input", fake_input)
     screen = io.StringIO()
@@ -241,9 +249,42 @@ def test_the_interactive_shell_prompts_and_keeps_going_after_an_error(
         shell.loop(io.StringIO(), screen, interactive=True)
     finally:
         shell.close()
-    text = screen.getvalue()
+    return screen.getvalue(), prompts
+
+
+def test_the_interactive_shell_prompts_and_keeps_going_after_an_error(
+    out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text, prompts = at_the_prompt(
+        out,
+        monkeypatch,
+        [
+            "SELECT count(*)",
+            "  AS n FROM articles;",
+            "SELEKT 1;",
+            ".maxwidth 5",
+            "SELECT 'abcdefgh' AS s;",
+            ".schema nosuch",
+        ],
+    )
     assert prompts[:3] == ["nordwire> ", "      ...> ", "nordwire> "]
     assert (
         "\n6\n(1 row)" in text and 'error: Parser Error: syntax error at or near "SELEKT"' in text
     )
     assert "abcd…" in text and "unknown table 'nosuch'" in text
+
+
+def test_ctrl_c_in_the_shell_drops_the_line_and_the_shell_goes_on(
+    out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text, _ = at_the_prompt(
+        out,
+        monkeypatch,
+        [
+            "SELECT 'half a",
+            KeyboardInterrupt,  # Ctrl-C in the middle of a statement
+            KeyboardInterrupt,  # and at an empty prompt
+            "SELECT count(*) AS n FROM articles;",
+        ],
+    )
+    assert text.count("^C") == 2 and "\n6\n(1 row)" in text and "error" not in text

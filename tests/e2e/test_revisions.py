@@ -6,8 +6,6 @@ pubDates, "Jan Erik" corrected to "Jan Eirik" and "kjøper" to "donerer", a thir
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +13,9 @@ from nordwire.pipeline.config import parse
 from nordwire.pipeline.query import connect, run_query
 from nordwire.pipeline.runner import run_job
 
-from tests.conftest import FIXTURES, ROOT
-from tests.helpers.feedserver import feed_server, poll_command, send
+from tests.conftest import FIXTURES
+from tests.helpers.cli import nordwire
+from tests.helpers.feedserver import feed_server, poll_args, send
 from tests.stages.test_writers import AGREE
 
 BEFORE = FIXTURES / "feeds" / "correction_before.xml"
@@ -71,22 +70,8 @@ def test_a_correction_through_run(tmp_path: Path) -> None:
         "SELECT title FROM articles WHERE title LIKE 'NÅ:%'", str(out), "csv", as_of="0"
     )
     assert old.splitlines() == ["title", ERIK]
-    shown = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "nordwire.pipeline",
-            "show",
-            "--output",
-            str(out),
-            rows(out, "SELECT article_id FROM articles WHERE title LIKE 'NÅ:%'")[0][0],
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert shown.returncode == 0, shown.stderr
+    article_id = rows(out, "SELECT article_id FROM articles WHERE title LIKE 'NÅ:%'")[0][0]
+    shown = nordwire("show", "--output", str(out), article_id)
     history = shown.stdout.split("revisions (* current):", 1)[1]
     assert "changed: first seen" in history and "changed: title, summary" in history
     assert history.index(ERIK) < history.index(EIRIK) and "*  2" in history
@@ -138,12 +123,11 @@ def test_a_correction_through_poll(tmp_path: Path) -> None:
         server.routes["/feed"] = lambda h: send(
             h, 200, served[-1], {"Content-Type": "application/rss+xml"}
         )
-        command = [*poll_command(server.url("/feed"), out), "--once", "--compact-after", "0"]
+        command = poll_args(server.url("/feed"), out, "--once", "--compact-after", "0")
         lines = []
         for body in (BEFORE.read_bytes(), AFTER.read_bytes(), AFTER.read_bytes()):
             served.append(body)
-            proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
-            assert proc.returncode == 0, proc.stderr
+            proc = nordwire(*command)
             lines.append(next(x for x in proc.stdout.splitlines() if " cycle 1: " in x))
     assert "3 new items, 3 articles (" in lines[0]
     assert "2 new items, 2 articles, 2 revised (" in lines[1]  # the unchanged story is skipped

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from nordwire.pipeline import progress
+from nordwire.pipeline import counting, progress
 
 from tests.conftest import ROOT
+from tests.helpers.cli import nordwire
 from tests.helpers.feedserver import rss
 
 RUN = [sys.executable, "-m", "nordwire.pipeline", "run"]
@@ -98,29 +99,14 @@ def test_an_interrupt_exits_128_plus_signal_with_one_line_and_a_rerun_finishes(
     assert "Traceback" not in text and "RuntimeError" not in text
     if sig == signal.SIGTERM:
         return
-    rerun = subprocess.run(
-        [*RUN, "--input", str(src), "--output", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert rerun.returncode == 0, rerun.stderr
+    nordwire("run", "--input", str(src), "--output", str(out))  # the rerun: no process needed
     assert count(out) == (4500, 4500)
 
 
 def test_progress_lines_only_at_a_terminal_and_not_with_quiet(tmp_path: Path) -> None:
     src = inputs(tmp_path / "in", 40, 30)
-    env = {**os.environ, "NORDWIRE_PROGRESS_SECONDS": "0.05"}
-    piped = subprocess.run(
-        [*RUN, "--input", str(src), "--output", str(tmp_path / "a")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert piped.returncode == 0 and piped.stderr == ""
+    piped = nordwire("run", "--input", str(src), "--output", str(tmp_path / "a"))
+    assert piped.stderr == ""  # not a terminal: no progress lines
     assert piped.stdout.count("\n") == 1 and piped.stdout.startswith("nordwire: 40 inputs read")
     for extra, expect in (([], True), (["--quiet"], False)):
         proc, master = at_terminal(
@@ -144,12 +130,12 @@ def test_progress_line_and_reporter() -> None:
     assert progress.line(counts, 4.0).endswith("100 articles; 25 articles/s, 4 s")
     lines: list[str] = []
     with progress.reporting(lines.append, enabled=True, every=0.01):
-        progress.tally("inputs", 2)
+        counting.tally("inputs", 2)
         while not lines or "2 inputs" not in lines[-1]:
             time.sleep(0.01)
-    progress.tally("inputs")  # after the reporter stops, nothing is counted
+    counting.tally("inputs")  # after the reporter stops, nothing is counted
     assert progress.snapshot()["inputs"] == 2
     quiet: list[str] = []
     with progress.reporting(quiet.append, enabled=False, every=0.01):
-        progress.tally("inputs")
+        counting.tally("inputs")
     assert quiet == []

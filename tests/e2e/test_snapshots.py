@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,7 +18,8 @@ from nordwire.transforms.normalise import normalise
 from nordwire.transforms.parse import parse_document
 from nordwire.transforms.revisions import revision_clock
 
-from tests.conftest import ROOT, SHARED
+from tests.conftest import SHARED
+from tests.helpers.cli import nordwire
 from tests.stages.test_writers import AGREE
 
 FEEDS = SHARED / "data" / "feeds"
@@ -48,25 +47,8 @@ def newest_titles(files: list[Path]) -> dict[str, tuple[str | None, bool]]:
 
 
 def sql(out: Path, query: str) -> list[tuple[object, ...]]:
-    """Rows of `query` from `nordwire query --format json` in its own process."""
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "nordwire.pipeline",
-            "query",
-            query,
-            "--output",
-            str(out),
-            "--format",
-            "json",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr
+    """Rows of `query` from `nordwire query --format json`."""
+    proc = nordwire("query", query, "--output", str(out), "--format", "json")
     return [tuple(row.values()) for row in json.loads(proc.stdout or "[]")]
 
 

@@ -133,21 +133,16 @@ def huge(megabytes: int) -> Handler:
     return handle
 
 
+def poll_args(feed_url: str, output: object, *extra: str) -> list[str]:
+    """The arguments of `nordwire poll` against one feed."""
+    return ["poll", "--feeds", feed_url, "--output", str(output), *extra]
+
+
 def poll_command(feed_url: str, output: object, *extra: str) -> list[str]:
-    """`nordwire poll` against one feed, as a user would start it."""
+    """`nordwire poll` against one feed, as a user would start it (its own process)."""
     import sys
 
-    return [
-        sys.executable,
-        "-m",
-        "nordwire.pipeline",
-        "poll",
-        "--feeds",
-        feed_url,
-        "--output",
-        str(output),
-        *extra,
-    ]
+    return [sys.executable, "-m", "nordwire.pipeline", *poll_args(feed_url, output, *extra)]
 
 
 @contextmanager

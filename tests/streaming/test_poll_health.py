@@ -7,7 +7,6 @@ import json
 import re
 import signal
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,10 +18,10 @@ from nordwire.pipeline.cli.feeds import health, parse_duration
 from nordwire.pipeline.poller.state import display_name
 
 from tests.conftest import ROOT
-from tests.helpers.feedserver import FeedServer, feed_server, poll_command, rss, send
+from tests.helpers.cli import Lines, Ran, nordwire, wait_for
+from tests.helpers.feedserver import FeedServer, feed_server, poll_args, poll_command, rss, send
 from tests.streaming.test_stream_local import Poller
 
-BASE = [sys.executable, "-m", "nordwire.pipeline"]
 HTML = b"<!doctype html><html><head><title>Feil</title></head><body><p>Beklager</p></body></html>"
 EMPTY = (
     b'<?xml version="1.0"?><rss version="2.0"><channel><title>Tom</title>'
@@ -36,14 +35,8 @@ def server() -> Iterator[FeedServer]:
         yield s
 
 
-def status(out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*BASE, "feeds", "status", "--output", str(out), *extra],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def status(out: Path, *extra: str) -> Ran:
+    return nordwire("feeds", "status", "--output", str(out), *extra, check=False)
 
 
 def test_html_pages_and_empty_feeds_fail_and_are_named(server: FeedServer, tmp_path: Path) -> None:
@@ -130,22 +123,8 @@ def test_the_poller_rolls_its_small_files(server: FeedServer, tmp_path: Path) ->
 
     server.routes["/feed"] = grow
     out = tmp_path / "out"
-    run = subprocess.run(
-        [
-            *poll_command(server.url("/feed"), out),
-            "--max-cycles",
-            "3",
-            "--interval",
-            "1",
-            "--compact-after",
-            "0.001",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
+    args = ("--max-cycles", "3", "--interval", "1", "--compact-after", "0.001")
+    run = nordwire(*poll_args(server.url("/feed"), out, *args))
     lines = run.stdout.splitlines()
     assert "compacting after 0.001 s" in lines[0]
     # Each cycle commits a file per table to the day's partition; each roll makes them one.
@@ -154,19 +133,8 @@ def test_the_poller_rolls_its_small_files(server: FeedServer, tmp_path: Path) ->
     for table in ("articles", "revisions"):
         days = [u.split("date=")[1][:10] for u in DeltaTable(str(out / table)).file_uris()]
         assert days == ["2024-03-11"], table  # one file left in the one partition
-    count = subprocess.run(
-        [
-            *BASE,
-            "query",
-            "SELECT count(*) AS n FROM articles",
-            "--output",
-            str(out),
-            "--format",
-            "csv",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+    count = nordwire(
+        "query", "SELECT count(*) AS n FROM articles", "--output", str(out), "--format", "csv"
     )
     assert count.stdout.splitlines()[1] == "3"
 
@@ -174,8 +142,6 @@ def test_the_poller_rolls_its_small_files(server: FeedServer, tmp_path: Path) ->
 def test_ctrl_c_twice_abandons_the_cycle_and_the_next_start_finishes_it(
     server: FeedServer, tmp_path: Path
 ) -> None:
-    import time
-
     release = threading.Event()
 
     def held(h: object) -> None:  # the feed answers only when the test lets it
@@ -191,31 +157,26 @@ def test_ctrl_c_twice_abandons_the_cycle_and_the_next_start_finishes_it(
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert proc.stdout is not None
-    assert "nordwire poll: started" in proc.stdout.readline()
-    while not any(p == "/feed" for p, _ in server.requests):  # the cycle is under way
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)  # first: finish the cycle, then stop
-    time.sleep(0.5)
-    proc.send_signal(signal.SIGINT)  # second: stop now
-    release.set()
-    stdout, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 130, stdout + stderr
-    assert "interrupted (stopped in cycle 1); nothing lost" in stderr
-    assert "Traceback" not in stderr
-    again = subprocess.run(
-        [*poll_command(server.url("/feed"), out), "--once"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert again.returncode == 0, again.stdout + again.stderr
-    count = subprocess.run(
-        [*BASE, "query", "SELECT count(*) FROM articles", "--output", str(out), "--format", "csv"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+    assert proc.stdout is not None and proc.stderr is not None
+    stdout, stderr = Lines(proc.stdout), Lines(proc.stderr)
+    try:
+        stdout.wait_for("nordwire poll: started")
+        wait_for(lambda: any(p == "/feed" for p, _ in server.requests), what="the cycle's fetch")
+        proc.send_signal(signal.SIGINT)  # first: finish the cycle, then stop
+        stderr.wait_for("stopping after this cycle")  # heard: the second is a second
+        proc.send_signal(signal.SIGINT)  # second: stop now
+        release.set()
+        proc.wait(timeout=120)
+    finally:
+        release.set()
+        proc.kill()
+    assert proc.returncode == 130, stdout.text() + stderr.text()
+    assert "interrupted (stopped in cycle 1); nothing lost" in stderr.text()
+    assert "Traceback" not in stderr.text()
+    # The next start is in this process: what is checked now is the state, not the process.
+    nordwire(*poll_args(server.url("/feed"), out, "--once"))
+    count = nordwire(
+        "query", "SELECT count(*) FROM articles", "--output", str(out), "--format", "csv"
     )
     assert count.stdout.splitlines()[1] == "1"
 

@@ -186,32 +186,14 @@ def test_feeds_file_validation(tmp_path: Path) -> None:
 
 def test_feeds_status_and_once(server: FeedServer, tmp_path: Path) -> None:
     import json
-    import subprocess
-    import sys
 
-    from tests.conftest import ROOT
+    from tests.helpers.cli import nordwire
 
     server.routes["/feed"] = lambda h: send(h, 200, rss([("sak-0400", "Status")]))
     server.routes["/down"] = lambda h: send(h, 503, b"", {"Retry-After": "30"})
     out = tmp_path / "out"
-    base = [sys.executable, "-m", "nordwire.pipeline"]
-    once = subprocess.run(
-        [
-            *base,
-            "poll",
-            "--feeds",
-            server.url("/feed"),
-            "--feeds",
-            server.url("/down"),
-            "--output",
-            str(out),
-            "--once",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    feeds = ("--feeds", server.url("/feed"), "--feeds", server.url("/down"))
+    once = nordwire("poll", *feeds, "--output", str(out), "--once", check=False)
     # A bounded poll with a failing feed exits 3 (documented) and says which feed and why.
     assert once.returncode == 3, once.stderr
     start, cycle, stop, failing = once.stdout.splitlines()
@@ -224,12 +206,7 @@ def test_feeds_status_and_once(server: FeedServer, tmp_path: Path) -> None:
     assert cycle.endswith("; failed: 127.0.0.1/down (HTTP 503)"), cycle
     assert stop.endswith("nordwire poll: stopped after 1 cycle; state saved")
     assert failing.endswith("failing feeds: 127.0.0.1/down")
-    status = subprocess.run(
-        [*base, "feeds", "status", "--output", str(out), "--format", "json"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    status = nordwire("feeds", "status", "--output", str(out), "--format", "json")
     rows = {r["url"].rsplit("/", 1)[1]: r for r in json.loads(status.stdout)}
     assert (
         rows["feed"]["last_status"] == 200
@@ -241,19 +218,9 @@ def test_feeds_status_and_once(server: FeedServer, tmp_path: Path) -> None:
         and rows["down"]["failures"] == 1
         and rows["down"]["next_attempt_at"]
     )
-    missing = subprocess.run(
-        [*base, "feeds", "status", "--output", str(tmp_path / "nope")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    missing = nordwire("feeds", "status", "--output", str(tmp_path / "nope"), check=False)
     assert missing.returncode == 2 and "run `nordwire poll` first" in missing.stderr
-    bad = subprocess.run(
-        [*base, "poll", "--feeds", "ftp://x/y", "--once"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    bad = nordwire("poll", "--feeds", "ftp://x/y", "--once", check=False)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
 
 

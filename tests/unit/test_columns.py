@@ -11,7 +11,8 @@ import pytest
 from nordwire.schemas import articles, entities, quotes, rejects
 from nordwire.schemas.bigquery import table_schema
 from nordwire.schemas.columns import describe, description, missing, unused
-from nordwire.schemas.reference import TABLES, render_schema
+from nordwire.schemas.reference import render_schema
+from nordwire.schemas.tables import TABLES
 
 from tests.conftest import ROOT
 from tests.helpers.tables import write_output
@@ -122,7 +123,7 @@ def _check_bigquery(fields: list[dict[str, object]], path: str) -> None:
 @pytest.mark.parametrize("table", list(TABLES))
 def test_bigquery_schema_uses_documented_types_and_modes(table: str) -> None:
     schema = json.loads(render_schema(table, "bigquery"))
-    assert schema == table_schema(TABLES[table][0])
+    assert schema == table_schema(TABLES[table].schema)
     _check_bigquery(schema, f"{table}.")
     by_name = {f["name"]: f for f in schema}
     assert by_name["date"]["type"] == "DATE" and by_name["topic"]["type"] == "STRING"
@@ -139,6 +140,6 @@ def test_bigquery_schema_is_accepted_by_the_bigquery_client() -> None:
 
     known = {t.value for t in SqlTypeNames}
     for table in TABLES:
-        for raw in table_schema(TABLES[table][0]):
+        for raw in table_schema(TABLES[table].schema):
             field = bigquery.SchemaField.from_api_repr(raw)
             assert field.field_type in known and field.to_api_repr()["name"] == raw["name"]

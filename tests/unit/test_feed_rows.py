@@ -249,3 +249,27 @@ def test_a_photos_media_title_is_its_caption_when_the_feed_gives_no_description(
     assert isinstance(item, Item)
     assert item.title == "Välbe møtte FIS-presidenten" and item.caption == "Jelena Välbe"
     assert item.summary == "Russlands skipresident satt i møter."
+
+
+def test_media_fields_are_kept_apart_in_our_parse_only_and_from_several_threads() -> None:
+    import io
+    from concurrent.futures import ThreadPoolExecutor
+
+    import feedparser
+    from nordwire.transforms.feedmedia import parse_feed
+
+    feed = (
+        b'<rss xmlns:media="http://search.yahoo.com/mrss/"><channel><item><title>Sak</title>'
+        b'<media:content url="https://t.no/a.jpg"><media:description>Foto av ordf\xc3\xb8reren'
+        b"</media:description></media:content></item></channel></rss>"
+    )
+
+    def ours(_: int) -> tuple[object, object]:
+        entry = parse_feed(io.BytesIO(feed), {}).entries[0]
+        return entry.get("media_captions"), entry.get("description")
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(got == (["Foto av ordføreren"], None) for got in pool.map(ours, range(40)))
+    # Outside our calls, feedparser is as shipped: the caption is the item's description.
+    shipped = feedparser.parse(feed).entries[0]
+    assert shipped.get("description") == "Foto av ordføreren" and "media_captions" not in shipped

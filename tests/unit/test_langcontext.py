@@ -10,6 +10,7 @@ from nordwire.transforms.langcues import cues
 from nordwire.transforms.language import LanguageDetector, detect_language
 from nordwire.transforms.normalise import normalise
 from nordwire.transforms.parse import parse_document
+from nordwire.transforms.revisions import first_version
 
 from tests.conftest import FETCHED, make_item
 
@@ -167,7 +168,7 @@ def test_articles_table_has_the_language_basis_column() -> None:
     from nordwire.schemas import PIPELINE_VERSION, articles
 
     item = make_item(article_id="a", language="nb", variety="nb", language_basis="text+document")
-    row = articles.to_row(item, PIPELINE_VERSION)
+    row = articles.to_row(item, PIPELINE_VERSION, first_version(item))
     table = pa.Table.from_pylist([row], schema=articles.SCHEMA)
     assert table.column("language_basis").to_pylist() == ["text+document"]
 

@@ -6,6 +6,7 @@ import pyarrow as pa
 from nordwire.schemas import PIPELINE_VERSION, articles, rejects
 from nordwire.schemas.items import Item
 from nordwire.schemas.rejects import REASONS, Reject
+from nordwire.transforms.revisions import first_version
 
 from tests.conftest import FETCHED, make_item
 
@@ -26,7 +27,7 @@ def finished_item() -> Item:
 
 
 def test_article_row_matches_the_schema() -> None:
-    row = articles.to_row(finished_item(), PIPELINE_VERSION)
+    row = articles.to_row(finished_item(), PIPELINE_VERSION, first_version(finished_item()))
     assert list(row) == articles.SCHEMA.names
     table = pa.Table.from_pylist([row], schema=articles.SCHEMA)
     assert table.column("word_count").to_pylist() == [3]
@@ -64,7 +65,8 @@ def test_topic_basis_says_which_signal_decided_the_topic() -> None:
 
     assert articles.SCHEMA.field("topic_basis").type == pa.string()
     for basis in BASES:
-        row = articles.to_row(finished_item().evolve(topic_basis=basis), PIPELINE_VERSION)
+        item = finished_item().evolve(topic_basis=basis)
+        row = articles.to_row(item, PIPELINE_VERSION, first_version(item))
         table = pa.Table.from_pylist([row], schema=articles.SCHEMA)
         assert table.column("topic_basis").to_pylist() == [basis]
 

@@ -12,6 +12,7 @@ from nordwire.schemas.items import Item, QuoteMention
 from nordwire.transforms.mentions import extract_mentions
 from nordwire.transforms.ner import NerModel
 from nordwire.transforms.quotes import find_quotes
+from nordwire.transforms.revisions import first_version
 from nordwire.transforms.speakers import is_agency, is_kicker
 
 from tests.conftest import make_item
@@ -125,7 +126,8 @@ def test_reported_speech_is_kind_reported_and_counted_with_the_rest(ner: NerMode
         ("reported", "Per Olsen"),
         ("direct", "Per Olsen"),
     ]
-    rows = quotes_schema.to_rows(Item.evolve(item, quotes=found), "test")
+    quoted = Item.evolve(item, quotes=found)
+    rows = quotes_schema.to_rows(quoted, "test", first_version(quoted).content_hash)
     assert [r["kind"] for r in rows] == ["reported", "direct"]
     assert quotes_schema.SCHEMA.field("kind").nullable is False
     # quote_count matches the article's rows in the quotes table, reported ones included
@@ -137,6 +139,7 @@ def test_reported_speech_is_kind_reported_and_counted_with_the_rest(ner: NerMode
             language="nb",
         ),
         "test",
+        first_version(item),
     )
     assert article["quote_count"] == len(rows) == 2
 
