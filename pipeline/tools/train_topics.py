@@ -25,6 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,7 @@ from nordwire.transforms.topic_calibration import (
     platt_fit,
     threshold_for_precision,
 )
+from nordwire.transforms.topic_lexicon import Lexicon
 from nordwire.transforms.topic_model import (
     HARD_NEWS,
     TopicModel,
@@ -83,12 +85,20 @@ class Settings:
     fallback: float = 0.9  # threshold of a topic too rare out of fold to measure one
     short_copies: bool = True  # also train on headline + first sentence (other outlets' ledes)
     desk_keywords: bool = True  # a news-desk item with strong keywords takes their topic
+    lexicon: bool = True  # each word's lexicon topics are features (`k:sport`)
+    balance: float = 0.0  # single-label rows weigh (mean class size / class size) ** balance
+    target: float = TARGET_PRECISION
 
 
-def _counts(title: str, lede: str) -> Counter[str]:
+@cache
+def _lexicon() -> Lexicon:
+    return Lexicon(vocabulary())
+
+
+def _counts(title: str, lede: str, lexicon: Lexicon | None) -> Counter[str]:
     n = len(words(title)) + len(words(lede))
     s = scale(n)
-    return Counter({k: v * s for k, v in Counter(features(title, lede)).items()})
+    return Counter({k: v * s for k, v in Counter(features(title, lede, lexicon)).items()})
 
 
 def allowed_set(e: Example, classes: tuple[str, ...], settings: Settings) -> frozenset[str]:
@@ -105,11 +115,15 @@ def _training_rows(
 ) -> list[tuple[str, str, frozenset[str], float]]:
     """(title, lede, allowed classes, weight) rows: labelled items, their short copies, seeds."""
     rows: list[tuple[str, str, frozenset[str], float]] = []
-    for e in train:
-        allowed = allowed_set(e, classes, settings)
+    sets = [allowed_set(e, classes, settings) for e in train]
+    sizes = Counter(next(iter(a)) for a, e in zip(sets, train, strict=True) if len(a) == 1 and e.basis != "seed")
+    mean_size = sum(sizes.values()) / max(len(sizes), 1)
+    for e, allowed in zip(train, sets, strict=True):
         if not allowed:
             continue
         weight = {"seed": SEED_WEIGHT, "keywords": KEYWORD_WEIGHT}.get(e.basis, 1.0)
+        if settings.balance and len(allowed) == 1 and e.basis != "seed":
+            weight *= (mean_size / sizes[next(iter(allowed))]) ** settings.balance
         short = first_sentence(e.lede)
         if settings.short_copies and e.basis != "seed" and short != e.lede:
             rows.append((e.title, e.lede, allowed, weight / 2))
@@ -122,7 +136,8 @@ def _training_rows(
 def fit(train: list[Example], classes: tuple[str, ...], settings: Settings) -> TopicModel:
     """A multinomial logistic regression over the examples' features (uncalibrated)."""
     rows = _training_rows(train, classes, settings)
-    counted = [_counts(t, lede) for t, lede, _, _ in rows]
+    lexicon = _lexicon() if settings.lexicon else None
+    counted = [_counts(t, lede, lexicon) for t, lede, _, _ in rows]
     df: Counter[str] = Counter()
     for cnt in counted:
         df.update(cnt.keys())
@@ -144,6 +159,7 @@ def fit(train: list[Example], classes: tuple[str, ...], settings: Settings) -> T
         intercept=fitted.intercept,
         classes=classes,
         meta={},
+        lexicon=lexicon,
     )
 
 
@@ -211,9 +227,7 @@ def calibrate(
         a, b = platt_fit(s, right, prior=pooled, strength=PRIOR_STRENGTH)
         platt[:, k] = (a, b)
         q = platt_apply(s, a, b)
-        t = threshold_for_precision(
-            q, right, TARGET_PRECISION + settings.margin, MIN_NAMED, GRID
-        )
+        t = threshold_for_precision(q, right, settings.target + settings.margin, MIN_NAMED, GRID)
         thresholds[k] = settings.fallback if t is None else t
         how[classes[k]] = {
             "platt": [round(a, 4), round(b, 4)],
