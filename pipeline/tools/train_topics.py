@@ -101,6 +101,11 @@ def _counts(title: str, lede: str, lexicon: Lexicon | None) -> Counter[str]:
     return Counter({k: v * s for k, v in Counter(features(title, lede, lexicon)).items()})
 
 
+def keyword_topic(e: Example) -> str | None:
+    """The topic a news-desk item's keywords clearly name (judges other hard topics), else None."""
+    return e.label if e.basis == "keywords" and e.gold == HARD_NEWS else None
+
+
 def allowed_set(e: Example, classes: tuple[str, ...], settings: Settings) -> frozenset[str]:
     """The classes an example may be: its label, or for a news-desk item any hard-news class."""
     if e.basis == "desk" or (
@@ -212,7 +217,7 @@ def calibrate(
     for k, slug in enumerate(classes):
         if slug == HARD_NEWS:
             continue
-        verdicts = [judge(slug, e.gold or "", e.also) for e, _ in oof]
+        verdicts = [judge(slug, e.gold or "", e.also, keyword_topic(e)) for e, _ in oof]
         mask = np.array([v is not None for v in verdicts])
         right = np.array([v is True for v in verdicts])
         per_class[k] = (scores[mask, k], right[mask], mask)
@@ -267,6 +272,7 @@ def score(model: TopicModel, e: Example, short: bool) -> Scored:
         top=ranked[0][1],
         probability=ranked[0][0],
         outlet=e.outlet,
+        keywords=keyword_topic(e),
     )
 
 

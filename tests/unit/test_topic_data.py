@@ -71,6 +71,15 @@ def test_judging_against_the_filing() -> None:
     assert judge("politics", "sport") is False
 
 
+def test_a_news_desk_item_whose_keywords_name_a_topic_judges_other_hard_topics_wrong() -> None:
+    # A road death on the news desk: its keywords say accident, so health is wrong ...
+    assert judge("health", HARD_NEWS, (), "disaster-accident-emergency") is False
+    # ... agreeing with the keywords proves nothing (the model reads the same words) ...
+    assert judge("disaster-accident-emergency", HARD_NEWS, (), "disaster-accident-emergency") is None
+    # ... and without clear keywords a hard topic stays unjudgeable.
+    assert judge("health", HARD_NEWS, (), None) is None
+
+
 def test_the_outlet_holding_most_items_is_split_by_feed_file_into_even_folds() -> None:
     data = [Example("T", "L", "sport", "section", "nrk.no", f"nrk/f{i % 6}", "sport") for i in range(60)]
     data += [_example("section", "sport", "sport", "vg.no") for _ in range(20)]
