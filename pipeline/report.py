@@ -18,16 +18,18 @@ from typing import Any
 import duckdb
 from nordwire.pipeline import charts
 from nordwire.pipeline.query import connect, select
+from nordwire.transforms.mentions import surname_links
 
 TOP_SERIES = 7  # sources / topics drawn by name; the rest are "other"
 TOP_NAMES = 10
 SAMPLE = 300  # characters of a sample quote shown
 _VARIETY = {"nb": "bokmål", "nn": "nynorsk"}
-# NorNE labels drawn together: one panel per kind of name.
+# NorNE labels drawn together: one panel per kind of name, as the articles table groups them
+# (`places` holds a country acting as a state, GPE_ORG, too: schemas/articles.py).
 ENTITY_GROUPS = (
     ("People (PER)", ("PER",)),
-    ("Organisations (ORG, GPE_ORG)", ("ORG", "GPE_ORG")),
-    ("Places (LOC, GPE_LOC)", ("LOC", "GPE_LOC")),
+    ("Organisations (ORG)", ("ORG",)),
+    ("Places (LOC, GPE_LOC, GPE_ORG)", ("LOC", "GPE_LOC", "GPE_ORG")),
 )
 
 
@@ -98,12 +100,32 @@ def _entities(
 ) -> list[tuple[str, list[tuple[str, int]]]]:
     groups = []
     for title, labels in ENTITY_GROUPS:
+        where = f"label IN ({', '.join('?' * len(labels))}) AND {_SINCE}"
+        links: dict[str, str] = {}
+        if "PER" in labels:
+            # `Putin` in articles that never give the full name counts as `Vladimir Putin`.
+            used = select(
+                con,
+                f"SELECT normalised, count(DISTINCT article_id) FROM entities WHERE {where} "
+                "GROUP BY ALL",
+                [*labels, since, since],
+            ).fetchall()
+            links = surname_links({str(name): int(n) for name, n in used})
+        pairs = [v for pair in links.items() for v in pair]
+        mapping = (
+            "SELECT * FROM (VALUES "
+            + ", ".join(["(?, ?)"] * len(links))
+            + ") AS m(short, long_name)"
+            if links
+            else "SELECT NULL::VARCHAR AS short, NULL::VARCHAR AS long_name WHERE false"
+        )
         rows = select(
             con,
-            f"SELECT normalised, count(DISTINCT article_id) AS n FROM entities "
-            f"WHERE label IN ({', '.join('?' * len(labels))}) AND {_SINCE} "
-            f"GROUP BY ALL ORDER BY n DESC, normalised LIMIT {TOP_NAMES}",
-            [*labels, since, since],
+            f"WITH m AS ({mapping}) "
+            "SELECT coalesce(m.long_name, e.normalised) AS name, count(DISTINCT e.article_id) AS n "
+            f"FROM entities e LEFT JOIN m ON e.normalised = m.short WHERE {where} "
+            f"GROUP BY ALL ORDER BY n DESC, name LIMIT {TOP_NAMES}",
+            [*pairs, *labels, since, since],
         ).fetchall()
         groups.append((title, [(str(name), int(n)) for name, n in rows]))
     return groups

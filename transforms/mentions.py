@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from zoneinfo import ZoneInfo
 
@@ -31,11 +32,54 @@ _PLACE_SUFFIXES = (
 )
 
 
+# NorNE's convention for sport: a venue is a place (LOC: `Ullevaal stadion`, `Telenor Arena`),
+# a league an organisation (ORG: `Tippeligaen`, `Premier League`), and so is a club.
+_VENUE_HEADS = frozenset({"stadion", "stadium", "arena", "stadio", "estadio"})
+_LEAGUE_WORD = re.compile(r"^[A-ZÆØÅ][\wæøå]*(?:serien|ligaen|-ligaen)$")
+_LEAGUE_HEADS = frozenset({"league", "liga", "ligaen", "ligue"})
+_WRONG_FOR_SPORT = frozenset({"PER", "LOC", "GPE_LOC", "GPE_ORG", "PROD", "MISC", "DRV"})
+
+
+def _relabel(tags: list[str], start: int, end: int, label: str) -> None:
+    tags[start:end] = [f"B-{label}"] + [f"I-{label}"] * (end - start - 1)
+
+
+def _sport_labels(tokens: list[str], tags: list[str]) -> list[str]:
+    """Venues are LOC (`Emirates Stadium` was a person), leagues ORG (`Eliteserien` was a
+    place), and in a fixture `Molde–Rosenborg` both sides are clubs when one is."""
+    out = list(tags)
+    found = spans(out)
+    for span in found:
+        words = tokens[span.start : span.end]
+        end = span.end
+        if end < len(tokens) and tokens[end].lower() in _VENUE_HEADS and out[end] == "O":
+            end += 1  # `Ullevaal stadion`: the head word belongs to the name
+        last = tokens[end - 1].lower()
+        if end - span.start > 1 and last in _VENUE_HEADS:
+            _relabel(out, span.start, end, "LOC")
+        elif span.label in _WRONG_FOR_SPORT and (
+            (len(words) == 1 and _LEAGUE_WORD.match(words[0]) and span.label != "DRV")
+            or (len(words) > 1 and last in _LEAGUE_HEADS)
+        ):
+            _relabel(out, span.start, span.end, "ORG")
+    found = spans(out)
+    for a, b in itertools.pairwise(found):
+        if (
+            b.start == a.end + 1
+            and tokens[a.end] in ("–", "-", "—")
+            and "ORG" in (a.label, b.label)
+        ):
+            other = b if a.label == "ORG" else a
+            if other.label in ("GPE_LOC", "GPE_ORG", "PER"):  # not `Oslo S -Nationaltheatret`
+                _relabel(out, other.start, other.end, "ORG")
+    return out
+
+
 def _second_pass(tokens: list[str], tags: list[str]) -> list[str]:
     """Rules on top of the tagger: model designations are products; `X-regionen` is a place;
     a nickname in «» inside a name (`Per Joar «Perry» Hansen`) is part of that one person."""
     out = list(tags)
-    for i in range(1, len(tokens) - 3):
+    for i in range(1, len(tokens) - 3) if "«" in tokens else ():
         if tokens[i] != "«" or not out[i - 1].endswith("-PER"):
             continue
         close = next((j for j in range(i + 2, min(i + 5, len(tokens))) if tokens[j] == "»"), -1)
@@ -51,6 +95,8 @@ def _second_pass(tokens: list[str], tags: list[str]) -> list[str]:
                 last += 1
             out[i : last + 1] = ["I-PER"] * (last + 1 - i)
     for i, tok in enumerate(tokens):
+        if out[i] == "O" and "-" not in tok:
+            continue  # the rules below need a tag or a hyphen
         # "LIVE", "VG": a one-word person in capitals is a headline word or an acronym.
         if (
             out[i] == "B-PER"
@@ -67,7 +113,7 @@ def _second_pass(tokens: list[str], tags: list[str]) -> list[str]:
             out[i] = "B-PROD"
         elif out[i] == "B-DRV" and tok.lower().endswith(_PLACE_SUFFIXES):
             out[i] = "B-LOC"
-    return out
+    return _sport_labels(tokens, out) if any(t != "O" for t in out) else out
 
 
 def _mentions(texts: dict[str, str], ner: NerModel) -> list[Mention]:
@@ -93,8 +139,10 @@ def _mentions(texts: dict[str, str], ner: NerModel) -> list[Mention]:
 def _genitive_stem(name: str) -> str:
     if name.endswith("'") or name.endswith("’"):
         return name[:-1]
-    if name.endswith("s") and not name.endswith("ss") and len(name) > 3:
-        return name[:-1]
+    if name.endswith("s") and not name.endswith("ss"):
+        last = name.split()[-1][:-1]
+        if len(name) > 3 or (len(last) >= 2 and last.isupper()):  # "FNs", "EUs"
+            return name[:-1]
     return name
 
 
@@ -122,12 +170,31 @@ def _person_stem(name: str, known: set[str], lexicon: Lexicon) -> str:
     return stem if _frequency(stem_last, lexicon) > _frequency(last, lexicon) else name
 
 
+def _name_stem(name: str, known: set[str], gazetteer: frozenset[str], lexicon: Lexicon) -> str:
+    """Another name without its genitive s (`Natos` -> `Nato`, `FNs` -> `FN`, `Russlands` ->
+    `Russland`) when the evidence says it is one: the stem is named in the article or is a
+    known place, the stem is an abbreviation in capitals, or the stem is the better-known word
+    of the one-word name's two forms in wordfreq's Norwegian list (Nato is more frequent than
+    Natos; Paris, Texas, Hamas and Wales are more frequent than Pari, Texa, Hama and Wale, so
+    they stay). A name of several words keeps its s without such evidence (`Oslo Børs`, `Sky
+    News`), and so does one whose stem is a common word (`Børs` -> `bør`)."""
+    stem = _genitive_stem(name)
+    if stem == name:
+        return name
+    last, stem_last = name.split()[-1], stem.split()[-1]
+    if stem in known or stem.lower() in gazetteer or last[-1] in "'’" or stem_last.isupper():
+        return stem
+    if " " in name or "lc" in lexicon.get(stem_last.lower(), ()):
+        return name  # `Oslo Børs`, `Sky News`, `Hells Angels`: the s belongs to the name
+    return stem if _frequency(stem_last, lexicon) > _frequency(last, lexicon) else name
+
+
 def link(
     mentions: list[Mention], gazetteer: frozenset[str] = frozenset(), lexicon: Lexicon | None = None
 ) -> list[Mention]:
     """Normalised names: a person's genitive takes its stem ("Joe Bidens" -> "Joe Biden"); a
     short person mention takes the full name used in the article ("Putin" -> "Vladimir Putin");
-    another name's genitive takes its stem when the stem is also named ("Russlands" -> "Russland")."""
+    another name's genitive takes its stem when the evidence says so (`_name_stem`)."""
     lex = lexicon or {}
     known = {m.text for m in mentions}
     base = {m.text: _person_stem(m.text, known, lex) for m in mentions if m.label == "PER"}
@@ -146,15 +213,36 @@ def link(
                     name = full
                     break
         else:
-            stem = _genitive_stem(name)
-            if stem != name and (stem in known or stem.lower() in gazetteer):
-                name = stem
+            name = _name_stem(name, known, gazetteer, lex)
             if m.label in PLACE_LABELS:
                 for suffix in _PLACE_SUFFIXES:
                     if name.lower().endswith(suffix) and len(name) > len(suffix) + 1:
                         name = name[: -len(suffix)]
                         break
         out.append(Mention(m.field, m.text, m.label, m.start, m.end, m.sentence, name))
+    return out
+
+
+def surname_links(articles: dict[str, int], share: float = 2 / 3) -> dict[str, str]:
+    """Across articles: a one-word person name (`Putin`, in articles that never give the full
+    name) -> the full name whose last word it is (`Vladimir Putin`), given how many articles
+    use each normalised name. Only when one full name has at least `share` of the articles of
+    all full names ending in that word: `Stoltenberg` stays alone when Jens and Camilla
+    Stoltenberg are both in the news."""
+    by_last: dict[str, list[str]] = {}
+    for name in articles:
+        parts = name.split()
+        if len(parts) > 1:
+            by_last.setdefault(parts[-1], []).append(name)
+    out: dict[str, str] = {}
+    for name in articles:
+        full = (
+            sorted(by_last.get(name, []), key=lambda f: (-articles[f], f))
+            if " " not in name
+            else []
+        )
+        if full and articles[full[0]] >= share * sum(articles[f] for f in full):
+            out[name] = full[0]
     return out
 
 

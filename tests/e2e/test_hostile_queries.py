@@ -7,15 +7,15 @@ import os
 import stat
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from nordwire.pipeline.cli import main
 from nordwire.pipeline.config import parse
+from nordwire.pipeline.io.delta import Tables
+from nordwire.pipeline.io.sink import commit_rows, story_of
 from nordwire.pipeline.query import QueryRefused, connect, select
 from nordwire.pipeline.runner import run_job
-from nordwire.schemas import PIPELINE_VERSION, articles
+from nordwire.transforms.dates import OSLO
 
 from tests.conftest import make_item
 from tests.helpers.tables import write_output
@@ -174,10 +174,7 @@ def tainted(tmp_path_factory: pytest.TempPathFactory) -> Path:
         language="nb",
         topic="politics",
     )
-    folder = out / "articles" / "date=2024-03-11" / "topic=politics"
-    folder.mkdir(parents=True)
-    table = pa.Table.from_pylist([articles.to_row(item, PIPELINE_VERSION)], articles.SCHEMA)
-    pq.write_table(table, folder / "part-0.parquet")
+    commit_rows(Tables(str(out)), [story_of(item, OSLO)])
     return out
 
 

@@ -57,18 +57,29 @@ ITEMS = [
 
 def write_output(out: Path, with_state: bool = True) -> Path:
     """Six articles over three days, their entities and quotes, two rejects, and feed state."""
+    write_items(out, ITEMS)
+    _write_rest(out, with_state)
+    return out
+
+
+def write_items(out: Path, items: list[Item]) -> None:
+    """The articles, entities and quotes tables of `items`, committed as the sink does."""
     from nordwire.pipeline.io.delta import Tables
-    from nordwire.pipeline.io.sink import commit_rows, reject_of, story_of
+    from nordwire.pipeline.io.sink import commit_rows, story_of
+
+    commit_rows(Tables(str(out)), [story_of(item, OSLO) for item in items])
+
+
+def _write_rest(out: Path, with_state: bool) -> None:
+    from nordwire.pipeline.io.delta import Tables
+    from nordwire.pipeline.io.sink import commit_rows, reject_of
 
     fetched = datetime(2024, 3, 12, 10, tzinfo=UTC)
     rejected = [
         Reject("language", "not_norwegian", "a.xml", fetched, detected_language="sv"),
         Reject("parse", "unparseable", "b.xml", fetched),
     ]
-    commit_rows(
-        Tables(str(out)),
-        [*(story_of(item, OSLO) for item in ITEMS), *(reject_of(r, OSLO) for r in rejected)],
-    )
+    commit_rows(Tables(str(out)), [reject_of(r, OSLO) for r in rejected])
     if with_state:
         from nordwire.pipeline.poller.state import FeedUpdate, StreamState
 
@@ -94,7 +105,6 @@ def write_output(out: Path, with_state: bool = True) -> Path:
             state.commit([], [], updates, fetched, timedelta(days=30))
         finally:
             state.close()
-    return out
 
 
 def rows(out: Path, sql: str) -> list[tuple[object, ...]]:

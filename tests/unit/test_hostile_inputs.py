@@ -85,7 +85,7 @@ def test_a_link_loop_inside_the_output_does_not_hang_tables(tmp_path: Path) -> N
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[1].startswith("articles,6,6,6,"), done.stdout
+    assert done.stdout.splitlines()[1].startswith("articles,0,6,6,6,"), done.stdout
 
 
 @pytest.mark.parametrize(
