@@ -82,7 +82,11 @@ class Settings:
 
     c: float = 4.0  # inverse L2 strength
     margin: float = 0.05  # out of fold, aim this far above the target: held-out checks run lower
-    fallback: float = 0.9  # threshold of a topic too rare out of fold to measure one
+    fallback: float = 0.9  # threshold of a topic that, out of fold, never kept the target precision
+    # A topic with too few items out of fold to measure its own threshold takes the threshold
+    # measured on all topics together (the calibrated probabilities share one scale); False: `fallback`.
+    pooled_fallback: bool = True
+    rare_floor: float = TARGET_PRECISION  # ... but never below this calibrated probability
     short_copies: bool = True  # also train on headline + first sentence (other outlets' ledes)
     desk_keywords: bool = True  # a news-desk item with strong keywords takes their topic
     lexicon: bool = True  # each word's lexicon topics are features (`k:sport`)
@@ -228,16 +232,36 @@ def calibrate(
     platt = np.tile(np.array([[1.0], [0.0]]), (1, len(classes)))
     thresholds = np.full(len(classes), np.inf)
     how: dict[str, object] = {"pooled_platt": [round(v, 4) for v in pooled]}
+    goal = settings.target + settings.margin
+    curves: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for k, (s, right, _) in per_class.items():
         a, b = platt_fit(s, right, prior=pooled, strength=PRIOR_STRENGTH)
         platt[:, k] = (a, b)
-        q = platt_apply(s, a, b)
-        t = threshold_for_precision(q, right, settings.target + settings.margin, MIN_NAMED, GRID)
-        thresholds[k] = settings.fallback if t is None else t
+        curves[k] = (platt_apply(s, a, b), right)
+    shared = threshold_for_precision(
+        np.concatenate([q for q, _ in curves.values()]),
+        np.concatenate([r for _, r in curves.values()]),
+        goal,
+        MIN_NAMED,
+        GRID,
+    )
+    how["pooled_threshold"] = shared
+    for k, (q, right) in curves.items():
+        t = threshold_for_precision(q, right, goal, MIN_NAMED, GRID)
+        rare = int(right.sum()) < MIN_NAMED  # too few items of the topic out of fold to measure
+        if t is not None:
+            thresholds[k], basis = t, "measured"
+        elif rare and shared is not None and settings.pooled_fallback:
+            # Too few items to tell this topic apart from the others: trust the shared scale.
+            thresholds[k], basis = max(shared, settings.rare_floor), "pooled"
+        else:
+            # Enough items out of fold and still never precise enough: ask for more.
+            thresholds[k], basis = max(settings.fallback, shared or 0.0), "fallback"
         how[classes[k]] = {
-            "platt": [round(a, 4), round(b, 4)],
+            "platt": [round(float(v), 4) for v in platt[:, k]],
             "threshold": float(thresholds[k]),
-            "measured": t is not None,
+            "measured": basis == "measured",
+            "basis": basis,
             "positives": int(right.sum()),
         }
     return platt, thresholds, how
@@ -353,6 +377,8 @@ def main(argv: list[str] | None = None) -> int:
         "classes": list(classes),
         "settings": report["settings"],
         "features": len(model.vocab),
+        # load_model checks it: `k:` weights only mean something with the keywords they learnt.
+        **({"lexicon": model.lexicon.digest} if model.lexicon is not None else {}),
         "calibration": model.meta["calibration"],
         "heldout_from": HELDOUT_FROM,
         "figures": {k: report[k] for k in ("by_outlet", "heldout")},
