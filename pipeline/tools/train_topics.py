@@ -87,6 +87,7 @@ class Settings:
     # measured on all topics together (the calibrated probabilities share one scale); False: `fallback`.
     pooled_fallback: bool = True
     rare_floor: float = TARGET_PRECISION  # ... but never below this calibrated probability
+    rare_below: int = MIN_NAMED  # a topic with fewer right items out of fold is too rare to measure
     short_copies: bool = True  # also train on headline + first sentence (other outlets' ledes)
     desk_keywords: bool = True  # a news-desk item with strong keywords takes their topic
     lexicon: bool = True  # each word's lexicon topics are features (`k:sport`)
@@ -248,7 +249,7 @@ def calibrate(
     how["pooled_threshold"] = shared
     for k, (q, right) in curves.items():
         t = threshold_for_precision(q, right, goal, MIN_NAMED, GRID)
-        rare = int(right.sum()) < MIN_NAMED  # too few items of the topic out of fold to measure
+        rare = int(right.sum()) < settings.rare_below
         if t is not None:
             thresholds[k], basis = t, "measured"
         elif rare and shared is not None and settings.pooled_fallback:
