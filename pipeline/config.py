@@ -140,7 +140,8 @@ PARAMETERS: tuple[Param, ...] = (
     Param(
         "window",
         "Window (s)",
-        "Seconds per fixed window; each window's rows are written once.",
+        "Seconds per fixed window of fetch time; a window writes what arrived after each poll "
+        "(an early pane) and the rest when the watermark passes its end.",
         ("stream",),
         "float",
         default=300.0,
@@ -151,8 +152,9 @@ PARAMETERS: tuple[Param, ...] = (
     Param(
         "lateness",
         "Allowed lateness (s)",
-        "How far behind the newest items (by publication time) an item may arrive and still be "
-        "written in its own window; older items go to the oldest open window, dated as published.",
+        "How far behind the watermark (fetch time) an element may arrive and still be written in "
+        "a late pane of its window. Elements carry their fetch time, so only a stalled runner "
+        "makes one late; the partition date is still the publication day.",
         ("stream",),
         "float",
         default=21600.0,
@@ -163,7 +165,8 @@ PARAMETERS: tuple[Param, ...] = (
     Param(
         "dedup-days",
         "Dedup memory (days)",
-        "How long an article id is remembered, so a story still in the feed is not written again.",
+        "How long after it was last seen an article id is remembered, so a story still in the "
+        "feed is not processed again (a newer revision is).",
         ("poll", "stream"),
         "float",
         default=30.0,

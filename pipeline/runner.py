@@ -13,6 +13,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from apache_beam.runners.runner import PipelineRunner
 from nordwire.pipeline.config import JobConfig, is_local
 from nordwire.pipeline.io.lock import output_lock
+from nordwire.pipeline.preflight import check_submit, dry_run, runner_name
 
 
 def breakdown(counts: Counter[str]) -> str:
@@ -36,17 +37,25 @@ class Summary:
     kind: str = "batch"
     written_articles: Counter[str] = field(default_factory=Counter)  # new rows only, by topic
     written_rejects: Counter[str] = field(default_factory=Counter)  # new rows only, by reason
+    failed_feeds: dict[str, str] = field(default_factory=dict)  # url -> reject reason
+    translated_only: bool = False  # a dry run: the graph was translated, nothing ran
 
     def line(self) -> str:
         """The one summary line printed at the end of a run."""
+        if self.translated_only:
+            return f"nordwire: {self.kind} job translated, not run ({self.runner} dry run)"
         if self.runner:
             return f"nordwire: {self.kind} job {self.state} on {self.runner}, {self.seconds:.1f} s"
-
+        failed = ""
+        if self.failed_feeds:
+            named = ", ".join(f"{url} ({why})" for url, why in sorted(self.failed_feeds.items()))
+            failed = f"; {len(self.failed_feeds)} feeds failed: {named}"
         return (
             f"nordwire: {self.inputs} inputs read, {self.items} items seen, "
             f"{sum(self.articles.values())} articles{breakdown(self.articles)}, "
             f"{self.already_present} already in the output, "
-            f"{sum(self.rejects.values())} rejects{breakdown(self.rejects)}, {self.seconds:.1f} s"
+            f"{sum(self.rejects.values())} rejects{breakdown(self.rejects)}, "
+            f"{self.seconds:.1f} s{failed}"
         )
 
 
@@ -81,12 +90,16 @@ def local_runner(options: PipelineOptions) -> PipelineRunner | None:
 def new_pipeline(config: JobConfig, *, streaming: bool = False) -> beam.Pipeline:
     """An empty pipeline on the runner the config names (offline for a Dataflow dry run)."""
     options = config.pipeline_options(streaming=streaming)
+    # Before Beam's own checks (which say "Pipeline has validations errors: " and go online):
+    # one line within seconds, not minutes of silence.
+    check_submit(options)
     offline_dry_run(options)
     return beam.Pipeline(runner=local_runner(options), options=options)
 
 
 def summarise(result: Any, seconds: float) -> Summary:
     """Read the stage counters of a finished run into a Summary."""
+    from nordwire.pipeline.io.feeds import FAILED_FEEDS
     from nordwire.pipeline.io.sink import written_counts
 
     summary = Summary(seconds=seconds, state=str(result.state))
@@ -97,7 +110,10 @@ def summarise(result: Any, seconds: float) -> Summary:
         return summary
     for c in counters:
         namespace, name, value = c.key.metric.namespace, c.key.metric.name, c.committed or 0
-        if (namespace, name) in (("read", "inputs"), ("fetch", "ok")):
+        if namespace == FAILED_FEEDS and value:
+            reason, _, url = name.partition(" ")
+            summary.failed_feeds[url] = reason
+        elif (namespace, name) in (("read", "inputs"), ("fetch", "ok")):
             summary.inputs += value
         elif (namespace, name) == ("parse", "ok"):
             summary.items += value
@@ -120,14 +136,16 @@ def submit(pipeline: beam.Pipeline, kind: str = "batch") -> Summary:
     A local run blocks and reports what it did; a cloud job is submitted and left to run.
     """
     started = time.perf_counter()
-    local = is_local(pipeline.options.view_as(StandardOptions).runner)
+    options = pipeline.options
+    local = is_local(options.view_as(StandardOptions).runner)
     result = pipeline.run()
     if local:
         result.wait_until_finish()
     summary = summarise(result, time.perf_counter() - started)
     if not local:
-        summary.runner = type(pipeline.runner).__name__
+        summary.runner = runner_name(options)
         summary.kind = kind
+        summary.translated_only = dry_run(options)
     return summary
 
 
@@ -142,6 +160,9 @@ def run_job(config: JobConfig) -> Summary:
         return submit(pipeline, "streaming")
     pipeline = new_pipeline(config)
     build(pipeline, config)
-    # One writer at a time per local output (a cloud job's output is not locked from here).
+    kind = "poll-once" if config.feeds else "batch"
+    if not config.local:  # the output is where the job runs: nothing is created or locked here
+        return submit(pipeline, kind)
+    # One writer at a time per local output.
     with output_lock(config.output, f"nordwire {config.command}"):
-        return submit(pipeline, "poll-once" if config.feeds else "batch")
+        return submit(pipeline, kind)

@@ -156,16 +156,23 @@ class ClassifyTopic(_Stage):
         super().__init__("topic", _topic_fn)
 
 
-def _preference(item: Item) -> tuple[Any, ...]:
+def revision_rank(item: Item) -> tuple[Any, ...]:
+    """How good a copy of a story is, lower first: the one rule the batch dedup, the poller and
+    the stream's dedup share (a copy replaces a kept one only when it ranks strictly lower)."""
     # Keep a copy that carries its own date (the date decides the partition, and a copy from a
-    # snapshot that left it out would only have the feed's date), then the richest version; the
-    # input name and index make the choice deterministic.
+    # snapshot that left it out would only have the feed's date), then the richest version.
     dated = item.published_raw is not None or item.published_fallback is not None
     text = len(item.content_raw or "") + len(item.summary_raw or "")
-    return (-dated, -text, item.input, item.item_index)
+    return (-dated, -text)
 
 
-def _duplicate(other: Item, kept_input: str, kept_index: int) -> Reject:
+def _preference(item: Item) -> tuple[Any, ...]:
+    # The input name and index make the batch's choice deterministic among equal ranks.
+    return (*revision_rank(item), item.input, item.item_index)
+
+
+def duplicate_reject(other: Item, kept_input: str, kept_index: int) -> Reject:
+    """The `duplicate` reject of a copy that lost to the kept one."""
     return Reject.of_item(
         other,
         "dedup",
@@ -187,7 +194,7 @@ class _KeepOneFn(beam.DoFn):
         yield kept
         for other in others:
             self._dupes.inc()
-            yield TaggedOutput(REJECTS, _duplicate(other, kept.input, kept.item_index))
+            yield TaggedOutput(REJECTS, duplicate_reject(other, kept.input, kept.item_index))
 
 
 def _winner(
@@ -212,7 +219,7 @@ class _KeepWinnerFn(beam.DoFn):
             yield item
             return
         self._dupes.inc()
-        yield TaggedOutput(REJECTS, _duplicate(item, *winner))
+        yield TaggedOutput(REJECTS, duplicate_reject(item, *winner))
 
 
 class DropDuplicates(beam.PTransform):

@@ -1,0 +1,178 @@
+"""Checks before a job leaves this machine: each says what is wrong in one line, within seconds.
+
+Beam's own failures on these paths hide the cause: a Dataflow job without its options says
+"Pipeline has validations errors: " and nothing else (the list is on later lines, and Beam's
+validator goes online to look for buckets), and a portable job whose job server is down
+waits `--job_server_timeout` (300 s) for an empty FutureTimeoutError. So the options are
+checked offline, and the job server and the Flink master are asked once, briefly, first.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+
+from apache_beam.options.pipeline_options import (
+    FlinkRunnerOptions,
+    GoogleCloudOptions,
+    PipelineOptions,
+    PortableOptions,
+    StandardOptions,
+    TestOptions,
+)
+
+PORTABLE_RUNNERS = frozenset({"PortableRunner", "FlinkRunner"})
+# Each probe gets this long; the job server and the Flink master together stay under 30 s.
+PROBE_SECONDS = 10.0
+START_CLUSTER = "`make flink` starts one on this machine (docs/deploy.md)"
+MAGIC_MASTERS = ("[auto]", "[local]")
+
+
+class SubmitError(RuntimeError):
+    """The job cannot be submitted: what is missing or not answering, in one line.
+
+    `exit_code` is 2 for the user's options, 1 for a server that does not answer.
+    """
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def runner_name(options: PipelineOptions) -> str:
+    """The runner's name as given (Beam's default, the DirectRunner, when none is)."""
+    return str(options.view_as(StandardOptions).runner or "DirectRunner")
+
+
+def dry_run(options: PipelineOptions) -> bool:
+    """A Dataflow `--dry_run`: the graph is translated and nothing is submitted."""
+    return runner_name(options) == "DataflowRunner" and bool(options.view_as(TestOptions).dry_run)
+
+
+def dataflow_missing(options: PipelineOptions) -> list[str]:
+    """The Dataflow options a job cannot do without, as flags, that are absent or wrong.
+
+    Beam derives the staging location from the temp location, so one gs:// path suffices.
+    """
+    cloud = options.view_as(GoogleCloudOptions)
+    missing = [f"--{name}" for name in ("project", "region") if not getattr(cloud, name)]
+    locations = [loc for loc in (cloud.temp_location, cloud.staging_location) if loc]
+    if not locations:
+        missing.append("--temp_location gs://BUCKET/tmp")
+    for flag, loc in (
+        ("--temp_location", cloud.temp_location),
+        ("--staging_location", cloud.staging_location),
+    ):
+        if loc and not loc.startswith("gs://"):
+            missing.append(f"{flag} as a gs:// path (not {loc!r})")
+    return missing
+
+
+def _host_port(endpoint: str) -> tuple[str, int]:
+    host, _, port = endpoint.rpartition(":")
+    if not host or not port.isdigit():
+        raise SubmitError(f"--job_endpoint {endpoint!r} is not HOST:PORT", 2)
+    return host.strip("[]"), int(port)
+
+
+def tcp_answers(host: str, port: int, seconds: float = PROBE_SECONDS) -> bool:
+    """Whether something accepts a connection at host:port within `seconds` (retrying)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        left = deadline - time.monotonic()
+        try:
+            with socket.create_connection((host, port), timeout=max(0.1, min(2.0, left))):
+                return True
+        except OSError:
+            if time.monotonic() + 0.5 >= deadline:
+                return False
+            time.sleep(0.5)
+
+
+def http_answers(url: str, seconds: float = PROBE_SECONDS) -> bool:
+    """Whether an HTTP server answers `url` (any status) within `seconds`."""
+    # Straight to the address given: a proxy from the environment must not answer for it.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=seconds):
+            return True
+    except urllib.error.HTTPError:
+        return True  # it answered, even if not with 200
+    except (OSError, ValueError):
+        return False
+
+
+def check_portable(
+    options: PipelineOptions,
+    *,
+    tcp: Callable[[str, int], bool] = tcp_answers,
+    http: Callable[[str], bool] = http_answers,
+    docker: Callable[[], bool] = lambda: shutil.which("docker") is not None,
+) -> None:
+    """Raise SubmitError when a portable (Flink) job cannot be submitted from here."""
+    runner = runner_name(options)
+    portable = options.view_as(PortableOptions)
+    master = options.view_as(FlinkRunnerOptions).flink_master
+    endpoint = portable.job_endpoint
+    if runner == "PortableRunner" and not endpoint:
+        raise SubmitError("PortableRunner needs --job_endpoint HOST:PORT of a job server", 2)
+    if runner == "FlinkRunner" and not endpoint:
+        if master in MAGIC_MASTERS:
+            raise SubmitError(
+                f"FlinkRunner needs --flink_master HOST:PORT and --job_endpoint HOST:PORT of "
+                f"Beam's Flink job server; {START_CLUSTER}",
+                2,
+            )
+        if not options.view_as(FlinkRunnerOptions).flink_job_server_jar:
+            raise SubmitError(
+                "FlinkRunner needs Beam's Flink job server: --job_endpoint HOST:PORT of a "
+                f"running one, or --flink_job_server_jar PATH; {START_CLUSTER}",
+                2,
+            )
+    kind = (portable.environment_type or "DOCKER").upper()
+    if kind == "DOCKER" and not docker():
+        raise SubmitError(
+            "the default DOCKER environment needs Docker, which this machine lacks: add "
+            "--environment_type EXTERNAL --environment_config HOST:PORT (a Beam worker pool) "
+            "or --environment_type LOOPBACK",
+            2,
+        )
+    if endpoint and endpoint != "embed":
+        host, port = _host_port(endpoint)
+        if not tcp(host, port):
+            raise SubmitError(
+                f"no job server answers at {endpoint} (waited {PROBE_SECONDS:.0f} s); {START_CLUSTER}"
+            )
+    if runner == "FlinkRunner" and master not in MAGIC_MASTERS:
+        url = (master if "://" in master else f"http://{master}").rstrip("/")
+        if not http(url + "/config"):
+            raise SubmitError(
+                f"no Flink master answers at {url} (waited {PROBE_SECONDS:.0f} s); {START_CLUSTER}"
+            )
+
+
+def check_submit(options: PipelineOptions) -> None:
+    """Raise SubmitError when the runner's needs are not met (nothing to do for local runners)."""
+    runner = runner_name(options)
+    if runner == "DataflowRunner":
+        missing = dataflow_missing(options)
+        if missing:
+            raise SubmitError(f"DataflowRunner needs {', '.join(missing)}", 2)
+    elif runner in PORTABLE_RUNNERS:
+        check_portable(options)
+
+
+def local_paths_warning(runner: str, paths: dict[str, list[str]]) -> str | None:
+    """A warning for local paths given to a job that runs elsewhere, or None."""
+    local = [f"{flag} {p!r}" for flag, values in paths.items() for p in values if "://" not in p]
+    if not local:
+        return None
+    return (
+        f"{' and '.join(local)} {'is a path' if len(local) == 1 else 'are paths'} on this "
+        f"machine; {runner} reads and writes paths where its workers run (use a gs:// path, "
+        "or a folder the workers share)"
+    )
