@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-stamp
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint install clean robustness train-langid train-ner train-topics bench bench-freshness bench-compaction
+.PHONY: demo test lint install clean robustness train-langid train-ner train-topics bench bench-freshness bench-compaction flink flink-stop flink-test
 
 # The demo needs the runtime only; tests, lint, training and the Dataflow dry runs add the
 # dev and gcp extras on top.
@@ -62,6 +62,20 @@ train-ner: $(STAMP)
 robustness: $(STAMP)
 	$(BIN)/python -m tests.robustness.accounting ../shared/data/feedparser-tests ../shared/data/feeds
 	$(BIN)/python -m tests.robustness.hostile
+
+# A Flink session cluster on this machine as plain processes (JobManager, two TaskManagers, a
+# Beam worker pool beside each, Beam's Flink job server); downloads are cached in .cache/flink.
+FLINK_REST_PORT ?= 8081
+FLINK_JOB_PORT ?= 8099
+flink: $(STAMP)
+	$(BIN)/python deploy/flink/cluster.py start --rest-port $(FLINK_REST_PORT) --job-port $(FLINK_JOB_PORT)
+
+flink-stop:
+	@if [ -x $(BIN)/python ]; then $(BIN)/python deploy/flink/cluster.py stop; fi
+
+# The batch and streaming jobs on a cluster of their own (random ports), stopped at the end.
+flink-test: $(STAMP)
+	$(BIN)/python -m pytest tests/flink -o addopts="-q -rs" -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -68,7 +68,8 @@ class Param:
 
 
 _LIST = r"[^,\s]+(,[^,\s]+)*"
-_URLS = r"https?://[^,\s]+(,https?://[^,\s]+)*"
+_FEED = r"(https?://[^,\s]+|gs://[^,\s]+\.ya?ml)"
+_URLS = f"{_FEED}(,{_FEED})*"
 _SECONDS = r"^[0-9]+(\.[0-9]+)?$"
 
 PARAMETERS: tuple[Param, ...] = (
@@ -97,8 +98,8 @@ PARAMETERS: tuple[Param, ...] = (
     Param(
         "feeds",
         "Feed URLs",
-        "Feed URL (or, on the command line, a YAML file `feeds: [{name, url}]`); "
-        "repeatable or comma-separated.",
+        "Feed URL, or a feeds file `feeds: [{name, url}]` (a local YAML file, or gs://.../*.yaml "
+        "for the Flex Template and scheduled jobs); repeatable or comma-separated.",
         COMMANDS,
         "list",
         metavar="URL|FEEDS.yaml",
@@ -308,6 +309,7 @@ def _beam_parser() -> Any:
     import apache_beam.options.pipeline_options as po
 
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    from nordwire.pipeline.preflight import FlinkJobOptions  # noqa: F401 - registers its flags
     from nordwire.pipeline.template import NordwireOptions
 
     seen: set[type[Any]] = {NordwireOptions}  # nordwire's own are checked by name, not as Beam's

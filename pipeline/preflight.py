@@ -176,3 +176,32 @@ def local_paths_warning(runner: str, paths: dict[str, list[str]]) -> str | None:
         f"machine; {runner} reads and writes paths where its workers run (use a gs:// path, "
         "or a folder the workers share)"
     )
+
+
+class FlinkJobOptions(PipelineOptions):
+    """Options of Beam's Flink runner that only its Java job server declares.
+
+    The Python SDK learns them from the job server at submission, after nordwire has already
+    refused flags it does not know; these are the ones docs/deploy.md uses.
+    """
+
+    @classmethod
+    def _add_argparse_args(cls, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument(
+            "--checkpointing_interval",
+            type=int,
+            default=None,
+            help="Flink: milliseconds between checkpoints (a stream restarts from the last one).",
+        )
+        parser.add_argument(
+            "--min_pause_between_checkpoints",
+            type=int,
+            default=None,
+            help="Flink: the least milliseconds between the end of a checkpoint and the next.",
+        )
+        parser.add_argument(
+            "--number_of_execution_retries",
+            type=int,
+            default=None,
+            help="Flink: how often a failed job is restarted (-1: the cluster's strategy).",
+        )
