@@ -424,6 +424,6 @@ def _check_command(config: JobConfig) -> None:
     if config.command == "stream" and config.local:
         raise ConfigError(
             "`nordwire stream` builds the unbounded graph for a streaming runner "
-            "(--runner DataflowRunner, or PortableRunner for Flink); on this machine use "
+            "(--runner DataflowRunner, or FlinkRunner); on this machine use "
             "`nordwire poll`"
         )

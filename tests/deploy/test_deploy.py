@@ -60,6 +60,15 @@ def test_beam_version_agrees_everywhere() -> None:
     assert "FROM apache/beam_python3.11_sdk:${BEAM_VERSION}" in docker
     compose = (DEPLOY / "flink" / "docker-compose.yaml").read_text()
     assert re.findall(r"beam_flink[\d.]+_job_server:(\S+)", compose) == [beam.__version__]
+    # The session cluster of `make flink`: the job server at the pinned Beam version, a Flink
+    # that Beam builds job servers for, and the same Flink in the compose file.
+    cluster = (DEPLOY / "flink" / "cluster.py").read_text()
+    assert re.search(r'^BEAM_VERSION = "(\S+)"', cluster, re.M).group(1) == beam.__version__  # type: ignore[union-attr]
+    flink = re.search(r'^FLINK_VERSION = "(\d+\.\d+)\.\d+"', cluster, re.M).group(1)  # type: ignore[union-attr]
+    from apache_beam.options.pipeline_options import FlinkRunnerOptions
+
+    assert flink in FlinkRunnerOptions.PUBLISHED_FLINK_VERSIONS
+    assert f"beam_flink{flink}_job_server" in compose and f"flink:{flink}-" in compose
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     spec = next(d for d in deps if d.startswith("apache-beam"))
     major_minor = ".".join(beam.__version__.split(".")[:2])
@@ -220,3 +229,24 @@ def test_the_worker_image_leaves_the_offline_tools_out() -> None:
         if "tools" in path.parts or path.parts[-2] == "cli":
             continue
         assert "pipeline.tools" not in path.read_text("utf-8"), path
+
+
+def test_scheduled_launches_get_unique_names_and_take_the_feeds_file() -> None:
+    import yaml
+
+    flow = yaml.safe_load((DEPLOY / "dataflow" / "schedule.workflow.yaml").read_text())
+    launch = flow["main"]["steps"][0]["launch"]
+    assert launch["call"] == "googleapis.dataflow.v1b3.projects.locations.flexTemplates.launch"
+    parameter = launch["args"]["body"]["launchParameter"]
+    assert "sys.now()" in parameter["jobName"]  # a name per launch, never a fixed one
+    assert parameter["parameters"]["command"] == "run"
+    makefile = (DEPLOY / "dataflow" / "Makefile").read_text()
+    assert "workflows/nordwire-once/executions" in makefile
+    feeds = next(p for p in template_metadata()["parameters"] if p["name"] == "feeds")  # type: ignore[union-attr]
+    for given, ok in (
+        ("gs://my-bucket/feeds.yaml", True),
+        ("https://www.nrk.no/toppsaker.rss,gs://b/more.yml", True),
+        ("gs://my-bucket/feeds.txt", False),
+        ("/etc/passwd", False),
+    ):
+        assert bool(re.fullmatch(feeds["regexes"][0], given)) is ok, given
