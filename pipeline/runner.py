@@ -9,7 +9,7 @@ from typing import Any
 
 import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.options.pipeline_options import PipelineOptions, PortableOptions, StandardOptions
 from apache_beam.runners.runner import PipelineRunner
 from nordwire.pipeline.config import JobConfig, is_local
 from nordwire.pipeline.io.lock import output_lock
@@ -133,20 +133,26 @@ def summarise(result: Any, seconds: float) -> Summary:
 def submit(pipeline: beam.Pipeline, kind: str = "batch") -> Summary:
     """The one place a built job is started: run to the end here, or submit to a cloud runner.
 
-    A local run blocks and reports what it did; a cloud job is submitted and left to run.
+    A local run blocks and reports what it did; a cloud job is submitted and left to run,
+    except with LOOPBACK workers, which live in this process: it waits for those.
     """
     started = time.perf_counter()
     options = pipeline.options
     local = is_local(options.view_as(StandardOptions).runner)
     result = pipeline.run()
-    if local:
+    loopback = (options.view_as(PortableOptions).environment_type or "").upper() == "LOOPBACK"
+    if local or loopback:
         result.wait_until_finish()
-    summary = summarise(result, time.perf_counter() - started)
-    if not local:
-        summary.runner = runner_name(options)
-        summary.kind = kind
-        summary.translated_only = dry_run(options)
-    return summary
+    if local:
+        return summarise(result, time.perf_counter() - started)
+    # The counts of a remote job live in its runner's UI; asking for them here could block.
+    return Summary(
+        seconds=time.perf_counter() - started,
+        state=str(result.state),
+        runner=runner_name(options),
+        kind=kind,
+        translated_only=dry_run(options),
+    )
 
 
 def run_job(config: JobConfig) -> Summary:
