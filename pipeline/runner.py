@@ -139,6 +139,8 @@ def submit(pipeline: beam.Pipeline, kind: str = "batch") -> Summary:
     started = time.perf_counter()
     options = pipeline.options
     local = is_local(options.view_as(StandardOptions).runner)
+    # Before run(): a portable runner clears the runner's name from the options it submits.
+    runner, translated_only = runner_name(options), dry_run(options)
     result = pipeline.run()
     loopback = (options.view_as(PortableOptions).environment_type or "").upper() == "LOOPBACK"
     if local or loopback:
@@ -149,9 +151,9 @@ def submit(pipeline: beam.Pipeline, kind: str = "batch") -> Summary:
     return Summary(
         seconds=time.perf_counter() - started,
         state=str(result.state),
-        runner=runner_name(options),
+        runner=runner,
         kind=kind,
-        translated_only=dry_run(options),
+        translated_only=translated_only,
     )
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -39,43 +38,29 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+from jobserver import RUNNER_FLINK, Unavailable, job_server_jar, sha256
+
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("NORDWIRE_FLINK_CACHE", ROOT / ".cache" / "flink"))
 RUN = Path(os.environ.get("NORDWIRE_FLINK_RUN", CACHE / "run"))
 STATE = RUN / "cluster.json"
 
-FLINK_VERSION = "1.20.3"  # Beam 2.77 builds job servers for Flink 1.19, 1.20, 2.0, 2.1, 2.2
+FLINK_VERSION = "1.19.3"  # the minor Beam's Flink runner in jobserver.py is built for
 FLINK_MINOR = ".".join(FLINK_VERSION.split(".")[:2])
+assert FLINK_MINOR == RUNNER_FLINK, "the cluster and Beam's runner must run the same Flink"
 PINNED = {
     f"apache_flink-{FLINK_VERSION}-cp311-cp311-manylinux_2_5_x86_64.manylinux1_x86_64"
     ".manylinux_2_17_x86_64.manylinux2014_x86_64.whl": (
-        "2ab377aca9edbe9fb19fce1f28280e544971f8dba97760339d3823d9a1fb8180"
+        "ff572c6ffa3867c21b8a455aefb50c53c91973fd0408df594ca26cb0a7bebc77"
     ),
     f"apache-flink-libraries-{FLINK_VERSION}.tar.gz": (
-        "f07f07a46bb272c1e851379ed92105928367019db31240091a5367fc92800289"
+        "4a58e3a1fb7d83340bc96b6c080624c6d792d69fae5d294b96224775204a9c60"
     ),
 }
-BEAM_VERSION = "2.77.0"  # the one pinned in pyproject.toml and constraints.txt (a test checks)
-JOB_SERVER = f"org.apache.beam:beam-runners-flink-{FLINK_MINOR}-job-server:{BEAM_VERSION}"
-# Maven Central publishes a checksum beside each artifact and `mvn -C` refuses a mismatch; the
-# SHA-256 below is checked as well once known (None: not yet fetched on a machine that has it).
-JOB_SERVER_SHA256: str | None = None
 POOL_NAME = "nordwire-worker-pool"
 POOL_HOSTS = ("127.0.0.2", "127.0.0.3")  # one loopback address per TaskManager's pool
 TASKMANAGERS = 2
 SLOTS = 2
-
-
-class Unavailable(RuntimeError):
-    """A part of the cluster cannot be had on this machine; the message says which and why."""
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def java() -> str:
@@ -141,45 +126,6 @@ def flink_home() -> Path:
         script.chmod(0o755)
     partial.rename(home)
     return home
-
-
-def job_server_jar() -> Path:
-    """Beam's Flink job server: BEAM_FLINK_JOB_SERVER_JAR, or Maven Central through mvn."""
-    given = os.environ.get("BEAM_FLINK_JOB_SERVER_JAR")
-    if given:
-        if not Path(given).is_file():
-            raise Unavailable(f"BEAM_FLINK_JOB_SERVER_JAR={given} is not a file")
-        return Path(given)
-    _, artifact, version = JOB_SERVER.split(":")
-    jar = CACHE / "downloads" / f"{artifact}-{version}.jar"
-    if not jar.exists():
-        if shutil.which("mvn") is None:
-            raise Unavailable("no Maven (mvn) to fetch Beam's Flink job server")
-        proc = subprocess.run(
-            [
-                "mvn",
-                "--batch-mode",
-                "--quiet",
-                "-U",  # ask again: a refusal cached by an earlier try is not final
-                "-C",
-                "dependency:copy",
-                f"-Dartifact={JOB_SERVER}",
-                f"-DoutputDirectory={jar.parent}",
-            ],
-            capture_output=True,
-            text=True,
-        )
-        if proc.returncode != 0 or not jar.exists():
-            said = [line for line in proc.stdout.splitlines() if "ERROR" in line][:1]
-            why = said[0].split("]", 1)[-1].strip() if said else f"mvn exit {proc.returncode}"
-            raise Unavailable(
-                f"Beam's Flink job server {JOB_SERVER} could not be fetched ({why[:300]}); "
-                "build it from Beam's source (./gradlew :runners:flink:"
-                f"{FLINK_MINOR}:job-server:shadowJar) and set BEAM_FLINK_JOB_SERVER_JAR"
-            )
-    if JOB_SERVER_SHA256 and sha256(jar) != JOB_SERVER_SHA256:
-        raise Unavailable(f"{jar.name} does not have the pinned SHA-256 {JOB_SERVER_SHA256}")
-    return jar
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -341,6 +287,7 @@ def start(rest_port: int, job_port: int, with_job_server: bool) -> dict[str, obj
         if jar is not None:
             argv = [
                 java(),
+                "-Xmx512m",
                 "-jar",
                 str(jar),
                 "--flink-master",
