@@ -29,7 +29,7 @@ demo: $(RUNTIME)
 # mypy cannot follow the editable install's import hook, so the namespace is laid out as links.
 TYPECHECK := build/typecheck/nordwire
 lint: $(STAMP)
-	$(BIN)/ruff check pipeline transforms schemas tests
+	$(BIN)/ruff check pipeline transforms schemas tests deploy
 	mkdir -p $(TYPECHECK)
 	for d in pipeline transforms schemas; do ln -sfn ../../../$$d $(TYPECHECK)/$$d; done
 	$(BIN)/mypy

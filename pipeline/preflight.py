@@ -9,12 +9,16 @@ checked offline, and the job server and the Flink master are asked once, briefly
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import socket
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from apache_beam.options.pipeline_options import (
     FlinkRunnerOptions,
@@ -30,6 +34,8 @@ PORTABLE_RUNNERS = frozenset({"PortableRunner", "FlinkRunner"})
 PROBE_SECONDS = 10.0
 START_CLUSTER = "`make flink` starts one on this machine (docs/deploy.md)"
 MAGIC_MASTERS = ("[auto]", "[local]")
+JOB_SERVER_JAR_ENV = "BEAM_FLINK_JOB_SERVER_JAR"
+CHECKOUT = Path(__file__).resolve().parents[1]  # an editable install's repository
 
 
 class SubmitError(RuntimeError):
@@ -106,14 +112,55 @@ def http_answers(url: str, seconds: float = PROBE_SECONDS) -> bool:
         return False
 
 
+def default_job_server_jar() -> str | None:
+    """The Flink job server jar FlinkRunner starts when none is named: BEAM_FLINK_JOB_SERVER_JAR,
+    else the one `make flink` assembled in this checkout (deploy/flink/jobserver.py)."""
+    given = os.environ.get(JOB_SERVER_JAR_ENV)
+    if given:
+        return given
+    cache = Path(os.environ.get("NORDWIRE_FLINK_CACHE", CHECKOUT / ".cache" / "flink"))
+    jars = sorted((cache / "jobserver").glob("beam-runners-flink-*-job-server-*.jar"))
+    return str(jars[-1]) if jars else None
+
+
+def own_job_server(options: PipelineOptions) -> bool:
+    """Whether Beam starts the job server in this process (FlinkRunner without --job_endpoint):
+    it stops when this process ends, so a batch job is waited for."""
+    endpoint = options.view_as(PortableOptions).job_endpoint
+    return runner_name(options) == "FlinkRunner" and not endpoint
+
+
+def _flink_job_server(options: PipelineOptions, find: Callable[[], str | None]) -> None:
+    """Name the jar FlinkRunner starts its job server from, or say how to get one."""
+    flink = options.view_as(FlinkRunnerOptions)
+    jar = flink.flink_job_server_jar or find()
+    if not jar:
+        raise SubmitError(
+            "FlinkRunner needs Beam's Flink job server: --job_endpoint HOST:PORT of a running "
+            f"one, or its jar as --flink_job_server_jar PATH or {JOB_SERVER_JAR_ENV}; "
+            f"{START_CLUSTER}",
+            2,
+        )
+    if "://" not in jar and not Path(jar).is_file():
+        raise SubmitError(f"the Flink job server jar {jar} is not a file", 2)
+    if shutil.which("java") is None:
+        raise SubmitError(f"FlinkRunner starts its job server ({jar}) with java: none here", 2)
+    flink.flink_job_server_jar = jar
+
+
 def check_portable(
     options: PipelineOptions,
     *,
     tcp: Callable[[str, int], bool] = tcp_answers,
     http: Callable[[str], bool] = http_answers,
     docker: Callable[[], bool] = lambda: shutil.which("docker") is not None,
+    job_server_jar: Callable[[], str | None] = default_job_server_jar,
 ) -> None:
-    """Raise SubmitError when a portable (Flink) job cannot be submitted from here."""
+    """Raise SubmitError when a portable (Flink) job cannot be submitted from here.
+
+    FlinkRunner without --job_endpoint starts Beam's job server from a jar, as Beam does; the
+    jar is named here when the user did not (`default_job_server_jar`).
+    """
     runner = runner_name(options)
     portable = options.view_as(PortableOptions)
     master = options.view_as(FlinkRunnerOptions).flink_master
@@ -121,19 +168,10 @@ def check_portable(
     if runner == "PortableRunner" and not endpoint:
         raise SubmitError("PortableRunner needs --job_endpoint HOST:PORT of a job server", 2)
     if runner == "FlinkRunner" and not endpoint:
-        if master in MAGIC_MASTERS:
-            raise SubmitError(
-                f"FlinkRunner needs --flink_master HOST:PORT and --job_endpoint HOST:PORT of "
-                f"Beam's Flink job server; {START_CLUSTER}",
-                2,
-            )
-        if not options.view_as(FlinkRunnerOptions).flink_job_server_jar:
-            raise SubmitError(
-                "FlinkRunner needs Beam's Flink job server: --job_endpoint HOST:PORT of a "
-                f"running one, or --flink_job_server_jar PATH; {START_CLUSTER}",
-                2,
-            )
-    kind = (portable.environment_type or "DOCKER").upper()
+        _flink_job_server(options, job_server_jar)
+    # FlinkRunner runs an embedded Flink with LOOPBACK workers for [auto] and [local].
+    embedded = runner == "FlinkRunner" and master in MAGIC_MASTERS
+    kind = (portable.environment_type or ("LOOPBACK" if embedded else "DOCKER")).upper()
     if kind == "DOCKER" and not docker():
         raise SubmitError(
             "the default DOCKER environment needs Docker, which this machine lacks: add "
@@ -147,7 +185,7 @@ def check_portable(
             raise SubmitError(
                 f"no job server answers at {endpoint} (waited {PROBE_SECONDS:.0f} s); {START_CLUSTER}"
             )
-    if runner == "FlinkRunner" and master not in MAGIC_MASTERS:
+    if runner == "FlinkRunner" and not embedded:
         url = (master if "://" in master else f"http://{master}").rstrip("/")
         if not http(url + "/config"):
             raise SubmitError(
@@ -205,3 +243,33 @@ class FlinkJobOptions(PipelineOptions):
             default=None,
             help="Flink: how often a failed job is restarted (-1: the cluster's strategy).",
         )
+
+
+def flink_jobs(master: str, seconds: float = PROBE_SECONDS) -> list[dict[str, Any]]:
+    """The jobs a Flink master lists (name, state, jid), or [] when it does not answer."""
+    url = (master if "://" in master else f"http://{master}").rstrip("/") + "/jobs/overview"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=seconds) as response:
+            jobs: list[dict[str, Any]] = json.loads(response.read())["jobs"]
+            return jobs
+    except (OSError, ValueError, KeyError):
+        return []
+
+
+def wait_until_on_flink(
+    result: Any, master: str, job_name: str, seconds: float = 900.0
+) -> str:
+    """Wait until the Flink master runs the job named `job_name` (its state, RUNNING), or the job
+    ends first (its Beam state). A job server started in this process must live until then: it
+    translates and submits the job after Beam's run() has returned."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for job in flink_jobs(master):
+            if job.get("name") == job_name and job.get("state") == "RUNNING":
+                return "RUNNING"
+        state = str(result.state)
+        if state in ("DONE", "FAILED", "CANCELLED", "STOPPED"):
+            return state
+        time.sleep(2)
+    raise SubmitError(f"the job {job_name} was not running on Flink after {seconds:.0f} s")

@@ -9,11 +9,24 @@ from typing import Any
 
 import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
-from apache_beam.options.pipeline_options import PipelineOptions, PortableOptions, StandardOptions
+from apache_beam.options.pipeline_options import (
+    FlinkRunnerOptions,
+    GoogleCloudOptions,
+    PipelineOptions,
+    PortableOptions,
+    StandardOptions,
+)
 from apache_beam.runners.runner import PipelineRunner
 from nordwire.pipeline.config import JobConfig, is_local
 from nordwire.pipeline.io.lock import output_lock
-from nordwire.pipeline.preflight import check_submit, dry_run, runner_name
+from nordwire.pipeline.preflight import (
+    PORTABLE_RUNNERS,
+    check_submit,
+    dry_run,
+    own_job_server,
+    runner_name,
+    wait_until_on_flink,
+)
 
 
 def breakdown(counts: Counter[str]) -> str:
@@ -39,12 +52,13 @@ class Summary:
     written_rejects: Counter[str] = field(default_factory=Counter)  # new rows only, by reason
     failed_feeds: dict[str, str] = field(default_factory=dict)  # url -> reject reason
     translated_only: bool = False  # a dry run: the graph was translated, nothing ran
+    counted: bool = False  # the runner's counters were read (a run waited for to its end)
 
     def line(self) -> str:
         """The one summary line printed at the end of a run."""
         if self.translated_only:
             return f"nordwire: {self.kind} job translated, not run ({self.runner} dry run)"
-        if self.runner:
+        if self.runner and not self.counted:
             return f"nordwire: {self.kind} job {self.state} on {self.runner}, {self.seconds:.1f} s"
         failed = ""
         if self.failed_feeds:
@@ -55,7 +69,7 @@ class Summary:
             f"{sum(self.articles.values())} articles{breakdown(self.articles)}, "
             f"{self.already_present} already in the output, "
             f"{sum(self.rejects.values())} rejects{breakdown(self.rejects)}, "
-            f"{self.seconds:.1f} s{failed}"
+            f"{self.seconds:.1f} s{f' on {self.runner}' if self.runner else ''}{failed}"
         )
 
 
@@ -90,6 +104,10 @@ def local_runner(options: PipelineOptions) -> PipelineRunner | None:
 def new_pipeline(config: JobConfig, *, streaming: bool = False) -> beam.Pipeline:
     """An empty pipeline on the runner the config names (offline for a Dataflow dry run)."""
     options = config.pipeline_options(streaming=streaming)
+    cloud = options.view_as(GoogleCloudOptions)
+    if runner_name(options) in PORTABLE_RUNNERS and not cloud.job_name:
+        # Flink lists a job by this name (Beam's default is BeamApp-USER-...).
+        cloud.job_name = f"nordwire-{config.command}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}"
     # Before Beam's own checks (which say "Pipeline has validations errors: " and go online):
     # one line within seconds, not minutes of silence.
     check_submit(options)
@@ -108,6 +126,7 @@ def summarise(result: Any, seconds: float) -> Summary:
         counters = result.metrics().query(MetricsFilter())["counters"]
     except (NotImplementedError, AttributeError, KeyError):  # runners without metrics (dry runs)
         return summary
+    summary.counted = True
     for c in counters:
         namespace, name, value = c.key.metric.namespace, c.key.metric.name, c.committed or 0
         if namespace == FAILED_FEEDS and value:
@@ -141,16 +160,24 @@ def submit(pipeline: beam.Pipeline, kind: str = "batch") -> Summary:
     local = is_local(options.view_as(StandardOptions).runner)
     # Before run(): a portable runner clears the runner's name from the options it submits.
     runner, translated_only = runner_name(options), dry_run(options)
+    own = own_job_server(options)
     result = pipeline.run()
     loopback = (options.view_as(PortableOptions).environment_type or "").upper() == "LOOPBACK"
-    if local or loopback:
+    state = None
+    if local or loopback or (own and kind != "streaming"):
         result.wait_until_finish()
-    if local:
-        return summarise(result, time.perf_counter() - started)
+    elif own:  # a stream outlives this process once Flink runs it; its job server does not
+        flink = options.view_as(FlinkRunnerOptions).flink_master
+        state = wait_until_on_flink(result, flink, options.view_as(GoogleCloudOptions).job_name)
+    if local or (own and kind != "streaming"):
+        summary = summarise(result, time.perf_counter() - started)
+        summary.runner = "" if local else runner
+        summary.kind = kind
+        return summary
     # The counts of a remote job live in its runner's UI; asking for them here could block.
     return Summary(
         seconds=time.perf_counter() - started,
-        state=str(result.state),
+        state=state or str(result.state),
         runner=runner,
         kind=kind,
         translated_only=translated_only,

@@ -165,6 +165,7 @@ jobmanager.execution.failover-strategy: region
 taskmanager.host: localhost
 taskmanager.bind-host: localhost
 taskmanager.numberOfTaskSlots: {SLOTS}
+cluster.evenly-spread-out-slots: true
 taskmanager.memory.process.size: 1280m
 parallelism.default: {SLOTS}
 rest.address: localhost
@@ -273,7 +274,12 @@ def start(rest_port: int, job_port: int, with_job_server: bool) -> dict[str, obj
             tm_env = {**base, "FLINK_ENV_JAVA_OPTS_TM": f"-Djdk.net.hosts.file={hosts}"}
             pids[f"taskmanager{i}"] = _start(
                 f"taskmanager{i}",
-                [str(home / "bin" / "taskmanager.sh"), "start-foreground"],
+                [
+                    str(home / "bin" / "taskmanager.sh"),
+                    "start-foreground",
+                    # Flink's REST names the TaskManager so: a test kills one that runs a job.
+                    f"-Dtaskmanager.resource-id=taskmanager{i}",
+                ],
                 tm_env,
             )
             STATE.write_text(json.dumps(state))

@@ -172,12 +172,47 @@ def test_an_unreachable_flink_master_is_one_line(tmp_path: Path) -> None:
     )
     with pytest.raises(SubmitError, match=f"no Flink master answers at http://{master}"):
         check_portable(options, tcp=lambda host, port: True)
-    with pytest.raises(SubmitError, match="needs --flink_master HOST:PORT") as no_master:
-        check_portable(PipelineOptions(["--runner", "FlinkRunner"]))
-    assert no_master.value.exit_code == 2
+    with pytest.raises(SubmitError, match="needs Beam's Flink job server: --job_endpoint") as none:
+        check_portable(PipelineOptions(["--runner", "FlinkRunner"]), job_server_jar=lambda: None)
+    assert none.value.exit_code == 2 and "make flink" in str(none.value)
     with pytest.raises(SubmitError, match="needs Docker") as docker:
         check_portable(
             PipelineOptions(["--runner", "PortableRunner", "--job_endpoint", "localhost:1"]),
             docker=lambda: False,
         )
     assert docker.value.exit_code == 2
+
+
+def test_flink_runner_without_a_job_endpoint_starts_the_job_server_jar_it_is_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from apache_beam.options.pipeline_options import FlinkRunnerOptions
+    from nordwire.pipeline.preflight import default_job_server_jar, own_job_server
+
+    jar = tmp_path / "job-server.jar"
+    jar.write_bytes(b"PK")
+    monkeypatch.setenv("BEAM_FLINK_JOB_SERVER_JAR", str(jar))
+    assert default_job_server_jar() == str(jar)
+    # Beam's embedded Flink ([auto]) with LOOPBACK workers: nothing to probe, no Docker needed.
+    options = PipelineOptions(["--runner", "FlinkRunner"])
+    check_portable(options, docker=lambda: False)
+    assert options.view_as(FlinkRunnerOptions).flink_job_server_jar == str(jar)
+    assert own_job_server(options)
+    # A cluster: its master is asked, and the jar the user named wins over the default.
+    mine = tmp_path / "mine.jar"
+    mine.write_bytes(b"PK")
+    asked: list[str] = []
+    options = PipelineOptions(
+        ["--runner", "FlinkRunner", "--flink_master", "localhost:8081",
+         "--flink_job_server_jar", str(mine), "--environment_type", "EXTERNAL"]
+    )  # fmt: skip
+    check_portable(options, http=lambda url: asked.append(url) or True)
+    assert asked == ["http://localhost:8081/config"]
+    assert options.view_as(FlinkRunnerOptions).flink_job_server_jar == str(mine)
+    with pytest.raises(SubmitError, match="is not a file") as missing:
+        check_portable(
+            PipelineOptions(["--runner", "FlinkRunner", "--flink_job_server_jar", "nope.jar"])
+        )
+    assert missing.value.exit_code == 2
+    endpoint = PipelineOptions(["--runner", "FlinkRunner", "--job_endpoint", "localhost:8099"])
+    assert not own_job_server(endpoint)

@@ -1,12 +1,13 @@
 """The session cluster itself: a JobManager and two TaskManagers as processes, a worker pool
-beside each on its own loopback address, and a TaskManager killed with its pool leaves the
-other pair serving is in test_taskmanager_loss.py, which runs last."""
+beside each on its own loopback address. (A TaskManager killed with its pool, the other pair
+left serving, is part of test_stream_on_flink.py.)"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from tests.flink.conftest import Cluster
+from tests.flink.conftest import CLUSTER, Cluster
 
 
 def cmdline(pid: int) -> list[str]:
@@ -16,7 +17,8 @@ def cmdline(pid: int) -> list[str]:
 def test_two_taskmanagers_register_with_the_jobmanager(cluster: Cluster) -> None:
     overview = cluster.rest("/overview")
     assert overview["taskmanagers"] == 2 and overview["slots-total"] == 4
-    assert overview["flink-version"] == "1.20.3"
+    pinned = re.search(r'^FLINK_VERSION = "(\S+)"', CLUSTER.read_text(), re.M)
+    assert pinned and overview["flink-version"] == pinned.group(1)
 
 
 def test_each_taskmanager_names_its_own_worker_pool(cluster: Cluster) -> None:
@@ -44,10 +46,3 @@ def java_child(pid: int) -> int:
     for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
         return java_child(int(child))
     raise AssertionError(f"no JVM under process {pid}")
-
-
-def zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
