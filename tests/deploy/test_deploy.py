@@ -60,11 +60,19 @@ def test_beam_version_agrees_everywhere() -> None:
     assert "FROM apache/beam_python3.11_sdk:${BEAM_VERSION}" in docker
     compose = (DEPLOY / "flink" / "docker-compose.yaml").read_text()
     assert re.findall(r"beam_flink[\d.]+_job_server:(\S+)", compose) == [beam.__version__]
-    # The session cluster of `make flink`: the job server at the pinned Beam version, a Flink
-    # that Beam builds job servers for, and the same Flink in the compose file.
+    # The session cluster of `make flink`: Flink at the minor Beam's Java runner of the job
+    # server is built for (a minor Beam publishes job servers for), the same in the compose
+    # file, and the runner's pom, checksums and constants in step.
     cluster = (DEPLOY / "flink" / "cluster.py").read_text()
-    assert re.search(r'^BEAM_VERSION = "(\S+)"', cluster, re.M).group(1) == beam.__version__  # type: ignore[union-attr]
     flink = re.search(r'^FLINK_VERSION = "(\d+\.\d+)\.\d+"', cluster, re.M).group(1)  # type: ignore[union-attr]
+    jobserver = (DEPLOY / "flink" / "jobserver.py").read_text()
+    assert re.search(r'^RUNNER_FLINK = "(\S+)"', jobserver, re.M).group(1) == flink  # type: ignore[union-attr]
+    runner = re.search(r'^RUNNER_BEAM_VERSION = "(\S+)"', jobserver, re.M).group(1)  # type: ignore[union-attr]
+    pom = (DEPLOY / "flink" / "jobserver" / "pom.xml").read_text()
+    assert f"<beam.version>{runner}</beam.version>" in pom
+    assert f"<artifactId>beam-runners-flink-{flink}</artifactId>" in pom
+    sums = (DEPLOY / "flink" / "jobserver" / "sha256sums.txt").read_text()
+    assert f"  beam-runners-flink-{flink}-{runner}.jar\n" in sums
     from apache_beam.options.pipeline_options import FlinkRunnerOptions
 
     assert flink in FlinkRunnerOptions.PUBLISHED_FLINK_VERSIONS
