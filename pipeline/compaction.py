@@ -1,45 +1,47 @@
-"""Compaction: rewrite each partition's many small Parquet files into a few, safely.
+"""Compaction: Delta's optimize (a partition's small files into a few) and vacuum, for every table.
 
-A partition (`<table>/date=D/topic=T`) is compacted under the output's exclusive lock:
+`nordwire compact` and the poller's roll call `compact`. For each table and the partitions
+chosen (days before a date, or named partitions):
 
-1. read its files (a snapshot), drop repeated keys, sort by key, and write the rows into
-   `_compact/work/<token>/new/` (invisible to readers: outside every table folder);
-2. read the staged files back and check they hold exactly the snapshot's keys;
-3. write `plan.json` (the commit point) naming the inputs and outputs;
-4. swap the staged folder and the partition: one atomic `renameat2(RENAME_EXCHANGE)` on
-   Linux, else two renames (the partition is absent for the time between them);
-5. move back any file a writer added after the snapshot (none under the lock, but cheap),
-   then delete the old files and the work folder.
+1. **Sweep** the entity and quote rows of superseded revisions a killed writer left (a row
+   whose content_hash is a revision older than the article's current one). Readers never see
+   them; a plain Parquet or Delta reader without nordwire's join would.
+2. **Optimize**: rewrite each partition's files into files of about `target_bytes`. It is one
+   Delta commit that adds the new files and removes the old ones (no data change), so readers
+   see either, never both, and writers appending meanwhile do not conflict; one that rewrites a
+   file being compacted makes the compaction retry that table.
+3. **Vacuum**: delete files no snapshot younger than the retention needs (Delta's default,
+   7 days: time travel reaches back that far), and files no commit ever named (a killed write).
 
-Killed at any moment, `recover()` (run first by every compaction) finishes or undoes what a
-plan started: before the plan nothing changed; after it the swap is done or rolled forward.
-Writers take the same lock shared (`write_lock`), so the sink never lists a partition in the
-middle of a swap and never renames a file into a folder being moved.
+Killed at any moment, nothing is lost or doubled: an uncommitted optimize leaves files no
+snapshot names, which the next vacuum deletes. It works the same on gs:// as on a folder.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import errno
-import hashlib
 import json
-import math
-import os
 import re
-import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-from nordwire.pipeline.io.lock import exclusive_lock
-from nordwire.pipeline.io.sink import TABLES
+from deltalake import DeltaTable
+from deltalake.exceptions import CommitFailedError, TableNotFoundError
+from nordwire.pipeline.io.delta import (
+    DELETED_FILE_RETENTION_HOURS,
+    TABLES,
+    WRITER,
+    check_not_plain,
+    partition_columns,
+    quoted,
+    table_uri,
+)
 
-WORK = "_compact"
 TARGET_BYTES = 128 * 1024 * 1024
-_DATE = re.compile(r"^date=(\d{4}-\d{2}-\d{2})$")
+ATTEMPTS = 5
+_SPEC = re.compile(r"^date=(\d{4}-\d{2}-\d{2})(?:/topic=([a-z0-9-]+))?$")
+CHILDREN = ("entities", "quotes")
 # A test passes a hook that raises at a named step, to play a process killed right there.
 StepHook = Callable[[str], None]
 
@@ -48,283 +50,232 @@ def _no_hook(step: str) -> None:
     return None
 
 
-@dataclass(frozen=True)
-class Partition:
-    """One partition folder of one table."""
-
-    table: str
-    date: str
-    topic: str
-
-    @property
-    def relative(self) -> str:
-        """`<table>/date=D/topic=T`."""
-        return f"{self.table}/date={self.date}/topic={self.topic}"
-
-
 @dataclass
 class CompactReport:
     """What a compaction did, for the one summary line."""
 
+    tables: int = 0
     partitions: int = 0
-    already_compact: int = 0
-    skipped: list[str] = field(default_factory=list)  # partition: why
     files_before: int = 0
     files_after: int = 0
-    rows: int = 0
-    duplicates_dropped: int = 0
     bytes_before: int = 0
     bytes_after: int = 0
-    recovered: int = 0
+    vacuumed: int = 0
+    swept: int = 0
+    retried: int = 0
+    skipped: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        """One line: partitions, files before -> after, rows, sizes."""
+        """One line: partitions, files before -> after, sizes, files vacuumed."""
         mb = 1024 * 1024
         text = (
-            f"compacted {self.partitions} partitions: {self.files_before} files -> "
-            f"{self.files_after}, {self.rows} rows, {self.bytes_before / mb:.1f} MB -> "
-            f"{self.bytes_after / mb:.1f} MB; {self.already_compact} already compact"
+            f"compacted {self.partitions} partitions in {self.tables} tables: "
+            f"{self.files_before} files -> {self.files_after}, "
+            f"{self.bytes_before / mb:.1f} MB -> {self.bytes_after / mb:.1f} MB; "
+            f"vacuumed {self.vacuumed} files"
         )
-        if self.duplicates_dropped:
-            text += f"; {self.duplicates_dropped} repeated rows dropped"
-        if self.recovered:
-            text += f"; recovered {self.recovered} interrupted compactions"
+        if self.swept:
+            text += f"; swept {self.swept} rows of superseded revisions"
+        if self.retried:
+            text += f"; retried {self.retried} times after concurrent writes"
         if self.skipped:
-            text += f"; skipped {len(self.skipped)}: {'; '.join(self.skipped)}"
+            text += f"; skipped {'; '.join(self.skipped)}"
         return text
 
 
-def partitions(
-    output: str,
-    tables: tuple[str, ...] = (),
-    before: str | None = None,
-    only: tuple[str, ...] = (),
-) -> list[Partition]:
-    """Partition folders, filtered by table, by date (< before) or by `date=D[/topic=T]` specs."""
-    found: list[Partition] = []
-    for table in tables or tuple(TABLES):
-        root = Path(output) / table
-        for day in sorted(root.glob("date=*")) if root.is_dir() else []:
-            match = _DATE.match(day.name)
-            if not match or (before is not None and match.group(1) >= before):
-                continue
-            for topic in sorted(day.glob("topic=*")):
-                part = Partition(table, match.group(1), topic.name.split("=", 1)[1])
-                rel = part.relative.split("/", 1)[1]
-                if only and not any(rel == s or rel.startswith(s.rstrip("/") + "/") for s in only):
-                    continue
-                found.append(part)
+def filters_of(spec: str) -> list[tuple[str, str, str]]:
+    """`date=D[/topic=T]` as Delta partition filters; ValueError for anything else."""
+    match = _SPEC.match(spec.rstrip("/"))
+    if not match:
+        raise ValueError(f"{spec!r}: expected date=YYYY-MM-DD or date=YYYY-MM-DD/topic=SLUG")
+    found = [("date", "=", match.group(1))]
+    if match.group(2):
+        found.append(("topic", "=", match.group(2)))
     return found
 
 
-def parquet_files(folder: Path) -> list[Path]:
-    """The table files of a folder (never temporary or hidden files)."""
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.suffix == ".parquet" and p.name[0] not in "._")
+def _selections(
+    table: str, before: str | None, specs: tuple[str, ...]
+) -> list[list[tuple[str, str, str]]]:
+    if specs:
+        chosen = [filters_of(s) for s in specs]
+        if "topic" not in partition_columns(table):
+            chosen = [[f for f in fs if f[0] != "topic"] for fs in chosen]
+        return chosen
+    return [[("date", "<", before)]] if before else [[]]
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two folders atomically (Linux renameat2); False where the system cannot."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EPERM):
-        return False
-    raise OSError(err, os.strerror(err), str(a))
-
-
-def _chunks(table: pa.Table, parts: int) -> list[pa.Table]:
-    size = math.ceil(table.num_rows / parts)
-    return [table.slice(i * size, size) for i in range(parts) if i * size < table.num_rows]
-
-
-def _stage(
-    part: Partition, inputs: list[Path], new: Path, target_bytes: int, report: CompactReport
-) -> list[str] | None:
-    """Write the partition's rows into `new`; returns the output names, None if not possible."""
-    key = TABLES[part.table][1]
-    try:
-        tables = [pq.read_table(path) for path in inputs]
-        merged = pa.concat_tables(tables, promote_options="default")
-    except (pa.ArrowException, OSError) as exc:
-        report.skipped.append(f"{part.relative}: {type(exc).__name__}: {str(exc)[:80]}")
-        return None
-    if merged.num_rows == 0:
-        report.skipped.append(f"{part.relative}: no rows")
-        return None
-    # One row per key (a second copy, if two writers ever raced, is dropped), ordered by key
-    # so the same rows always give the same files.
-    merged = merged.sort_by([(key, "ascending")])
-    keys = merged.column(key).to_pylist()
-    keep = [i for i, k in enumerate(keys) if i == 0 or k != keys[i - 1]]
-    report.duplicates_dropped += merged.num_rows - len(keep)
-    merged = merged.take(pa.array(keep, pa.int64()))
-    size = sum(p.stat().st_size for p in inputs)
-    chunks = _chunks(merged, max(1, math.ceil(size / target_bytes)))
-    digest = hashlib.sha256("\n".join(merged.column(key).to_pylist()).encode()).hexdigest()[:20]
-    names = [f"compact-{digest}-{i}.parquet" for i in range(len(chunks))]
-    new.mkdir(parents=True)
-    for name, chunk in zip(names, chunks, strict=True):
-        pq.write_table(chunk, new / name, compression="zstd")
-        _fsync(new / name)
-    staged = pa.concat_tables([pq.read_table(new / n, columns=[key]) for n in names])
-    if sorted(staged.column(key).to_pylist()) != merged.column(key).to_pylist():
-        raise RuntimeError(f"compaction of {part.relative} wrote other rows than it read")
-    _fsync(new)
-    report.rows += merged.num_rows
-    return names
-
-
-def _write_plan(work: Path, plan: dict[str, list[str] | str]) -> None:
-    temp = work / "plan.json.tmp"
-    temp.write_text(json.dumps(plan, indent=1))
-    _fsync(temp)
-    os.replace(temp, work / "plan.json")
-    _fsync(work)
-
-
-def _finish(output: Path, work: Path, plan: dict[str, list[str] | str], hook: StepHook) -> None:
-    """After the swap: keep files a writer added after the snapshot, drop the old ones."""
-    folder = output / str(plan["partition"])
-    inputs = set(plan["inputs"])
-    for side in ("new", "old"):
-        for path in parquet_files(work / side):
-            if path.name not in inputs:
-                os.rename(path, folder / path.name)
-    hook("rescued")
-    for side in ("new", "old"):
-        shutil.rmtree(work / side, ignore_errors=True)
-    hook("old-deleted")
-    (work / "plan.json").unlink()
-    shutil.rmtree(work, ignore_errors=True)
-
-
-def _swap(folder: Path, work: Path, hook: StepHook) -> None:
-    if _exchange(folder, work / "new"):
-        return
-    os.rename(folder, work / "old")
-    hook("half-swapped")  # the partition is absent until the next rename
-    os.rename(work / "new", folder)
-
-
-def recover(output: str, hook: StepHook = _no_hook) -> int:
-    """Finish or undo the compactions a killed process left; call under the exclusive lock."""
-    root = Path(output)
-    done = 0
-    for work in sorted((root / WORK / "work").glob("*")) if (root / WORK / "work").is_dir() else []:
-        plan_path = work / "plan.json"
-        if not plan_path.is_file():  # killed before the commit point: the partition is untouched
-            shutil.rmtree(work, ignore_errors=True)
-            continue
-        plan = json.loads(plan_path.read_text())
-        folder = root / plan["partition"]
-        present = {p.name for p in parquet_files(folder)}
-        if not folder.exists():
-            os.rename(work / "new", folder)  # killed between the two renames: roll forward
-        elif present & set(plan["inputs"]):
-            shutil.rmtree(work, ignore_errors=True)  # not swapped yet: roll back
-            done += 1
-            continue
-        _finish(root, work, plan, hook)
-        done += 1
-    return done
-
-
-def compact_partition(
-    output: str,
-    part: Partition,
-    report: CompactReport,
-    target_bytes: int = TARGET_BYTES,
-    hook: StepHook = _no_hook,
-) -> None:
-    """Compact one partition (the caller holds the exclusive lock and has run `recover`)."""
-    root = Path(output)
-    folder = root / part.relative
-    inputs = parquet_files(folder)
-    size = sum(p.stat().st_size for p in inputs)
-    if len(inputs) <= max(1, math.ceil(size / target_bytes)):
-        report.already_compact += 1
-        return
-    token = hashlib.sha256(part.relative.encode()).hexdigest()[:16]
-    work = root / WORK / "work" / token
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    names = _stage(part, inputs, work / "new", target_bytes, report)
-    if names is None:
-        shutil.rmtree(work, ignore_errors=True)
-        return
-    hook("staged")
-    plan: dict[str, list[str] | str] = {
-        "partition": part.relative,
-        "inputs": [p.name for p in inputs],
-        "outputs": names,
+def _days(handle: DeltaTable, selection: list[tuple[str, str, str]]) -> set[str]:
+    """The days the partitions a selection names hold."""
+    return {
+        p["date"]
+        for p in handle.partitions(file_pruning_predicate=selection or None)
+        if p.get("date")
     }
-    _write_plan(work, plan)
-    hook("planned")
-    _swap(folder, work, hook)
-    hook("swapped")
-    _finish(root, work, plan, hook)
-    report.partitions += 1
-    report.files_before += len(inputs)
-    report.files_after += len(names)
-    report.bytes_before += size
-    report.bytes_after += sum((folder / n).stat().st_size for n in names)
+
+
+def _size(metrics: dict[str, object], key: str) -> int:
+    value = metrics.get(key) or {}
+    if isinstance(value, str):  # delta-rs gives these as JSON text
+        value = json.loads(value)
+    return int(value.get("totalSize", 0)) if isinstance(value, dict) else 0
+
+
+def sweep(output: str, days: list[str]) -> int:
+    """Delete child rows of superseded revisions in these days; returns the rows deleted.
+
+    A row is superseded when its content_hash is a revision of its article older than the
+    article's current one. Rows of a revision claimed but not yet applied (a writer in flight)
+    are newer than the current revision and are kept.
+    """
+    if not days:
+        return 0
+    handles: dict[str, DeltaTable] = {}
+    for name in ("articles", "revisions", *CHILDREN):
+        try:
+            handles[name] = DeltaTable(table_uri(output, name))
+        except TableNotFoundError:
+            if name in ("articles", "revisions"):
+                return 0
+    predicate = f"date IN ({quoted(days)})"
+    current = {
+        r["article_id"]: (r["revision"], r["content_hash"])
+        for r in handles["articles"]
+        .to_pyarrow_dataset(file_pruning_predicate=predicate)
+        .to_table(columns=["article_id", "revision", "content_hash"])
+        .to_pylist()
+    }
+    superseded = {
+        (r["article_id"], r["content_hash"])
+        for r in handles["revisions"]
+        .to_pyarrow_dataset(file_pruning_predicate=predicate)
+        .to_table(columns=["article_id", "revision", "content_hash"])
+        .to_pylist()
+        if r["article_id"] in current
+        and r["revision"] < current[r["article_id"]][0]
+        and r["content_hash"] != current[r["article_id"]][1]
+    }
+    deleted = 0
+    for name in CHILDREN:
+        handle = handles.get(name)
+        if handle is None or not superseded:
+            continue
+        rows = handle.to_pyarrow_dataset(file_pruning_predicate=predicate).to_table(
+            columns=["article_id", "content_hash"]
+        )
+        stale = sorted(
+            set(zip(*(rows.column(c).to_pylist() for c in rows.column_names), strict=True))
+            & superseded
+        )
+        for i in range(0, len(stale), 200):
+            pairs = " OR ".join(
+                f"(article_id = {quoted([a])} AND content_hash = {quoted([h])})"
+                for a, h in stale[i : i + 200]
+            )
+            try:
+                metrics = handle.delete(f"{predicate} AND ({pairs})", writer_properties=WRITER)
+            except CommitFailedError:
+                continue  # a writer changed these files meanwhile: the next compaction sweeps
+            deleted += int(metrics.get("num_deleted_rows", 0))
+    return deleted
+
+
+def _optimize(
+    handle: DeltaTable,
+    selection: list[tuple[str, str, str]],
+    target_bytes: int,
+    report: CompactReport,
+) -> None:
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            metrics = handle.optimize.compact(
+                partition_filters=selection or None,
+                target_size=target_bytes,
+                writer_properties=WRITER,
+            )
+        except CommitFailedError:
+            # A writer replaced a file this compaction read: start over from the new snapshot.
+            if attempt == ATTEMPTS:
+                raise
+            report.retried += 1
+            time.sleep(0.2 * attempt)
+            handle.update_incremental()
+            continue
+        report.partitions += int(metrics.get("partitionsOptimized", 0))
+        report.files_before += int(metrics.get("numFilesRemoved", 0))
+        report.files_after += int(metrics.get("numFilesAdded", 0))
+        report.bytes_before += _size(metrics, "filesRemoved")
+        report.bytes_after += _size(metrics, "filesAdded")
+        return
 
 
 def compact(
     output: str,
-    selected: list[Partition] | Callable[[], list[Partition]] | None = None,
+    tables: tuple[str, ...] = (),
+    before: str | None = None,
+    specs: tuple[str, ...] = (),
     *,
     target_bytes: int = TARGET_BYTES,
+    retention_hours: int = DELETED_FILE_RETENTION_HOURS,
+    vacuum: bool = True,
     hook: StepHook = _no_hook,
 ) -> CompactReport:
-    """Recover, then compact each partition (all of them when none are given; a callable is
-    asked after the recovery, so a partition a killed run left mid-swap is listed).
+    """Sweep, optimize and vacuum each table (all when none are named).
 
-    The lock is taken per partition, so writers wait for one partition at most.
+    `before` keeps to days before that date; `specs` (`date=D[/topic=T]`) to those partitions.
+    A retention under Delta's 7 days shortens how far back time travel reaches.
     """
+    check_not_plain(output)
     report = CompactReport()
-    with exclusive_lock(output):
-        report.recovered = recover(output, hook)
-    if selected is None:
-        selected = partitions(output)
-    elif callable(selected):
-        selected = selected()
-    for part in selected:
-        with exclusive_lock(output):
-            compact_partition(output, part, report, target_bytes, hook)
-    with exclusive_lock(output):  # leave no empty work folders behind
-        for empty in (Path(output) / WORK / "work", Path(output) / WORK):
-            with contextlib.suppress(OSError):
-                empty.rmdir()
+    for name in tables or tuple(TABLES):
+        try:
+            handle = DeltaTable(table_uri(output, name))
+        except TableNotFoundError:
+            continue
+        report.tables += 1
+        selections = _selections(name, before, specs)
+        if name in CHILDREN:
+            days = sorted(set().union(*(_days(handle, s) for s in selections)))
+            report.swept += sweep(output, days)
+            handle.update_incremental()
+        hook(f"{name}:swept")
+        for selection in selections:
+            _optimize(handle, selection, target_bytes, report)
+        hook(f"{name}:optimized")
+        if vacuum:
+            report.vacuumed += len(
+                handle.vacuum(
+                    retention_hours=retention_hours,
+                    dry_run=False,
+                    enforce_retention_duration=retention_hours >= DELETED_FILE_RETENTION_HOURS,
+                    full=True,
+                )
+            )
+        hook(f"{name}:vacuumed")
+        handle.create_checkpoint()
     return report
 
 
-def due_partitions(output: str, older_than: float, now: float) -> list[Partition]:
-    """Partitions holding a file not compacted yet and older than `older_than` seconds.
+def days_written_since(output: str, since: float) -> list[str]:
+    """The days (partitions) of files added to any table at or after `since` (epoch seconds)."""
+    days: set[str] = set()
+    for name in TABLES:
+        try:
+            actions = DeltaTable(table_uri(output, name)).get_add_actions(flatten=True)
+        except TableNotFoundError:
+            continue
+        added = actions.column("modification_time").to_pylist()
+        for day, at in zip(actions.column("partition.date").to_pylist(), added, strict=True):
+            if day is not None and at is not None and at / 1000 >= since:
+                days.add(str(day))
+    return sorted(days)
 
-    The poller's roll: each partition is rewritten at most once per `older_than`, so between
-    rolls it holds its compacted files plus the few files of the last `older_than` seconds.
-    """
-    due: list[Partition] = []
-    for part in partitions(output):
-        files = parquet_files(Path(output) / part.relative)
-        loose = [p for p in files if not p.name.startswith("compact-")]
-        if len(files) > 1 and loose and min(p.stat().st_mtime for p in loose) <= now - older_than:
-            due.append(part)
-    return due
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether an error (ours, the OS's or delta-rs's) is a full disk."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    text = str(exc)
+    return (
+        "No space left on device" in text or "os error 28" in text or "Disk quota exceeded" in text
+    )

@@ -26,7 +26,11 @@ class FeedsError(ValueError):
 
 
 def _check_url(url: str, where: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (reading it checks it: a port past 65535 raises)
+    except ValueError as exc:  # http://[::1 (an unclosed IPv6 bracket), http://host:99999
+        raise FeedsError(f"{where}: {url!r} is not a valid URL ({exc})") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FeedsError(f"{where}: {url!r} is not an http(s) URL")
     return url

@@ -1,39 +1,68 @@
-"""`nordwire query`: sandboxed DuckDB views over the Parquet tables, and the result rendered for people or tools.
+"""`nordwire query`: sandboxed DuckDB views over the Delta tables, and the result rendered for people or tools.
+
+Each view reads its Delta table's current snapshot (or the one `as_of` names): `deltalake`
+reads the log, DuckDB's Parquet reader the files it names (an object store: deltalake's Arrow
+dataset). No DuckDB extension is needed (they download on install, and this runs offline). `entities` and `quotes` show the rows of each
+article's current revision only (joined on article_id and content_hash), so an article's
+quote_count and people always agree with them, even while a correction is being written.
 
 By default a query can only read the output folder: statements other than SELECT (with
 DESCRIBE, SHOW, SUMMARIZE and EXPLAIN of those) are refused before they run, and DuckDB
 itself is locked down (`allowed_directories` = the output, `enable_external_access = false`,
-no extension install or autoload, `lock_configuration = true`). The statement check matters:
-DuckDB allows a `COPY ... TO` inside an allowed directory, which would add a file to a table.
+no extension install or autoload, its temporary folder a private one of its own,
+`lock_configuration = true`). The statement check matters: DuckDB allows a `COPY ... TO`
+inside an allowed directory, which would add a file to a table. Every command runs its SQL
+through it: `query` and the shell statement by statement (`execute`), and the commands that
+compose SQL (`show --where`, `report`, `tables`) as exactly one statement (`select`).
 `unrestricted=True` (the CLI's `--unrestricted`) gives the user's own rights back.
 """
 
 from __future__ import annotations
 
 import csv
-import glob
 import io
 import json
 import math
 import os
 import re
+import shutil
+import tempfile
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import duckdb
-import pyarrow as pa
+from deltalake import DeltaTable
+from deltalake.exceptions import TableNotFoundError
+from nordwire.pipeline.io.delta import (
+    check_not_plain,
+    is_remote,
+    partition_columns,
+    physical_schema,
+    table_uri,
+)
 from nordwire.schemas.reference import TABLES
+from nordwire.transforms.controls import json_safe, visible
 
 FORMATS = ("table", "line", "markdown", "csv", "json")
 DEFAULT_WIDTH = 60
 _READ_ONLY = {duckdb.StatementType.SELECT}
 _EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(?:ANALY[SZ]E\s+)?(?:\([^)]*\)\s*)?", re.IGNORECASE)
+# The child tables show the rows of each article's current revision only.
+_CURRENT = (
+    "SELECT c.* FROM _{t} c SEMI JOIN _articles a "
+    "ON c.article_id = a.article_id AND c.content_hash = a.content_hash"
+)
 
 
 class QueryRefused(ValueError):
     """A statement the read-only sandbox does not run."""
+
+
+class SnapshotNotFound(ValueError):
+    """`--as-of` names a version or time the tables do not have (or no longer keep)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +73,6 @@ class Result:
     rows: list[tuple[Any, ...]]
 
 
-def _has_files(pattern: str) -> bool:
-    if "://" in pattern:
-        return True  # remote stores: let DuckDB's own glob decide
-    return any(True for _ in glob.iglob(pattern, recursive=True))
-
-
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -58,6 +81,12 @@ def _sandbox(con: duckdb.DuckDBPyConnection, output: str) -> None:
     # Order matters: allowed_directories cannot change once external access is off, and
     # nothing can change once the configuration is locked.
     folder = output if "://" in output else os.path.abspath(output)
+    # DuckDB lets a query read its temporary folder, by default `.tmp` below the working
+    # directory, whatever else is kept there: give it a fresh one of its own (mode 0700),
+    # removed with the connection.
+    private = tempfile.mkdtemp(prefix="nordwire-duckdb-")
+    weakref.finalize(con, shutil.rmtree, private, True)
+    con.execute(f"SET temp_directory = {_quote(private)}")
     con.execute(f"SET allowed_directories = [{_quote(folder.rstrip('/') + '/')}]")
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET autoload_known_extensions = false")
@@ -65,36 +94,136 @@ def _sandbox(con: duckdb.DuckDBPyConnection, output: str) -> None:
     con.execute("SET lock_configuration = true")
 
 
-def connect(output: str, unrestricted: bool = False) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with one view per table, sandboxed to `output` unless `unrestricted`."""
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")  # published_at is stored in UTC; show it as stored
-    if "://" in output and not unrestricted:
-        # Loaded before the lock (which forbids loading): remote outputs need it, nothing else.
+def _moment(as_of: str) -> int | datetime:
+    """`as_of` as an articles version (an integer) or a UTC time (an ISO date or time)."""
+    if as_of.isdigit():
+        return int(as_of)
+    try:
+        moment = datetime.fromisoformat(as_of)
+    except ValueError:
+        raise SnapshotNotFound(
+            f"--as-of {as_of!r} is neither a version number nor a time (YYYY-MM-DD[THH:MM[:SS]])"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _commit_times(handle: DeltaTable) -> dict[int, datetime]:
+    """When each version still in the log was committed (ask a handle at its newest version:
+    delta-rs numbers the history of a time-travelled handle wrongly)."""
+    return {
+        e["version"]: datetime.fromtimestamp(e["timestamp"] / 1000, UTC)
+        for e in handle.history()
+        if "version" in e
+    }
+
+
+def _snapshot_moment(
+    articles: dict[int, datetime], as_of: str
+) -> tuple[int | None, datetime | None]:
+    """(articles version, the time the other tables are read at) for `as_of`.
+
+    For a version N: the moment just before version N+1 was committed (None when N is the
+    newest), so the entities and quotes of every revision current at N are there.
+    """
+    moment = _moment(as_of)
+    if isinstance(moment, datetime):
+        return None, moment
+    if moment not in articles:
+        raise SnapshotNotFound(
+            f"--as-of {as_of}: the articles table keeps versions {min(articles)} to {max(articles)}"
+        )
+    if moment == max(articles):
+        return moment, None
+    return moment, articles[moment + 1] - timedelta(milliseconds=1)
+
+
+def open_tables(output: str, as_of: str | None = None) -> dict[str, DeltaTable | None]:
+    """Each table's Delta snapshot: the current one, or the one `as_of` names (None: no table).
+
+    `as_of` is a version of the articles table, or a time: every table is read as it was
+    then (for a version, until the next version was committed), so entities and quotes
+    match the articles of that snapshot. Logs are kept 30 days, replaced files 7 days after
+    a compaction: an older snapshot is refused.
+    """
+    check_not_plain(output)
+    handles: dict[str, DeltaTable | None] = {}
+    for table in TABLES:
         try:
-            con.execute("LOAD httpfs")
-        except duckdb.Error as exc:
-            con.close()
-            raise duckdb.IOException(
-                f"reading {output} needs DuckDB's httpfs extension; install it once with "
-                f'`nordwire query --unrestricted --output {output} "INSTALL httpfs"` '
-                f"({str(exc).splitlines()[0]})"
-            ) from exc
-    for table, (schema, _, _) in TABLES.items():
-        pattern = os.path.join(output, table, "**", "*.parquet")
-        if _has_files(pattern):
-            con.execute(
-                f"CREATE VIEW {table} AS SELECT * FROM read_parquet({_quote(pattern)}, "
-                "hive_partitioning = true, union_by_name = true)"
+            handles[table] = DeltaTable(table_uri(output, table))
+        except TableNotFoundError:
+            handles[table] = None
+    if as_of is None:
+        return handles
+    articles = handles["articles"]
+    if articles is None:
+        raise SnapshotNotFound(f"--as-of {as_of}: there is no articles table yet")
+    version, moment = _snapshot_moment(_commit_times(articles), as_of)
+    for table, handle in handles.items():
+        if handle is None:
+            continue
+        if table == "articles" and version is not None:
+            handle.load_as_version(version)
+            continue
+        if moment is None:
+            continue
+        times = _commit_times(handle)
+        if moment < min(times.values()):
+            if table == "articles":
+                raise SnapshotNotFound(
+                    f"--as-of {as_of}: the oldest articles snapshot kept is from "
+                    f"{min(times.values()):%Y-%m-%dT%H:%M:%SZ}"
+                )
+            handles[table] = None  # that table did not exist yet then
+            continue
+        handle.load_as_version(moment)
+    return handles
+
+
+def _register(
+    con: duckdb.DuckDBPyConnection, table: str, handle: DeltaTable | None, output: str
+) -> None:
+    """`_<table>`: the files of the snapshot, as the Delta log names them (no other file).
+
+    A local table is read by DuckDB's own Parquet reader over exactly those files; DuckDB
+    2.0.1 pushes some string filters into a pyarrow dataset as string_view values pyarrow
+    cannot compare (duckdb-python issues 187, 227). An object store is read through
+    deltalake's Arrow dataset (its own credentials; no DuckDB extension needed).
+    """
+    files = handle.file_uris() if handle is not None else []
+    if handle is None or not files:
+        con.register(f"_{table}", physical_schema(table).empty_table())
+    elif is_remote(output):
+        con.register(f"_{table}", handle.to_pyarrow_dataset())
+    else:
+        listed = ", ".join(_quote(f) for f in files)
+        con.execute(
+            f"CREATE VIEW _{table} AS SELECT * FROM read_parquet([{listed}], "
+            "hive_partitioning = true, union_by_name = true)"
+        )
+
+
+def connect(
+    output: str, unrestricted: bool = False, as_of: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with one view per table, sandboxed to `output` unless `unrestricted`."""
+    handles = open_tables(output, as_of)
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")  # published_at is stored in UTC; show it as stored
+        for table, handle in handles.items():
+            _register(con, table, handle, output)
+        for table in TABLES:
+            body = (
+                _CURRENT.format(t=table)
+                if table in ("entities", "quotes")
+                else f"SELECT * FROM _{table}"
             )
-        else:
-            empty = pa.schema(
-                [*schema, pa.field("date", pa.date32()), pa.field("topic", pa.string())]
-            )
-            con.register(f"_{table}_empty", empty.empty_table())
-            con.execute(f"CREATE VIEW {table} AS SELECT * FROM _{table}_empty")
-    if not unrestricted:
-        _sandbox(con, output)
+            con.execute(f"CREATE VIEW {table} AS {body}")
+        if not unrestricted:
+            _sandbox(con, output)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
@@ -124,6 +253,25 @@ def statements(con: duckdb.DuckDBPyConnection, sql: str, unrestricted: bool = Fa
                     "SHOW, SUMMARIZE, EXPLAIN); pass --unrestricted to run any SQL with your rights"
                 )
     return parsed
+
+
+def select(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()
+) -> duckdb.DuckDBPyConnection:
+    """Run `sql` with `params` if it is exactly one read-only statement; QueryRefused if not.
+
+    How the commands run SQL they compose from a user's words (`show --where`): a clause
+    such as `TRUE); COPY (...) TO 'out/articles/...'; SELECT (1` is three statements and
+    never runs, and what runs is the very statement that was checked.
+    """
+    parsed = con.extract_statements(sql)
+    if len(parsed) != 1:
+        kinds = ", ".join(str(p.type).rsplit(".", 1)[-1] for p in parsed)
+        raise QueryRefused(f"one SQL statement runs here, not {len(parsed)} ({kinds})")
+    if not _allowed(con, parsed[0]):
+        kind = str(parsed[0].type).rsplit(".", 1)[-1]
+        raise QueryRefused(f"{kind} statements are not run: only a read-only SELECT is")
+    return con.execute(parsed[0], list(params))
 
 
 def execute(
@@ -196,14 +344,18 @@ def render(
     """Rows as an aligned table, `column = value` lines, Markdown, CSV or one JSON array.
 
     table, line and markdown are for reading: floats to four decimals, cells in table and
-    markdown cut at `max_width` characters (0: never). csv and json are for tools: exact.
+    markdown cut at `max_width` characters (0: never), with control characters shown as
+    `\\x1b` (a feed's ESC sequence never reaches the terminal raw). csv and json are for
+    tools: exact (json escapes every control character; csv at a terminal: `for_terminal`).
     """
     if fmt == "json":
-        return json.dumps(
-            [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows],
-            ensure_ascii=False,
-            indent=2,
-            default=str,
+        return json_safe(
+            json.dumps(
+                [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows],
+                ensure_ascii=False,
+                indent=2,
+                default=str,
+            )
         )
     if fmt == "csv":
         buffer = io.StringIO()
@@ -219,17 +371,18 @@ def render(
                 ]
             )
         return buffer.getvalue().rstrip("\n")
+    columns = [visible(c) for c in columns]
     if fmt == "line":
         width = max((len(c) for c in columns), default=0)
         blocks = [
             "\n".join(
-                f"{c.rjust(width)} = {_readable(v)}".rstrip()
+                f"{c.rjust(width)} = {visible(_readable(v))}".rstrip()
                 for c, v in zip(columns, row, strict=True)
             )
             for row in rows
         ]
         return "\n\n".join([*blocks, _count(rows)])
-    cells = [[_clip(_readable(v), max_width) for v in row] for row in rows]
+    cells = [[_clip(visible(_readable(v)), max_width) for v in row] for row in rows]
     if fmt == "markdown":
 
         def md(values: Sequence[str]) -> str:
@@ -248,17 +401,28 @@ def render(
     return "\n".join(lines)
 
 
+def for_terminal(text: str, fmt: str, stream: Any) -> str:
+    """Rendered rows as printed to `stream`: CSV shows control characters when that is a terminal."""
+    isatty = getattr(stream, "isatty", None)
+    return visible(text) if fmt == "csv" and isatty is not None and isatty() else text
+
+
 def run_query(
     sql: str,
     output: str,
     fmt: str = "table",
     max_width: int = DEFAULT_WIDTH,
     unrestricted: bool = False,
+    as_of: str | None = None,
 ) -> str:
-    """Run `sql` (one or more statements) against the tables under `output`; render each result."""
+    """Run `sql` (one or more statements) against the tables under `output`; render each result.
+
+    `as_of` reads an older snapshot: a version of the articles table, or a time (see
+    open_tables).
+    """
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
-    con = connect(output, unrestricted)
+    con = connect(output, unrestricted, as_of)
     try:
         results = list(execute(con, sql, unrestricted))
     finally:
@@ -267,23 +431,35 @@ def run_query(
 
 
 def table_stats(output: str) -> Result:
-    """Per table: rows, partitions, files, bytes, first and last date."""
+    """Per table: Delta version, rows (as the views show them), partitions, files, bytes, dates."""
+    handles = open_tables(output)
     con = connect(output)
     rows = []
     try:
         for table in TABLES:
-            count, partitions, first, last = con.execute(
-                f"SELECT count(*), count(DISTINCT (date, topic)), min(date), max(date) FROM {table}"
+            count, partitions, first, last = select(
+                con,
+                f"SELECT count(*), count(DISTINCT {_partition_key(table)}), min(date), max(date) "
+                f"FROM {table}",
             ).fetchone() or (0, 0, None, None)
-            files = [
-                f
-                for f in glob.glob(os.path.join(output, table, "**", "*.parquet"), recursive=True)
-                if not os.path.basename(f).startswith(".")
-            ]
-            size = sum(os.path.getsize(f) for f in files)
-            rows.append((table, count, partitions, len(files), size, first, last))
+            handle = handles[table]
+            version = handle.version() if handle is not None else None
+            sizes = (
+                [
+                    int(n)
+                    for n in handle.get_add_actions(flatten=True).column("size_bytes").to_pylist()
+                ]
+                if handle is not None
+                else []
+            )
+            rows.append((table, version, count, partitions, len(sizes), sum(sizes), first, last))
     finally:
         con.close()
     return Result(
-        ["table", "rows", "partitions", "files", "bytes", "first_date", "last_date"], rows
+        ["table", "version", "rows", "partitions", "files", "bytes", "first_date", "last_date"],
+        rows,
     )
+
+
+def _partition_key(table: str) -> str:
+    return "(" + ", ".join(partition_columns(table)) + ")"

@@ -17,17 +17,20 @@ from typing import Any
 
 import duckdb
 from nordwire.pipeline import charts
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.feedlog import feed_rows
+from nordwire.pipeline.query import connect, select
+from nordwire.transforms.mentions import surname_links
 
 TOP_SERIES = 7  # sources / topics drawn by name; the rest are "other"
 TOP_NAMES = 10
 SAMPLE = 300  # characters of a sample quote shown
 _VARIETY = {"nb": "bokmål", "nn": "nynorsk"}
-# NorNE labels drawn together: one panel per kind of name.
+# NorNE labels drawn together: one panel per kind of name, as the articles table groups them
+# (`places` holds a country acting as a state, GPE_ORG, too: schemas/articles.py).
 ENTITY_GROUPS = (
     ("People (PER)", ("PER",)),
-    ("Organisations (ORG, GPE_ORG)", ("ORG", "GPE_ORG")),
-    ("Places (LOC, GPE_LOC)", ("LOC", "GPE_LOC")),
+    ("Organisations (ORG)", ("ORG",)),
+    ("Places (LOC, GPE_LOC, GPE_ORG)", ("LOC", "GPE_LOC", "GPE_ORG")),
 )
 
 
@@ -44,7 +47,7 @@ class Section:
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, since: date | None) -> list[tuple[Any, ...]]:
     # Every query takes the --since bound twice: `? IS NULL OR date >= ?`.
-    return con.execute(sql, [since, since]).fetchall()
+    return select(con, sql, [since, since]).fetchall()
 
 
 _SINCE = "(? IS NULL OR date >= ?)"
@@ -98,11 +101,32 @@ def _entities(
 ) -> list[tuple[str, list[tuple[str, int]]]]:
     groups = []
     for title, labels in ENTITY_GROUPS:
-        rows = con.execute(
-            f"SELECT normalised, count(DISTINCT article_id) AS n FROM entities "
-            f"WHERE label IN ({', '.join('?' * len(labels))}) AND {_SINCE} "
-            f"GROUP BY ALL ORDER BY n DESC, normalised LIMIT {TOP_NAMES}",
-            [*labels, since, since],
+        where = f"label IN ({', '.join('?' * len(labels))}) AND {_SINCE}"
+        links: dict[str, str] = {}
+        if "PER" in labels:
+            # `Putin` in articles that never give the full name counts as `Vladimir Putin`.
+            used = select(
+                con,
+                f"SELECT normalised, count(DISTINCT article_id) FROM entities WHERE {where} "
+                "GROUP BY ALL",
+                [*labels, since, since],
+            ).fetchall()
+            links = surname_links({str(name): int(n) for name, n in used})
+        pairs = [v for pair in links.items() for v in pair]
+        mapping = (
+            "SELECT * FROM (VALUES "
+            + ", ".join(["(?, ?)"] * len(links))
+            + ") AS m(short, long_name)"
+            if links
+            else "SELECT NULL::VARCHAR AS short, NULL::VARCHAR AS long_name WHERE false"
+        )
+        rows = select(
+            con,
+            f"WITH m AS ({mapping}) "
+            "SELECT coalesce(m.long_name, e.normalised) AS name, count(DISTINCT e.article_id) AS n "
+            f"FROM entities e LEFT JOIN m ON e.normalised = m.short WHERE {where} "
+            f"GROUP BY ALL ORDER BY n DESC, name LIMIT {TOP_NAMES}",
+            [*pairs, *labels, since, since],
         ).fetchall()
         groups.append((title, [(str(name), int(n)) for name, n in rows]))
     return groups
@@ -187,6 +211,8 @@ def sections(
         entity_groups = _entities(con, since)
         speakers = _speakers(con, since)
         reasons, stages = _rejects(con, since)
+        # The local poller's state, else the fetch log of the streaming or scheduled job.
+        feeds = feed_health(state_file) or feed_rows(con)
     finally:
         con.close()
     summary = {
@@ -245,7 +271,6 @@ def sections(
             "" if reasons else "Nothing was rejected.",
         )
     )
-    feeds = feed_health(state_file)
     if feeds:
         colours = [charts.PALETTE[5] if f["failures"] else charts.PALETTE[2] for f in feeds]
         out.append(

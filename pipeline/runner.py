@@ -18,7 +18,6 @@ from apache_beam.options.pipeline_options import (
 )
 from apache_beam.runners.runner import PipelineRunner
 from nordwire.pipeline.config import JobConfig, is_local
-from nordwire.pipeline.io.lock import output_lock
 from nordwire.pipeline.preflight import (
     PORTABLE_RUNNERS,
     check_submit,
@@ -50,6 +49,7 @@ class Summary:
     kind: str = "batch"
     written_articles: Counter[str] = field(default_factory=Counter)  # new rows only, by topic
     written_rejects: Counter[str] = field(default_factory=Counter)  # new rows only, by reason
+    revised: int = 0  # stories stored in a newer revision (counted in written_articles too)
     failed_feeds: dict[str, str] = field(default_factory=dict)  # url -> reject reason
     translated_only: bool = False  # a dry run: the graph was translated, nothing ran
     counted: bool = False  # the runner's counters were read (a run waited for to its end)
@@ -68,7 +68,8 @@ class Summary:
             f"nordwire: {self.inputs} inputs read, {self.items} items seen, "
             f"{sum(self.articles.values())} articles{breakdown(self.articles)}, "
             f"{self.already_present} already in the output, "
-            f"{sum(self.rejects.values())} rejects{breakdown(self.rejects)}, "
+            + (f"{self.revised} revised, " if self.revised else "")
+            + f"{sum(self.rejects.values())} rejects{breakdown(self.rejects)}, "
             f"{self.seconds:.1f} s{f' on {self.runner}' if self.runner else ''}{failed}"
         )
 
@@ -146,6 +147,8 @@ def summarise(result: Any, seconds: float) -> Summary:
             and name.startswith("articles")
         ):
             summary.already_present += value
+        elif (namespace, name) == ("write", "revisions:revised"):
+            summary.revised += value
     return summary
 
 
@@ -195,9 +198,6 @@ def run_job(config: JobConfig) -> Summary:
         return submit(pipeline, "streaming")
     pipeline = new_pipeline(config)
     build(pipeline, config)
-    kind = "poll-once" if config.feeds else "batch"
-    if not config.local:  # the output is where the job runs: nothing is created or locked here
-        return submit(pipeline, kind)
-    # One writer at a time per local output.
-    with output_lock(config.output, f"nordwire {config.command}"):
-        return submit(pipeline, kind)
+    # No lock and nothing created here: the Delta tables take concurrent writers
+    # (pipeline/io/revise.py), and a remote runner's output is where its workers run.
+    return submit(pipeline, "poll-once" if config.feeds else "batch")

@@ -1,4 +1,4 @@
-"""`nordwire query` without SQL: an interactive SQL shell over the four views, in the DuckDB shell's manner.
+"""`nordwire query` without SQL: an interactive SQL shell over the table views, in the DuckDB shell's manner.
 
 Statements end with `;` and may span lines; dot commands change the display. Reading from a
 pipe works too (no prompts), so `nordwire query < script.sql` runs a script.
@@ -11,11 +11,19 @@ import sys
 from typing import TextIO
 
 import duckdb
-from nordwire.pipeline.query import FORMATS, QueryRefused, connect, execute, render, table_stats
+from nordwire.pipeline.query import (
+    FORMATS,
+    QueryRefused,
+    connect,
+    execute,
+    for_terminal,
+    render,
+    table_stats,
+)
 from nordwire.schemas.reference import TABLES, render_schema
 
 HELP = """\
-Statements end with ';' and may span lines. Views: articles, entities, quotes, rejects.
+Statements end with ';' and may span lines. Views: articles, entities, quotes, rejects, revisions.
   .tables              row counts, partitions, files and bytes per table
   .schema [TABLE]      columns with their types and descriptions
   .mode FORMAT         table, line, markdown, csv or json
@@ -45,10 +53,11 @@ class Shell:
         fmt: str = "table",
         max_width: int = 60,
         unrestricted: bool = False,
+        as_of: str | None = None,
     ) -> None:
         self.output, self.fmt, self.max_width = output, fmt, max_width
         self.unrestricted = unrestricted
-        self.con = connect(output, unrestricted)
+        self.con = connect(output, unrestricted, as_of)
 
     def command(self, line: str, out: TextIO) -> bool:
         """Run one dot command; False when the shell should stop."""
@@ -78,7 +87,8 @@ class Shell:
         """Run SQL and print each result, or the error in one line."""
         try:
             for result in execute(self.con, sql, self.unrestricted):
-                print(render(result.columns, result.rows, self.fmt, self.max_width), file=out)
+                text = render(result.columns, result.rows, self.fmt, self.max_width)
+                print(for_terminal(text, self.fmt, out), file=out)
         except (duckdb.Error, QueryRefused) as exc:
             print(f"error: {str(exc).splitlines()[0]}", file=out)
 
@@ -108,14 +118,19 @@ class Shell:
 
 
 def run_shell(
-    output: str, fmt: str, max_width: int, unrestricted: bool, lines: TextIO = sys.stdin
+    output: str,
+    fmt: str,
+    max_width: int,
+    unrestricted: bool,
+    lines: TextIO = sys.stdin,
+    as_of: str | None = None,
 ) -> None:
     """The shell on stdin/stdout, with line editing and history when it is a terminal."""
     interactive = lines.isatty()
     if interactive:
         with contextlib.suppress(ImportError):  # not on every platform
             import readline  # noqa: F401  (imported for its side effect: line editing in input)
-    shell = Shell(output, fmt, max_width, unrestricted)
+    shell = Shell(output, fmt, max_width, unrestricted, as_of)
     try:
         shell.loop(lines, sys.stdout, interactive)
     finally:

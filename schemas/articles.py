@@ -7,10 +7,11 @@ from typing import Any
 import pyarrow as pa
 from nordwire.schemas.columns import describe
 from nordwire.schemas.items import Item
+from nordwire.schemas.revisions import Version
 
 # 2: entity lists, dates, extraction_cut; 3: dates[].start/end -> char_start/char_end;
-# 4: date_basis, language_basis
-SCHEMA_VERSION = 4
+# 4: date_basis, language_basis; 5: revision, first_seen_at, revised_at, content_hash
+SCHEMA_VERSION = 5
 
 _TS = pa.timestamp("us", tz="UTC")
 
@@ -49,7 +50,7 @@ DESCRIPTIONS = {
     "places": "Distinct LOC, GPE_LOC and GPE_ORG names, normalised (countries are places whatever they do in the sentence; the entities table keeps the finer label).",
     "products": "Distinct PROD names, normalised.",
     "events": "Distinct EVT names, normalised.",
-    "quote_count": "Rows of this article in the quotes table.",
+    "quote_count": "Rows of this article in the quotes table: direct and reported speech alike (quotes.kind tells them apart).",
     "dates": "Temporal expressions in the text, resolved against the publication date.",
     "dates.text": "The expression as written (i morgen, 12. mars).",
     "dates.value": "Resolved value: YYYY, YYYY-MM, YYYY-MM-DD or a time; NULL when unresolved.",
@@ -61,7 +62,11 @@ DESCRIPTIONS = {
     "feed_title": "The feed's title.",
     "format": "Input format: rss20, atom10, wire, ...",
     "input": "The file or URL the article came from.",
-    "fetched_at": "When the input was read, UTC (file modification time for files).",
+    "fetched_at": "When the input of this revision was read, UTC (file modification time for files).",
+    "first_seen_at": "When the story's first revision was read, UTC.",
+    "revised_at": "The document's clock for this revision, UTC: the item's updated date, else the channel's lastBuildDate, else the document's newest item, else the fetch time (revisions.clock_basis says which).",
+    "revision": "Version of the story: 1 when first seen, one more for each correction (the revisions table lists them).",
+    "content_hash": "Digest of this revision's content; its entities and quotes rows carry the same value.",
     "pipeline_version": "nordwire version that wrote the row.",
     "schema_version": "Version of this table's schema the row was written with.",
 }
@@ -79,6 +84,7 @@ NINJS = {
     "people": "people",
     "organisations": "organisations",
     "places": "places",
+    "revision": "version",
 }
 
 # `date` and `topic` are Hive partition columns: they live in the path, not in the files.
@@ -138,6 +144,10 @@ SCHEMA = pa.schema(
         pa.field("format", pa.string(), nullable=False),
         pa.field("input", pa.string(), nullable=False),
         pa.field("fetched_at", _TS, nullable=False),
+        pa.field("first_seen_at", _TS, nullable=False),
+        pa.field("revised_at", _TS, nullable=False),
+        pa.field("revision", pa.int32(), nullable=False),
+        pa.field("content_hash", pa.string(), nullable=False),
         pa.field("pipeline_version", pa.string(), nullable=False),
         pa.field("schema_version", pa.int16(), nullable=False),
     ],
@@ -156,10 +166,18 @@ def names(item: Item, labels: tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(m.normalised for m in item.entities if m.label in labels))
 
 
-def to_row(item: Item, pipeline_version: str) -> dict[str, Any]:
-    """The Parquet row for a finished item (partition columns excluded)."""
+def to_row(item: Item, pipeline_version: str, version: Version | None = None) -> dict[str, Any]:
+    """The Parquet row for a finished item in `version` (partition columns excluded).
+
+    Without a version, the item is taken as a story's first version; the sink gives the one
+    it decided (a revision number, the first sighting's time).
+    """
     if item.article_id is None or item.language is None:
         raise ValueError("item has not been through identity and language stages")
+    if version is None:
+        from nordwire.transforms.revisions import first_version
+
+        version = first_version(item)
     return {
         "article_id": item.article_id,
         "identity_basis": item.identity_basis or "text",
@@ -210,6 +228,10 @@ def to_row(item: Item, pipeline_version: str) -> dict[str, Any]:
         "format": item.format,
         "input": item.input,
         "fetched_at": item.fetched_at,
+        "first_seen_at": version.first_seen_at,
+        "revised_at": version.revised_at,
+        "revision": version.revision,
+        "content_hash": version.content_hash,
         "pipeline_version": pipeline_version,
         "schema_version": SCHEMA_VERSION,
     }

@@ -16,9 +16,14 @@ import pyarrow as pa
 DESCRIPTION = b"description"
 NINJS = b"ninjs"
 
-# The Hive partition columns live in the path, not in the files; every table has both.
+# The Hive partition columns live in the path, not in the files. A table names its own in its
+# schema's metadata (`nordwire.partitions`); without that it has both.
 PARTITIONS: dict[str, tuple[pa.DataType, str]] = {
-    "date": (pa.date32(), "partition: publication day in Europe/Oslo (rejects: the fetch day)"),
+    "date": (
+        pa.date32(),
+        "partition: the story's first publication day in Europe/Oslo, kept through its "
+        "revisions (rejects and feeds: the fetch day)",
+    ),
     "topic": (
         pa.string(),
         "partition: topic slug from the closed vocabulary (rejects: unclassified)",
@@ -115,11 +120,25 @@ def type_name(data_type: pa.DataType) -> str:
     return str(data_type)
 
 
+PARTITIONS_KEY = b"nordwire.partitions"
+
+
+def partitions_of(schema: pa.Schema) -> tuple[str, ...]:
+    """The Hive partition columns of a table, in path order."""
+    raw = (schema.metadata or {}).get(PARTITIONS_KEY)
+    return tuple(raw.decode().split(",")) if raw else tuple(PARTITIONS)
+
+
 def with_partitions(schema: pa.Schema) -> pa.Schema:
     """The schema as a reader sees it: the file columns plus the Hive partition columns."""
     extra = [
-        pa.field(name, data_type, nullable=False, metadata={DESCRIPTION: text.encode("utf-8")})
-        for name, (data_type, text) in PARTITIONS.items()
+        pa.field(
+            name,
+            PARTITIONS[name][0],
+            nullable=False,
+            metadata={DESCRIPTION: PARTITIONS[name][1].encode("utf-8")},
+        )
+        for name in partitions_of(schema)
         if name not in schema.names
     ]
     return pa.schema([*schema, *extra], metadata=schema.metadata)

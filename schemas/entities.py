@@ -9,12 +9,14 @@ import pyarrow as pa
 from nordwire.schemas.columns import describe
 from nordwire.schemas.items import Item
 
-SCHEMA_VERSION = 2  # 2: start/end -> char_start/char_end (END is reserved in SQL)
+# 2: start/end -> char_start/char_end (END is reserved in SQL); 3: content_hash
+SCHEMA_VERSION = 3
 
 # Every column's description (see schemas/columns.py); a column without one fails a test.
 DESCRIPTIONS = {
-    "entity_id": "Stable id of the mention (article, field, offsets, label).",
+    "entity_id": "Stable id of the mention (article, field, offsets, label); unique among the rows of one revision.",
     "article_id": "The article it belongs to (articles.article_id).",
+    "content_hash": "The revision of the article it was found in (articles.content_hash): a row whose value is not the article's current one belongs to a superseded revision.",
     "field": "title, summary or body: the text char_start and char_end index.",
     "text": "The mention as written (Putins).",
     "label": "NorNE label: PER, ORG, LOC, GPE_LOC, GPE_ORG, PROD, EVT, DRV or MISC.",
@@ -30,6 +32,7 @@ SCHEMA = pa.schema(
     [
         pa.field("entity_id", pa.string(), nullable=False),
         pa.field("article_id", pa.string(), nullable=False),
+        pa.field("content_hash", pa.string(), nullable=False),
         pa.field("field", pa.string(), nullable=False),
         pa.field("text", pa.string(), nullable=False),
         pa.field("label", pa.string(), nullable=False),
@@ -52,12 +55,19 @@ def row_id(*parts: object) -> str:
     ).hexdigest()[:20]
 
 
-def to_rows(item: Item, pipeline_version: str) -> list[dict[str, Any]]:
+def to_rows(
+    item: Item, pipeline_version: str, content_hash: str | None = None
+) -> list[dict[str, Any]]:
     """The entity rows of a finished article."""
+    if content_hash is None:  # the item's own version (the sink passes the one it decided)
+        from nordwire.transforms.revisions import first_version
+
+        content_hash = first_version(item).content_hash
     return [
         {
             "entity_id": row_id(item.article_id, m.field, m.start, m.end, m.label),
             "article_id": item.article_id,
+            "content_hash": content_hash,
             "field": m.field,
             "text": m.text,
             "label": m.label,

@@ -41,6 +41,7 @@ class QuoteMention:
     speaker: str | None  # resolved to the fullest name the article gives
     speaker_raw: str | None  # as written in the reporting clause
     verb: str | None
+    kind: str = "direct"  # direct (the words as spoken) or reported (ifølge X)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,23 @@ class DateMention:
 
 
 @dataclass(frozen=True, slots=True)
+class LanguageEvidence:
+    """What an item's own text says about its language: read once, at parse time, where the
+    other items of its document are at hand (transforms/language.py), and decided in its feed's
+    context by the language stage without reading the text again."""
+
+    label: str  # the fields read: title+summary, title+body ...
+    chars: int  # length of the text read: the stage reads the same text, or reads it anew
+    log_p: tuple[float, ...]  # per class of the model (transforms/langid.CLASSES): model and cues
+    settled: str | None = None  # a language the text alone settles (und, se, ru): no prior moves it
+    confidence: float = 0.0  # of a settled language
+    words: int = 0
+    nynorsk: int = 0  # forms only nynorsk writes (ikkje, eg, frå)
+    bokmal: int = 0  # forms only bokmål writes (ikke, jeg, fra)
+    cues: bool = False  # a cue word decided part of log_p
+
+
+@dataclass(frozen=True, slots=True)
 class Item:
     """One feed entry or wire article; each stage fills in more fields with `evolve`."""
 
@@ -68,6 +86,8 @@ class Item:
     feed_language: str | None = None
     # the other items of the same document, by their own language (group, count): set at parse
     document_languages: tuple[tuple[str, int], ...] = ()
+    item_language: str | None = None  # the item's own xml:lang, when it differs from the feed's
+    language_evidence: LanguageEvidence | None = None  # its own text's, read at parse
     guid: str | None = None  # None when the feed's guid is not a real identifier
     link: str | None = None
     title_raw: str | None = None
@@ -78,6 +98,10 @@ class Item:
     updated_raw: str | None = None
     # dates the document offers when the item's own is missing: (basis, UTC datetime), best first
     date_fallbacks: tuple[tuple[str, datetime], ...] = ()
+    # the document's clock (transforms/revisions.py): the channel's lastBuildDate (or pubDate)
+    # and the newest date any item of the same document carries, UTC; set at parse
+    channel_date: datetime | None = None
+    newest_item_date: datetime | None = None
     caption_raw: str | None = None  # media:description / media:text of the item's photos
     categories: tuple[str, ...] = ()
     authors: tuple[str, ...] = ()

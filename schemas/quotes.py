@@ -1,4 +1,4 @@
-"""The quotes table: one row per direct quotation, and its Arrow schema."""
+"""The quotes table: one row per quotation (direct speech or reported `ifølge X`), and its Arrow schema."""
 
 from __future__ import annotations
 
@@ -9,14 +9,17 @@ from nordwire.schemas.columns import describe
 from nordwire.schemas.entities import row_id
 from nordwire.schemas.items import Item
 
-SCHEMA_VERSION = 2  # 2: start/end -> char_start/char_end (END is reserved in SQL)
+# 2: start/end -> char_start/char_end (END is reserved in SQL); 3: kind, content_hash
+SCHEMA_VERSION = 3
 
 # Every column's description (see schemas/columns.py); a column without one fails a test.
 DESCRIPTIONS = {
-    "quote_id": "Stable id of the quotation (article, field, offsets).",
+    "quote_id": "Stable id of the quotation (article, field, offsets); unique among the rows of one revision.",
     "article_id": "The article it belongs to (articles.article_id).",
+    "content_hash": "The revision of the article it was found in (articles.content_hash): a row whose value is not the article's current one belongs to a superseded revision.",
     "field": "title, summary or body: the text char_start and char_end index.",
     "quote": "The quoted words, without the quotation marks or dash.",
+    "kind": "direct: the words as spoken (dash speech, «», a headline's X: – ...); reported: a statement attributed to the speaker (ifølge X), not verbatim.",
     "speaker": "Who said it, resolved: a short name or pronoun becomes the fullest name the article gives.",
     "speaker_raw": "The speaker as written in the reporting clause (Putin, han, KS-lederen).",
     "verb": "The reporting verb (sa, sier, skriver, ...).",
@@ -30,8 +33,10 @@ SCHEMA = pa.schema(
     [
         pa.field("quote_id", pa.string(), nullable=False),
         pa.field("article_id", pa.string(), nullable=False),
+        pa.field("content_hash", pa.string(), nullable=False),
         pa.field("field", pa.string(), nullable=False),
         pa.field("quote", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
         pa.field("speaker", pa.string()),
         pa.field("speaker_raw", pa.string()),
         pa.field("verb", pa.string()),
@@ -45,14 +50,22 @@ SCHEMA = pa.schema(
 SCHEMA = describe(SCHEMA, DESCRIPTIONS)
 
 
-def to_rows(item: Item, pipeline_version: str) -> list[dict[str, Any]]:
+def to_rows(
+    item: Item, pipeline_version: str, content_hash: str | None = None
+) -> list[dict[str, Any]]:
     """The quote rows of a finished article."""
+    if content_hash is None:  # the item's own version (the sink passes the one it decided)
+        from nordwire.transforms.revisions import first_version
+
+        content_hash = first_version(item).content_hash
     return [
         {
             "quote_id": row_id(item.article_id, q.field, q.start, q.end),
             "article_id": item.article_id,
+            "content_hash": content_hash,
             "field": q.field,
             "quote": q.quote,
+            "kind": q.kind,
             "speaker": q.speaker,
             "speaker_raw": q.speaker_raw,
             "verb": q.verb,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import pyarrow as pa
-from nordwire.schemas import articles, entities, quotes, rejects
+from nordwire.schemas import articles, entities, feeds, quotes, rejects, revisions
 from nordwire.schemas.bigquery import table_schema
 from nordwire.schemas.columns import (
     as_dicts,
@@ -23,11 +23,21 @@ from nordwire.schemas.columns import (
 TABLES: dict[str, tuple[pa.Schema, int, str]] = {
     "articles": (articles.SCHEMA, articles.SCHEMA_VERSION, "one row per Norwegian article"),
     "entities": (entities.SCHEMA, entities.SCHEMA_VERSION, "one row per named-entity mention"),
-    "quotes": (quotes.SCHEMA, quotes.SCHEMA_VERSION, "one row per direct quotation"),
+    "quotes": (quotes.SCHEMA, quotes.SCHEMA_VERSION, "one row per quotation, direct or reported"),
     "rejects": (
         rejects.SCHEMA,
         rejects.SCHEMA_VERSION,
         "one row per input or item that did not become an article",
+    ),
+    "revisions": (
+        revisions.SCHEMA,
+        revisions.SCHEMA_VERSION,
+        "one row per version of a story (articles holds the newest)",
+    ),
+    "feeds": (
+        feeds.SCHEMA,
+        feeds.SCHEMA_VERSION,
+        "one row per fetch of a feed by the streaming or scheduled job (feed health)",
     ),
 }
 SCHEMA_FORMATS = ("text", "json", "bigquery", "markdown")
@@ -75,7 +85,7 @@ def _markdown(table: str) -> str:
 
 
 def render_schema(table: str | None, fmt: str) -> str:
-    """The schema of one table (or all four) in `fmt`: text, json, bigquery or markdown."""
+    """The schema of one table (or all of them) in `fmt`: text, json, bigquery or markdown."""
     names = _names(table)
     if fmt == "text":
         return "\n\n".join(_text(t) for t in names)
@@ -101,9 +111,11 @@ def render_schema(table: str | None, fmt: str) -> str:
             "`nordwire schema --format markdown > docs/tables.md`; do not edit by hand.\n"
             "The same descriptions are in every Parquet file's field metadata and in "
             "`nordwire schema TABLE --format bigquery`.\n\n"
-            "`date` and `topic` are Hive partition columns: they live in the path, not in the "
-            "files. Where an articles column has a counterpart in IPTC's "
-            "[ninjs](https://iptc.org/standards/ninjs/), it has that meaning.\n"
+            "Each table is a Delta Lake table (`OUTPUT/<table>`: Parquet files plus a "
+            "transaction log). `date` and `topic` are Hive partition columns (`revisions` has "
+            "`date` only): they live in the path, not in the files. Where an articles column "
+            "has a counterpart in IPTC's [ninjs](https://iptc.org/standards/ninjs/), it has "
+            "that meaning.\n"
         )
         return intro + "\n" + "\n\n".join(_markdown(t) for t in names) + "\n"
     raise ValueError(f"format must be one of {', '.join(SCHEMA_FORMATS)}")

@@ -26,10 +26,13 @@ class Topic:
 
 @dataclass(frozen=True, slots=True)
 class Vocabulary:
-    """All topics, in IPTC order, and the desk words that name no topic."""
+    """All topics, in IPTC order, the desk words that name no topic, and the general news desks."""
 
     topics: tuple[Topic, ...]
     no_topic: frozenset[str]
+    # General news desks (nyheter, innenriks, regional desks): no topic, but hard news. Training
+    # reads them for the model's `news` class; at run time they map to nothing, like no_topic.
+    news_desks: frozenset[str] = frozenset()
 
     @property
     def slugs(self) -> tuple[str, ...]:
@@ -62,4 +65,8 @@ def vocabulary() -> Vocabulary:
     clash = no_topic & {c for t in topics for c in t.categories}
     if clash:
         raise ValueError(f"words both name a topic and no topic: {sorted(clash)}")
-    return Vocabulary(topics=topics, no_topic=no_topic)
+    news_desks = frozenset(w.lower() for w in raw.get("news_desks", ()))
+    clash = news_desks & {c for t in topics for c in t.categories}
+    if clash:
+        raise ValueError(f"words both name a topic and a news desk: {sorted(clash)}")
+    return Vocabulary(topics=topics, no_topic=no_topic, news_desks=news_desks)

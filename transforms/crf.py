@@ -3,9 +3,10 @@
 crfsuite scores a token as the sum of the weights of its features; nordwire's features are a
 word's own features, its neighbours' (by offset), BOS/EOS and two word bigrams. Each of
 those parts depends on one word (or one pair), so its summed weight vector is computed once
-and cached: a token's emission is then the sum of nine cached rows, and one Viterbi pass runs
-over every sentence of an article together. Same weights, same decisions as crfsuite's own
-tagger (ties aside; a test compares them), at a fraction of the cost per token.
+per word and cached as one block (own part and the four neighbour parts): a token costs one
+dictionary look-up for its word and one for its bigram, the emissions of a whole article are
+a few array shifts, and one Viterbi pass runs over every sentence of the article together.
+Same weights, same decisions as crfsuite's own tagger (ties aside; a test compares them).
 """
 
 from __future__ import annotations
@@ -23,11 +24,10 @@ NEIGHBOURS = ((-2, "-2:"), (-1, "-1:"), (1, "1:"), (2, "2:"))  # (offset, featur
 BOS, EOS = "BOS", "EOS"
 BIGRAM_PREVIOUS, BIGRAM_NEXT = "bi=", "bi+="
 PREFIXES = ("", *(prefix for _, prefix in NEIGHBOURS))
-# Columns of a token's parts: own, the neighbours, then BOS, EOS and the two bigrams.
-_BOS_COL = len(PREFIXES)
-_EOS_COL, _PREVIOUS_COL, _NEXT_COL = _BOS_COL + 1, _BOS_COL + 2, _BOS_COL + 3
-PARTS = _BOS_COL + 4
-CACHE_ROWS = 400_000  # cached word parts per worker; cleared when full
+# Cached words per worker (five parts each: 80,000 words are 61 MB of weights) and word pairs
+# (about 150 bytes each); both are emptied when either is full.
+CACHE_ROWS = 80_000
+CACHE_PAIRS = 200_000
 
 
 class CrfDecoder:
@@ -52,70 +52,96 @@ class CrfDecoder:
         self.transitions = np.zeros((width, width))
         for (prev, label), weight in info.transitions.items():
             self.transitions[label_row[prev], label_row[label]] = weight
-        # Rows: the attributes' weights, one zero row, then cached sums of word parts.
-        self._base = len(weights)
-        self._zero = self._base
-        self._table = np.vstack([*weights, np.zeros(width)]) if weights else np.zeros((1, width))
-        self._used = self._base + 1
-        self._parts: dict[str, dict[str, int]] = {p: {} for p in PREFIXES}  # prefix -> word -> row
+        # The attributes' weights, then one zero row (an attribute the model does not know).
+        self._zero = len(weights)
+        self._weights = np.vstack([*weights, np.zeros(width)])
         self._features = features
-        self._bos = self._attrs.get(BOS, self._zero)
-        self._eos = self._attrs.get(EOS, self._zero)
+        self._bos = self._weights[self._attrs.get(BOS, self._zero)]
+        self._eos = self._weights[self._attrs.get(EOS, self._zero)]
+        # word -> id; _blocks[id] = summed weights of its own part and its four neighbour parts.
+        self._ids: dict[str, int] = {}
+        self._lows: list[str] = []
+        self._blocks = np.zeros((1024, len(PREFIXES), width))
+        # (id a, id b) -> rows of `bi=a|b` and `bi+=a|b` in _weights.
+        self._pairs: dict[tuple[int, int], tuple[int, int]] = {}
 
     def _bound_cache(self) -> None:
-        # Only between batches: rows handed out for the batch being built must stay valid.
-        if sum(len(cached) for cached in self._parts.values()) >= CACHE_ROWS:
-            for cached in self._parts.values():
-                cached.clear()
-            self._used = self._base + 1
+        # Only between batches: ids handed out for the batch being built must stay valid.
+        if len(self._ids) >= CACHE_ROWS or len(self._pairs) >= CACHE_PAIRS:
+            self._ids.clear()
+            self._lows.clear()
+            self._pairs.clear()
 
-    def _part(self, prefix: str, word: str) -> int:
-        rows = [self._attrs[a] for a in self._features(word, prefix) if a in self._attrs]
-        if not rows:
-            row = self._parts[prefix][word] = self._zero
-            return row
-        if self._used == len(self._table):
-            grown = np.zeros((max(1024, len(self._table)), self._table.shape[1]))
-            self._table = np.vstack([self._table, grown])
-        self._table[self._used] = self._table[rows].sum(axis=0)
-        row = self._parts[prefix][word] = self._used
-        self._used += 1
-        return row
+    def _add_words(self, words: list[str]) -> None:
+        """Give new words ids and blocks: every part of every word summed in one numpy call."""
+        first = len(self._ids)
+        needed = first + len(words)
+        if needed > len(self._blocks):
+            size = max(needed, min(2 * len(self._blocks), CACHE_ROWS))
+            grown = np.zeros((size, *self._blocks.shape[1:]))
+            grown[: len(self._blocks)] = self._blocks
+            self._blocks = grown
+        attrs, zero = self._attrs, self._zero
+        rows: list[int] = []
+        starts: list[int] = []
+        for word in words:
+            self._ids[word] = len(self._lows)
+            self._lows.append(word.lower())
+            for prefix in PREFIXES:
+                starts.append(len(rows))
+                rows.append(zero)  # every segment non-empty, as reduceat needs
+                rows.extend(
+                    r for a in self._features(word, prefix) if (r := attrs.get(a)) is not None
+                )
+        sums = np.add.reduceat(self._weights[rows], starts, axis=0)
+        self._blocks[first:needed] = sums.reshape(len(words), len(PREFIXES), -1)
 
-    def _column(self, prefix: str, words: list[str]) -> list[int]:
-        known, part = self._parts[prefix], self._part
-        return [r if (r := known.get(w)) is not None else part(prefix, w) for w in words]
-
-    def _rows(self, sentences: Sequence[Sequence[str]]) -> np.ndarray:
-        # All tokens of all sentences in one flat pass; a neighbour counts only in its sentence.
-        words = [w for s in sentences for w in s]
-        sentence = np.repeat(np.arange(len(sentences)), [len(s) for s in sentences])
-        n, attrs, zero = len(words), self._attrs, self._zero
-        lows = [w.lower() for w in words]
-        rows = np.full((n, PARTS), zero, dtype=np.int64)
-        rows[:, 0] = self._column("", words)
-        for column, (offset, prefix) in enumerate(NEIGHBOURS, start=1):
-            near = np.array(self._column(prefix, words), dtype=np.int64)
-            if offset < 0:
-                same = sentence[-offset:] == sentence[:offset]
-                rows[-offset:, column] = np.where(same, near[:offset], zero)
-            else:
-                same = sentence[:-offset] == sentence[offset:]
-                rows[:-offset, column] = np.where(same, near[offset:], zero)
-        first = np.ones(n, dtype=bool)
-        first[1:] = sentence[1:] != sentence[:-1]
-        last = np.ones(n, dtype=bool)
-        last[:-1] = first[1:]
-        rows[first, _BOS_COL] = self._bos
-        rows[last, _EOS_COL] = self._eos
-        pairs = [f"{a}|{b}" for a, b in itertools.pairwise(lows)]
-        inner = ~first[1:]
-        previous = [attrs.get(BIGRAM_PREVIOUS + p, zero) for p in pairs]
-        rows[1:, _PREVIOUS_COL] = np.where(inner, previous, zero)
-        rows[:-1, _NEXT_COL] = np.where(
-            inner, [attrs.get(BIGRAM_NEXT + p, zero) for p in pairs], zero
+    def _pair_rows(self, pair: tuple[int, int]) -> tuple[int, int]:
+        text = f"{self._lows[pair[0]]}|{self._lows[pair[1]]}"
+        rows = (
+            self._attrs.get(BIGRAM_PREVIOUS + text, self._zero),
+            self._attrs.get(BIGRAM_NEXT + text, self._zero),
         )
+        self._pairs[pair] = rows
         return rows
+
+    def emissions(self, sentences: Sequence[Sequence[str]]) -> np.ndarray:
+        """Each token's score per label (tokens of all sentences in order, flat); a
+        neighbour or a bigram counts only within its sentence."""
+        words = [w for s in sentences for w in s]
+        ids_get = self._ids.get
+        new = list(dict.fromkeys(w for w in words if ids_get(w) is None))
+        if new:
+            self._add_words(new)
+        id_list = [self._ids[w] for w in words]
+        ids = np.array(id_list, dtype=np.int64)
+        sentence = np.repeat(np.arange(len(sentences)), [len(s) for s in sentences])
+        blocks = self._blocks[ids]  # (tokens, parts, labels)
+        out = blocks[:, 0].copy()
+        for column, (offset, _) in enumerate(NEIGHBOURS, start=1):
+            k = abs(offset)
+            same = sentence[k:] == sentence[:-k]
+            if offset < 0:  # token i gets the part of word i - k
+                out[k:][same] += blocks[:-k, column][same]
+            else:
+                out[:-k][same] += blocks[k:, column][same]
+        first = np.ones(len(words), dtype=bool)
+        first[1:] = sentence[1:] != sentence[:-1]
+        last = np.ones(len(words), dtype=bool)
+        last[:-1] = first[1:]
+        out[first] += self._bos
+        out[last] += self._eos
+        if len(words) > 1:
+            pairs_get, pair_rows = self._pairs.get, self._pair_rows
+            rows = [
+                r if (r := pairs_get(p)) is not None else pair_rows(p)
+                for p in itertools.pairwise(id_list)
+            ]
+            inner = ~first[1:]
+            bigram = np.array(rows, dtype=np.int64).reshape(-1, 2)
+            out[1:][inner] += self._weights[bigram[inner, 0]]
+            out[:-1][inner] += self._weights[bigram[inner, 1]]
+        return out
 
     def tag_many(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """Label names for the tokens of each sentence (empty sentences get no labels)."""
@@ -123,22 +149,28 @@ class CrfDecoder:
         if not kept:
             return [[] for _ in sentences]
         # Longest first, so that the sentences still running at step t are a prefix.
-        kept.sort(key=len, reverse=True)
+        order = sorted(range(len(kept)), key=lambda i: -len(kept[i]))
+        kept = [kept[i] for i in order]
         self._bound_cache()
-        rows = self._rows(kept)  # may grow the table: before reading it
-        emissions = self._table[rows].sum(axis=1)
+        emissions = self.emissions(kept)
         lengths = np.array([len(s) for s in kept])
         count, longest, width = len(kept), int(lengths[0]), len(self.labels)
         padded = np.zeros((count, longest, width))
         padded[np.arange(longest)[None, :] < lengths[:, None]] = emissions
         running = [int(np.count_nonzero(lengths > t)) for t in range(longest)] + [0]
         score = padded[:, 0].copy()
-        back = np.zeros((count, longest, width), dtype=np.int64)
+        back = np.zeros((count, longest, width), dtype=np.intp)
+        # candidates[k, to, from]: the reductions run over the last, contiguous axis, and
+        # every step writes into buffers made once (four numpy calls a step).
+        into = np.ascontiguousarray(self.transitions.T)
+        candidates = np.empty((count, width, width))
         for t in range(1, longest):
             k = running[t]
-            candidates = score[:k, :, None] + self.transitions[None]
-            back[:k, t] = candidates.argmax(axis=1)
-            score[:k] = candidates.max(axis=1) + padded[:k, t]
+            step = candidates[:k]
+            np.add(score[:k, None, :], into, out=step)
+            step.argmax(axis=2, out=back[:k, t])
+            step.max(axis=2, out=score[:k])
+            score[:k] += padded[:k, t]
         paths = np.zeros((count, longest), dtype=np.int64)
         current = np.zeros(count, dtype=np.int64)
         final = score.argmax(axis=1)
@@ -148,5 +180,7 @@ class CrfDecoder:
             paths[:k, t] = current[:k]
             if t:
                 current[:k] = back[np.arange(k), t, current[:k]]
-        tags = {id(s): [self.labels[i] for i in paths[j, : len(s)]] for j, s in enumerate(kept)}
-        return [tags[id(s)] if s else [] for s in sentences]
+        labels = self.labels
+        decoded = [[labels[i] for i in paths[j, : len(s)]] for j, s in enumerate(kept)]
+        by_position = iter(d for _, d in sorted(zip(order, decoded, strict=True)))
+        return [next(by_position) if s else [] for s in sentences]

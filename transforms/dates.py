@@ -45,7 +45,13 @@ _YEAR_MONTH = re.compile(r"^\s*(\d{4})-(\d{2})\s*$")
 _YEAR = re.compile(r"^\s*(\d{4})\s*$")
 # The year as written after an RFC 822 month name: only a two-digit one is expanded.
 _RFC_YEAR = re.compile(r"[A-Za-z]{3}[a-z]*\.?[\s-]+(\d+)\b")
-_NUMERIC_ZONE = re.compile(r"([+-])(\d{2})(\d{2})\s*$")
+_NUMERIC_ZONE = re.compile(r"([+-])(\d{2}):?(\d{2})\s*$")
+# An ISO 8601 / RFC 3339 date by its shape, whatever its values (a year of any length, a
+# 30 February, a +99:99 offset): text of this shape that is no real moment is impossible.
+_ISO_SHAPE = re.compile(
+    r"^(\d{4,})-(\d{1,2})-(\d{1,2})(?:[Tt ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?"
+    r"\s*(?:[Zz]|([+-])(\d{2}):?(\d{2})?)?)?$"
+)
 # Publication years a news item can have; anything else (year 1, year 9999, a run of "1"s
 # that a lenient parser reads as 1111-11-11) is a broken date, not a fact.
 FIRST_YEAR, LAST_YEAR = 1801, 2199
@@ -91,8 +97,8 @@ def _rfc822(raw: str, default_tz: ZoneInfo) -> datetime | None:
         year += 2000 if year < 70 else 1900
     try:
         naive = datetime(year, month, day, hour, minute, second)
-    except ValueError:
-        return None
+    except (ValueError, OverflowError) as exc:  # 30 Feb, 25:61, a year past 2**31
+        raise _Impossible(f"{text!r}: {exc}") from exc
     zone = _NUMERIC_ZONE.search(text)
     if offset_minutes is None and zone is not None:
         hours, minutes = int(zone.group(2)), int(zone.group(3))
@@ -115,7 +121,9 @@ def parse_date(
     """
     try:
         return _parse(raw, fallback, default_tz)
-    except _Impossible:
+    except (_Impossible, OverflowError, ValueError):
+        # Only this date is lost, never the item or its document (a year past 2**31 made
+        # the calendar raise OverflowError and took every item of the feed with it).
         return None, "none"
 
 
@@ -126,8 +134,8 @@ def _parse(raw: str | None, fallback: datetime | None, default_tz: ZoneInfo) -> 
         if m:
             try:
                 return _aware(datetime(int(m[1]), int(m[2]), 1), default_tz), "month"
-            except ValueError:
-                pass
+            except ValueError as exc:
+                raise _Impossible(text) from exc
         m = _YEAR.match(text)
         if m and 1800 < int(m[1]) < 2200:
             return _aware(datetime(int(m[1]), 1, 1), default_tz), "year"
@@ -139,8 +147,8 @@ def _parse(raw: str | None, fallback: datetime | None, default_tz: ZoneInfo) -> 
                     return _aware(datetime(y, mo, d), default_tz), "day"
                 dt = datetime(y, mo, d, int(m[4]), int(m[5]), int(m[6] or 0))
                 return _aware(dt, default_tz), "time"
-            except ValueError:
-                pass
+            except ValueError as exc:  # 30.02.2024: recognised, and no such day
+                raise _Impossible(text) from exc
         iso = _iso(text, default_tz)
         if iso is not None:
             return iso
@@ -160,16 +168,49 @@ def _iso(text: str, default_tz: ZoneInfo) -> Parsed | None:
     if re.match(r"^\d{4}-\d{2}-\d{2}$", candidate):
         try:
             d = date.fromisoformat(candidate)
-        except ValueError:
-            return None
+        except ValueError as exc:  # 2024-02-30
+            raise _Impossible(candidate) from exc
         return _aware(datetime(d.year, d.month, d.day), default_tz), "day"
     if not re.match(r"^\d{4}-\d{2}-\d{2}T\d", candidate):
+        _check_iso_shape(text)
         return None
     try:
         dt = datetime.fromisoformat(candidate)
     except ValueError:
+        _check_iso_shape(text)
         return None
-    return _aware(dt, default_tz), "time"  # fromisoformat refuses offsets of a day or more
+    offset = dt.utcoffset()
+    if offset is not None and abs(offset) > timedelta(hours=18):  # -19:00: no such zone
+        raise _Impossible(f"offset {offset}")
+    return _aware(dt, default_tz), "time"
+
+
+def _check_iso_shape(text: str) -> None:
+    """_Impossible for ISO-shaped text whose values are no moment; None for other text.
+
+    feedparser's reading of such text is a moment made up from the pieces (2024-02-30
+    becomes 1 March, +99:99 an offset of four days): it is not used as a fallback.
+    """
+    m = _ISO_SHAPE.match(text.strip())
+    if m is None:
+        return
+    year, month, day, hour, minute, second, sign, zone_h, zone_m = m.groups()
+    if len(year) > 4:
+        raise _Impossible(f"year {year}")
+    try:
+        datetime(
+            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)
+        )
+    except ValueError as exc:
+        raise _Impossible(f"{text!r}: {exc}") from exc
+    if sign and (int(zone_h) > 18 or int(zone_m or 0) > 59):
+        raise _Impossible(f"offset {sign}{zone_h}:{zone_m}")
+
+
+def start_of_day(moment: datetime, tz: ZoneInfo = OSLO) -> datetime:
+    """The first instant (in UTC) of the calendar day `moment` falls on in `tz`."""
+    day = moment.astimezone(tz).date()
+    return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
 
 
 def local_date(moment: datetime, tz: ZoneInfo = OSLO) -> str:

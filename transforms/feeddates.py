@@ -32,7 +32,7 @@ Candidate = tuple[str, datetime]
 def _struct(value: Any) -> datetime | None:
     try:
         return datetime(*value[:6]).replace(tzinfo=UTC) if value else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 

@@ -14,14 +14,27 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from langdetect.utils.ngram import NGram
 
-CLASSES = ("da", "de", "en", "nb", "nn", "sv")
+# The languages the Naive Bayes part is trained on, and the decision classes: those plus
+# `other`, any language the model has no class of its own for (learnt by the stacker from text
+# in a hundred languages, see pipeline/tools/otherlang.py).
+NB_CLASSES = ("da", "de", "en", "nb", "nn", "sv")
+OTHER = "other"
+CLASSES = (*NB_CLASSES, OTHER)
 NORWEGIAN = ("nb", "nn")
-# langdetect profiles scored as features: the model's own classes plus near neighbours.
-PROFILE_LANGS = ("no", "da", "sv", "en", "de", "nl", "fr", "es", "it", "fi", "af", "et")
+# langdetect profiles scored as features: the model's own languages first (OWN_PROFILES of
+# them), then every other Latin-script language langdetect knows: the evidence that a text is
+# in a language outside the six is that one of these fits it better, or that none fits well.
+PROFILE_LANGS = (
+    *("no", "da", "sv", "en", "de"),
+    *("af", "ca", "cs", "cy", "es", "et", "fi", "fr", "hr", "hu", "id", "it", "lt"),
+    *("lv", "nl", "pl", "pt", "ro", "sk", "sl", "so", "sq", "sw", "tl", "tr", "vi"),
+)
+OWN_PROFILES = 5
 MAX_CHARS = (
     400  # accuracy is flat beyond ~300 characters (100 % on 300-char chunks) and cost grows with it
 )
@@ -101,21 +114,62 @@ def profile_grams(text: str) -> list[str]:
 def load_profiles() -> tuple[dict[str, int], np.ndarray, np.ndarray]:
     """langdetect's n-gram frequencies as (gram -> row, log-probability table, unseen row)."""
     grams: dict[str, int] = {}
-    tables = []
+    raws = []
     profiles = resources.files("langdetect").joinpath("profiles")
     for lang in PROFILE_LANGS:
         raw = json.loads(profiles.joinpath(lang).read_bytes().decode("utf-8"))
-        tables.append((raw["freq"], raw["n_words"]))
+        raws.append(raw)
         for gram in raw["freq"]:
             grams.setdefault(gram, len(grams))
+    lengths = np.array([len(g) for g in grams]) - 1
     table = np.zeros((len(grams), len(PROFILE_LANGS)), dtype=np.float32)
     unseen = np.zeros((3, len(PROFILE_LANGS)), dtype=np.float32)
-    for j, (freq, n_words) in enumerate(tables):
-        for gram, row in grams.items():
-            table[row, j] = math.log((freq.get(gram, 0) + 0.5) / n_words[len(gram) - 1])
-        for n in (1, 2, 3):
-            unseen[n - 1, j] = math.log(0.5 / n_words[n - 1])
+    for j, raw in enumerate(raws):
+        counts = np.full(len(grams), 0.5)
+        for gram, n in raw["freq"].items():
+            counts[grams[gram]] += n
+        totals = np.asarray(raw["n_words"], dtype=np.float64)
+        table[:, j] = np.log(counts / totals[lengths])
+        unseen[:, j] = np.log(0.5 / totals)
     return grams, table, unseen
+
+
+# Feature groups of the NB part, scored apart for the stacker: character 1-2-grams, 3-grams,
+# 4-5-grams, whole words, and every feature of a name (a capitalised word inside a sentence),
+# which says more about the topic than about the language (Albania in a bokmål sentence).
+FEATURE_GROUPS = ("chars1-2", "chars3", "chars4-5", "words", "names")
+NAMES = len(FEATURE_GROUPS) - 1
+_NAME_MARK = "\x00"  # cache key prefix of a name
+_SENTENCE_END = tuple(".!?:|«\"'–-")
+
+
+def _group(gram: str) -> int:
+    if gram[:2] == "w:":
+        return 3
+    return 0 if len(gram) <= 2 else (1 if len(gram) == 3 else 2)
+
+
+def _keys(text: str) -> list[str]:
+    """Each word lower-cased, a name marked: capitalised and not the first of its sentence."""
+    out: list[str] = []
+    previous = ""
+    for word in text[:MAX_CHARS].split():
+        name = bool(previous) and word[0].isupper() and not previous.endswith(_SENTENCE_END)
+        out.append(_NAME_MARK + word.lower() if name else word.lower())
+        previous = word
+    return out
+
+
+def _scaled(log_post: np.ndarray) -> np.ndarray:
+    return np.asarray(np.maximum(log_post - log_post.max(), -50.0) / 10.0)
+
+
+class NbScores(NamedTuple):
+    """What the NB part says of a text (see LangIdModel.nb_scores)."""
+
+    posterior: np.ndarray  # log posterior over NB_CLASSES, all features
+    groups: np.ndarray  # (FEATURE_GROUPS, NB_CLASSES) log posteriors per feature group
+    unseen: np.ndarray  # shares of 3-5-grams and of words no training text had
 
 
 @dataclass(frozen=True)
@@ -123,50 +177,90 @@ class LangIdModel:
     """Trained parameters; see `score`."""
 
     vocab: dict[str, int]
-    feature_log_prob: np.ndarray  # (features, classes)
+    feature_log_prob: np.ndarray  # (features, NB_CLASSES)
     coef: np.ndarray  # stacker (classes, inputs)
     intercept: np.ndarray  # (classes,)
     meta: dict[str, object]
     _word_score: Callable[[str], np.ndarray] = field(init=False, compare=False, repr=False)
+    _seen: np.ndarray = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_word_score", lru_cache(maxsize=CACHE_WORDS)(self._score_word))
+        # A feature the training text never had has no weight (a cross-validation fold's model
+        # shares the vocabulary of all folds, so membership alone would not tell).
+        object.__setattr__(self, "_seen", (self.feature_log_prob != 0).any(axis=1))
 
-    def _score_word(self, word: str) -> np.ndarray:
-        rows = [self.vocab[g] for g in _word_grams(word) if g in self.vocab]
-        return np.asarray(self.feature_log_prob[rows].sum(axis=0, dtype=np.float64))
+    def _score_word(self, key: str) -> np.ndarray:
+        # NB log-likelihoods per feature group (FEATURE_GROUPS rows), then how much of the word
+        # the training text never had: character 3-5-grams unseen (of how many), word unseen.
+        name = key.startswith(_NAME_MARK)
+        grams = _word_grams(key[1:] if name else key)
+        rows = [self.vocab.get(g, -1) for g in grams]
+        seen = [row >= 0 and bool(self._seen[row]) for row in rows]
+        long = [ok for g, ok in zip(grams, seen, strict=True) if len(g) >= 3 and g[:2] != "w:"]
+        whole = sum(1 for g, ok in zip(grams, seen, strict=True) if g[:2] == "w:" and not ok)
+        of = [NAMES if name else _group(g) for g in grams]
+        scores = np.zeros((len(FEATURE_GROUPS), len(NB_CLASSES)))
+        for group in range(len(FEATURE_GROUPS)):
+            mine = [r for r, g in zip(rows, of, strict=True) if r >= 0 and g == group]
+            scores[group] = self.feature_log_prob[mine].sum(axis=0, dtype=np.float64)
+        return np.concatenate([scores.ravel(), [len(long) - sum(long), len(long), whole]])
 
-    def nb_log_posterior(self, text: str) -> np.ndarray:
-        """Naive Bayes log posterior over CLASSES (uniform prior): the sum over `features(text)`.
+    def nb_scores(self, text: str) -> NbScores:
+        """Naive Bayes log posteriors over NB_CLASSES (uniform prior), over all of
+        `features(text)` and per feature group; and the shares of its character 3-5-grams and
+        of its words that no training text had (high for a language the model does not know).
 
         Summed per word from a cache, since a word's n-grams never reach past its spaces.
         """
-        words = text[:MAX_CHARS].lower().split()
-        if words:
-            scores = np.sum([self._word_score(w) for w in words], axis=0)
-        else:
-            scores = np.zeros(len(CLASSES))
-        return np.asarray(scores - np.logaddexp.reduce(scores), dtype=np.float64)
+        words = _keys(text)
+        k = len(NB_CLASSES)
+        if not words:
+            return NbScores(np.zeros(k), np.zeros((len(FEATURE_GROUPS), k)), np.zeros(2))
+        total = np.sum([self._word_score(w) for w in words], axis=0)
+        groups = total[: len(FEATURE_GROUPS) * k].reshape(len(FEATURE_GROUPS), k)
+        unseen, grams, whole = total[len(FEATURE_GROUPS) * k :]
+        shares = np.array([unseen / max(grams, 1.0), whole / len(words)])
+        scores = groups.sum(axis=0)
+        posterior = groups - np.logaddexp.reduce(groups, axis=1, keepdims=True)
+        return NbScores(scores - np.logaddexp.reduce(scores), posterior, shares)
 
     def stack_inputs(
-        self, text: str, nb_log_post: np.ndarray, profile_ll: tuple[np.ndarray, int]
+        self, text: str, nb: NbScores, profile_ll: tuple[np.ndarray, int]
     ) -> np.ndarray:
-        """The stacker's input vector: NB log posterior and per-gram profile likelihoods, each
-        again scaled by how far the text falls short of a full sentence (so a headline's few
-        words can count for less than a paragraph's and its confidence stays calibrated; zero
-        for full sentences, which keeps the fit well conditioned), and the length."""
+        """The stacker's input vector: NB log posterior (all features, and per feature group,
+        so the stacker can weigh groups whose evidence overlaps) and per-gram profile
+        likelihoods (each relative to the best), how well the model's own languages' profiles
+        fit at all and how much of the text the training text never had (the evidence for
+        `other`), each again scaled by how far the text falls short of a full sentence (so a
+        headline's few words can count for less than a paragraph's and its confidence stays
+        calibrated; zero for full sentences, which keeps the fit well conditioned), and the
+        length."""
         ld, n = profile_ll
-        ld_norm = (ld - ld.max()) / max(n, 1)
-        nb = np.maximum(nb_log_post - nb_log_post.max(), -50.0) / 10.0
+        per_gram = ld / max(n, 1)
+        ld_norm = per_gram - per_gram.max()
+        fit = np.clip(per_gram[:OWN_PROFILES].max(), -20.0, 0.0) / 10.0 if n else 0.0
+        open_set = np.concatenate([[fit], nb.unseen])
+        log_post = _scaled(nb.posterior)
+        groups = _scaled(nb.groups - nb.groups.max(axis=1, keepdims=True)).ravel()
         short = max(0.0, 1.0 - len(text[:MAX_CHARS].split()) / FULL_WORDS)
         return np.concatenate(
-            [nb, nb * short, ld_norm, ld_norm * short, [math.log1p(len(text)) / 5.0]]
+            [
+                log_post,
+                log_post * short,
+                groups,
+                ld_norm,
+                ld_norm * short,
+                open_set,
+                open_set * short,
+                [math.log1p(len(text)) / 5.0],
+            ]
         )
 
     def analyse(self, text: str, profiles: Profiles) -> tuple[np.ndarray, np.ndarray, int]:
         """(class probabilities over CLASSES, log-likelihood under each of PROFILE_LANGS, grams scored)."""
         profile_ll = profiles.log_likelihood(text)
-        x = self.stack_inputs(text, self.nb_log_posterior(text), profile_ll)
+        x = self.stack_inputs(text, self.nb_scores(text), profile_ll)
         logits = self.coef @ x + self.intercept
         logits -= logits.max()
         p = np.exp(logits)

@@ -9,7 +9,6 @@ called nynorsk. `language_basis` on the row says which of them the decision used
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ import numpy as np
 from langdetect import DetectorFactory
 from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.lang_detect_exception import LangDetectException
-from nordwire.schemas.items import Item
+from nordwire.schemas.items import Item, LanguageEvidence
 from nordwire.schemas.rejects import Reject, excerpt_of
 from nordwire.transforms.langcontext import (
     Context,
@@ -32,11 +31,12 @@ from nordwire.transforms.langid import (
     CLASSES,
     MAX_CHARS,
     NORWEGIAN,
-    PROFILE_LANGS,
+    OTHER,
     LangIdModel,
     Profiles,
     shipped_model,
 )
+from nordwire.transforms.normalise import text_fields
 
 STAGE = "language"
 VARIETY_SHARE = 0.5  # the variety the model favours, unless the nynorsk rule below holds it back
@@ -54,10 +54,19 @@ CUE_MAX = 4
 # less strongly: Danish and Swedish borrow a few.
 NORWEGIAN_CUE_WEIGHT = 1.0
 NORWEGIAN_CUE_MAX = 2
+# Words Swedish shares but Danish writes otherwise (av, ut, mot) count against Danish alone.
+NOT_DANISH_WEIGHT = 1.0
+NOT_DANISH_MAX = 2
 # Without a nynorsk form, a text this short is called nynorsk only when the model is this sure;
 # otherwise it is bokmål (the model leans that way) or undecided `no`.
 NYNORSK_EVIDENCE_WORDS = 12
 NYNORSK_SHARE_UNMARKED = 0.8
+# A single word (names aside) is never nynorsk without a nynorsk form: `Mentalsjukdomar` is as
+# Swedish as it is nynorsk.
+NYNORSK_MIN_WORDS = 2
+# The basis names `other` when the class for languages the model does not know weighed at least
+# this much in the decision (it is the answer, or came close).
+OTHER_EVIDENCE = 0.05
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
@@ -111,58 +120,94 @@ class LanguageDetector:
         except LangDetectException:
             return "und"
 
-    def detect(self, text: str, context: Context | None = None) -> Detection:
-        """Language of `text` (its first MAX_CHARS characters), in its feed's `context` if given."""
+    def _name_other(self, text: str) -> str:
+        # The model's `other`: langdetect names it among its 55 languages; when that is one of
+        # the model's own, it only shows the language is none langdetect knows either.
+        named = self._name_script(text)
+        return "und" if named in ("no", *CLASSES) else named
+
+    def evidence(self, text: str, label: str = "") -> LanguageEvidence:
+        """What `text` (its first MAX_CHARS characters) says about its language, on its own."""
         letters = _letters(text)
         if _too_few(letters):
-            return Detection("und", False, None, 0.0)
+            return LanguageEvidence(label, len(text), (), "und", 0.0)
         latin = sum(
             1 for ch in letters if ch < "\u0250" or unicodedata.name(ch, "").startswith("LATIN")
         )
         if latin < LATIN_SHARE * len(letters):
-            return Detection(self._name_script(text), False, None, 1.0)
-        probs_array, profile_ll, grams = self._model.analyse(text, self._profiles)
+            return LanguageEvidence(label, len(text), (), self._name_script(text), 1.0)
+        probs, profile_ll, grams = self._model.analyse(text, self._profiles)
         if float(profile_ll.max()) / max(1, grams) < GIBBERISH_FLOOR:
-            return Detection("und", False, None, 1.0)
+            return LanguageEvidence(label, len(text), (), "und", 1.0)
         found = cues(text)
         if found.looks_sami:
-            # Sámi is no class of the model, which would call it Finnish or Estonian at best.
-            return Detection("se", False, None, 1.0, "text+cues")
-        used = ["text"]
-        log_p = np.log(np.maximum(probs_array, 1e-12))
+            # The model's `other` would find most Sámi too; its spelling settles it outright.
+            return LanguageEvidence(label, len(text), (), "se", 1.0, found.words, cues=True)
+        log_p = np.log(np.maximum(probs, 1e-12))
         for lang, n in found.foreign().items():
             log_p[CLASSES.index(lang)] += CUE_WEIGHT * min(n, CUE_MAX)
         for lang in NORWEGIAN:
             log_p[CLASSES.index(lang)] += NORWEGIAN_CUE_WEIGHT * min(
                 found.norwegian, NORWEGIAN_CUE_MAX
             )
-        if found.names:
-            used.append("cues")
-        prior, names = (context or Context()).log_prior()
-        log_p = log_p + prior
+        log_p[CLASSES.index("da")] -= NOT_DANISH_WEIGHT * min(found.not_danish, NOT_DANISH_MAX)
+        return LanguageEvidence(
+            label,
+            len(text),
+            tuple(log_p.tolist()),
+            words=found.words,
+            nynorsk=found.nynorsk,
+            bokmal=found.bokmal,
+            cues=bool(found.names),
+        )
+
+    def decide(
+        self, evidence: LanguageEvidence, context: Context | None = None, text: str | None = None
+    ) -> Detection:
+        """The decision on a text's own `evidence` in its feed's `context`; `text` names a
+        language the model has no class for (without it, such a language is `other`)."""
+        used = ["text", "cues"] if evidence.cues else ["text"]
+        if evidence.settled is not None:
+            return Detection(evidence.settled, False, None, evidence.confidence, "+".join(used))
+        context = context or Context()
+        prior, names = context.log_prior(evidence.words)
+        log_p = np.asarray(evidence.log_p) + prior
         used.extend(names)
         log_p -= np.logaddexp.reduce(log_p)
         probs = dict(zip(CLASSES, np.exp(log_p).tolist(), strict=True))
+        if probs[OTHER] >= OTHER_EVIDENCE:
+            used.append("other")
         basis = "+".join(used)
         p_no = probs["nb"] + probs["nn"]
         if p_no >= 0.5:
-            variety = _variety(probs, found.nynorsk, found.bokmal, found.words)
+            variety = _variety(
+                probs,
+                evidence.nynorsk,
+                evidence.bokmal,
+                evidence.words,
+                context.favoured_variety(),
+            )
             return Detection(variety or "no", True, variety, round(p_no, 4), basis)
         named = max((c for c in CLASSES if c not in NORWEGIAN), key=probs.__getitem__)
-        if probs[named] < 0.5:
-            # None of the model's own languages is likely: name it from langdetect's profiles.
-            ranked = sorted(zip(profile_ll.tolist(), PROFILE_LANGS, strict=True), reverse=True)
-            named = next(lang for _, lang in ranked if lang != "no")
+        if named == OTHER and text is not None:
+            named = self._name_other(text)
         return Detection(named, False, None, round(1.0 - p_no, 4), basis)
 
+    def detect(self, text: str, context: Context | None = None) -> Detection:
+        """Language of `text` (its first MAX_CHARS characters), in its feed's `context` if given."""
+        return self.decide(self.evidence(text), context, text)
 
-def _variety(probs: dict[str, float], nynorsk: int, bokmal: int, words: int) -> str | None:
+
+def _variety(
+    probs: dict[str, float], nynorsk: int, bokmal: int, words: int, favoured: str | None = None
+) -> str | None:
     """nb, nn or None (undecided) for a text judged Norwegian.
 
     Forms only one standard writes (ikkje/ikke, eg/jeg, frå/fra) decide when they all point
     one way; otherwise the model's share decides, but nynorsk needs nynorsk evidence: a short
-    text with no nynorsk form needs a much surer model to be called nynorsk, and is bokmål
-    when the model leans that way and undecided otherwise.
+    text with no nynorsk form needs a much surer model to be called nynorsk, a single word a
+    nynorsk form, and is bokmål when the model leans that way; otherwise the variety its feed
+    `favoured` (most of its other items), else undecided.
     """
     if nynorsk and not bokmal:
         return "nn"
@@ -170,70 +215,73 @@ def _variety(probs: dict[str, float], nynorsk: int, bokmal: int, words: int) -> 
         return "nb"
     share_nn = probs["nn"] / (probs["nb"] + probs["nn"])
     unmarked_short = not nynorsk and words < NYNORSK_EVIDENCE_WORDS
-    if share_nn >= (NYNORSK_SHARE_UNMARKED if unmarked_short else VARIETY_SHARE):
+    unmarked_word = not nynorsk and words < NYNORSK_MIN_WORDS
+    if not unmarked_word and share_nn >= (
+        NYNORSK_SHARE_UNMARKED if unmarked_short else VARIETY_SHARE
+    ):
         return "nn"
     if 1.0 - share_nn >= VARIETY_SHARE:
         return "nb"
-    return None
+    return favoured
 
 
 def detection_text(item: Item) -> tuple[str, str]:
     """(text, label of what it is made of): title plus summary, else title plus body."""
-    parts = [("title", item.title), ("summary", item.summary)]
-    if not item.summary or len(item.summary) < 200:
-        parts.append(("body", item.body))
+    return _compose(item.title, item.summary, item.body)
+
+
+def _compose(title: str | None, summary: str | None, body: str | None) -> tuple[str, str]:
+    parts = [("title", title), ("summary", summary)]
+    if not summary or len(summary) < 200:
+        parts.append(("body", body))
     used = [(name, t) for name, t in parts if t]
     return "\n".join(t for _, t in used), "+".join(name for name, _ in used)
 
 
 def item_context(item: Item) -> Context:
-    """The feed-level evidence an item carries: channel tag, host country, the other items' votes."""
+    """The evidence an item carries besides its text: channel tag, host country, the other
+    items' votes, its own xml:lang."""
     return Context(
         channel=channel_group(item.feed_language),
         domain=domain_group(item.link or item.url) or domain_group(item.source),
         votes=item.document_languages,
+        item=channel_group(item.item_language),
     )
 
 
 @cache
 def shared_detector() -> LanguageDetector:
-    """One detector per process for the parse step's votes (the stage builds its own in setup)."""
+    """One detector per process for parsing (the stage builds its own in setup)."""
     return LanguageDetector()
 
 
-_TAG = re.compile(r"<[^>]*>")
-
-
-def _raw_text(item: Item) -> str:
-    # Votes need only a rough reading: tags dropped, entities decoded, nothing more.
-    parts = (item.title_raw, item.summary_raw or item.content_raw)
-    return html.unescape(_TAG.sub(" ", "\n".join(p for p in parts if p)))[:MAX_CHARS]
-
-
-def with_document_votes(
+def with_language_evidence(
     out: list[Item | Reject], detector: LanguageDetector | None = None
 ) -> list[Item | Reject]:
-    """Items of one document, each given the other items' own-language votes (rejects unchanged)."""
+    """Items of one document, each given its own text's evidence and the other items' votes.
+
+    The one reading of each item's text: the votes are the items' own decisions on it, and the
+    language stage decides on the same evidence in context without reading the text again. The
+    text is the one the stage would read: the fields as normalise cleans them.
+    """
     items = [(i, x) for i, x in enumerate(out) if isinstance(x, Item)]
-    if len(items) < 2:
-        return out
     judge = detector or shared_detector()
-
-    def own(text: str) -> tuple[str, float]:
-        result = judge.detect(text, Context(lean=False))
-        return result.language, result.confidence
-
-    votes = document_votes([_raw_text(x) for _, x in items], own)
+    evidence = [judge.evidence(*_compose(*text_fields(x))) for _, x in items]
+    own = [judge.decide(e, Context(lean=False)) for e in evidence]
+    votes = document_votes([(d.language, d.confidence) for d in own])
     result = list(out)
-    for (i, x), v in zip(items, votes, strict=True):
-        result[i] = x.evolve(document_languages=v)
+    for (i, x), e, v in zip(items, evidence, votes, strict=True):
+        result[i] = x.evolve(document_languages=v, language_evidence=e)
     return result
 
 
 def detect_language(item: Item, detector: LanguageDetector) -> Item | Reject:
     """Keep Norwegian items with language, variety and confidence; reject the rest with the reason."""
     text, label = detection_text(item)
-    result = detector.detect(text, item_context(item))
+    evidence = item.language_evidence
+    if evidence is None or (evidence.label, evidence.chars) != (label, len(text)):
+        evidence = detector.evidence(text, label)  # not parsed here, or its text changed since
+    result = detector.decide(evidence, item_context(item), text)
     if not result.norwegian:
         return Reject.of_item(
             item,
@@ -249,4 +297,5 @@ def detect_language(item: Item, detector: LanguageDetector) -> Item | Reject:
         language_confidence=result.confidence,
         language_text=label,
         language_basis=result.basis,
+        language_evidence=None,  # read: the later stages have no use for it
     )

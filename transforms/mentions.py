@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from zoneinfo import ZoneInfo
 
-from nordwire.schemas.items import DateMention, Item, Mention, QuoteMention
+from nordwire.schemas.items import DateMention, Item, Mention
+from nordwire.transforms.attribution import attribute
 from nordwire.transforms.dates import OSLO
+from nordwire.transforms.metadata import OWN_DATE_BASES
 from nordwire.transforms.ner import Lexicon, NerModel, consistent, sentences, spans, tokenize
-from nordwire.transforms.quotes import REPORTING_VERB, Quote, find_quotes
-from nordwire.transforms.speakers import PRONOUNS, S_NAMES, is_role
+from nordwire.transforms.speakers import S_NAMES
 from nordwire.transforms.temporal import find_dates
 
 MAX_CHARS_PER_FIELD = 100_000  # a 1 MB "article" is cut here, and the cut is recorded
@@ -18,7 +20,6 @@ FIELDS = ("title", "summary", "body", "caption")
 _MODEL_CODE = re.compile(r"^[A-ZÆØÅ][A-Za-zÆØÅæøå]{0,15}-(?:[A-Z]{1,3}\d{0,4}|\d{1,4}[A-Z]?)$")
 _NOT_PRODUCTS = frozenset({"covid-19", "sars-cov-2", "nato-2", "e-6", "e-18", "e-39"})
 PLACE_LABELS = ("GPE_LOC", "LOC")
-_FIRST_SENTENCE = re.compile(r"[^\n]*?(?:[.!?](?=\s)|$)", re.M)
 # "Tsjernihiv-regionen" is the region of Tsjernihiv: the place is the name before the hyphen.
 _PLACE_SUFFIXES = (
     "-regionen",
@@ -31,11 +32,54 @@ _PLACE_SUFFIXES = (
 )
 
 
+# NorNE's convention for sport: a venue is a place (LOC: `Ullevaal stadion`, `Telenor Arena`),
+# a league an organisation (ORG: `Tippeligaen`, `Premier League`), and so is a club.
+_VENUE_HEADS = frozenset({"stadion", "stadium", "arena", "stadio", "estadio"})
+_LEAGUE_WORD = re.compile(r"^[A-ZÆØÅ][\wæøå]*(?:serien|ligaen|-ligaen)$")
+_LEAGUE_HEADS = frozenset({"league", "liga", "ligaen", "ligue"})
+_WRONG_FOR_SPORT = frozenset({"PER", "LOC", "GPE_LOC", "GPE_ORG", "PROD", "MISC", "DRV"})
+
+
+def _relabel(tags: list[str], start: int, end: int, label: str) -> None:
+    tags[start:end] = [f"B-{label}"] + [f"I-{label}"] * (end - start - 1)
+
+
+def _sport_labels(tokens: list[str], tags: list[str]) -> list[str]:
+    """Venues are LOC (`Emirates Stadium` was a person), leagues ORG (`Eliteserien` was a
+    place), and in a fixture `Molde–Rosenborg` both sides are clubs when one is."""
+    out = list(tags)
+    found = spans(out)
+    for span in found:
+        words = tokens[span.start : span.end]
+        end = span.end
+        if end < len(tokens) and tokens[end].lower() in _VENUE_HEADS and out[end] == "O":
+            end += 1  # `Ullevaal stadion`: the head word belongs to the name
+        last = tokens[end - 1].lower()
+        if end - span.start > 1 and last in _VENUE_HEADS:
+            _relabel(out, span.start, end, "LOC")
+        elif span.label in _WRONG_FOR_SPORT and (
+            (len(words) == 1 and _LEAGUE_WORD.match(words[0]) and span.label != "DRV")
+            or (len(words) > 1 and last in _LEAGUE_HEADS)
+        ):
+            _relabel(out, span.start, span.end, "ORG")
+    found = spans(out)
+    for a, b in itertools.pairwise(found):
+        if (
+            b.start == a.end + 1
+            and tokens[a.end] in ("–", "-", "—")
+            and "ORG" in (a.label, b.label)
+        ):
+            other = b if a.label == "ORG" else a
+            if other.label in ("GPE_LOC", "GPE_ORG", "PER"):  # not `Oslo S -Nationaltheatret`
+                _relabel(out, other.start, other.end, "ORG")
+    return out
+
+
 def _second_pass(tokens: list[str], tags: list[str]) -> list[str]:
     """Rules on top of the tagger: model designations are products; `X-regionen` is a place;
     a nickname in «» inside a name (`Per Joar «Perry» Hansen`) is part of that one person."""
     out = list(tags)
-    for i in range(1, len(tokens) - 3):
+    for i in range(1, len(tokens) - 3) if "«" in tokens else ():
         if tokens[i] != "«" or not out[i - 1].endswith("-PER"):
             continue
         close = next((j for j in range(i + 2, min(i + 5, len(tokens))) if tokens[j] == "»"), -1)
@@ -51,6 +95,8 @@ def _second_pass(tokens: list[str], tags: list[str]) -> list[str]:
                 last += 1
             out[i : last + 1] = ["I-PER"] * (last + 1 - i)
     for i, tok in enumerate(tokens):
+        if out[i] == "O" and "-" not in tok:
+            continue  # the rules below need a tag or a hyphen
         # "LIVE", "VG": a one-word person in capitals is a headline word or an acronym.
         if (
             out[i] == "B-PER"
@@ -67,7 +113,7 @@ def _second_pass(tokens: list[str], tags: list[str]) -> list[str]:
             out[i] = "B-PROD"
         elif out[i] == "B-DRV" and tok.lower().endswith(_PLACE_SUFFIXES):
             out[i] = "B-LOC"
-    return out
+    return _sport_labels(tokens, out) if any(t != "O" for t in out) else out
 
 
 def _mentions(texts: dict[str, str], ner: NerModel) -> list[Mention]:
@@ -93,8 +139,10 @@ def _mentions(texts: dict[str, str], ner: NerModel) -> list[Mention]:
 def _genitive_stem(name: str) -> str:
     if name.endswith("'") or name.endswith("’"):
         return name[:-1]
-    if name.endswith("s") and not name.endswith("ss") and len(name) > 3:
-        return name[:-1]
+    if name.endswith("s") and not name.endswith("ss"):
+        last = name.split()[-1][:-1]
+        if len(name) > 3 or (len(last) >= 2 and last.isupper()):  # "FNs", "EUs"
+            return name[:-1]
     return name
 
 
@@ -122,12 +170,31 @@ def _person_stem(name: str, known: set[str], lexicon: Lexicon) -> str:
     return stem if _frequency(stem_last, lexicon) > _frequency(last, lexicon) else name
 
 
+def _name_stem(name: str, known: set[str], gazetteer: frozenset[str], lexicon: Lexicon) -> str:
+    """Another name without its genitive s (`Natos` -> `Nato`, `FNs` -> `FN`, `Russlands` ->
+    `Russland`) when the evidence says it is one: the stem is named in the article or is a
+    known place, the stem is an abbreviation in capitals, or the stem is the better-known word
+    of the one-word name's two forms in wordfreq's Norwegian list (Nato is more frequent than
+    Natos; Paris, Texas, Hamas and Wales are more frequent than Pari, Texa, Hama and Wale, so
+    they stay). A name of several words keeps its s without such evidence (`Oslo Børs`, `Sky
+    News`), and so does one whose stem is a common word (`Børs` -> `bør`)."""
+    stem = _genitive_stem(name)
+    if stem == name:
+        return name
+    last, stem_last = name.split()[-1], stem.split()[-1]
+    if stem in known or stem.lower() in gazetteer or last[-1] in "'’" or stem_last.isupper():
+        return stem
+    if " " in name or "lc" in lexicon.get(stem_last.lower(), ()):
+        return name  # `Oslo Børs`, `Sky News`, `Hells Angels`: the s belongs to the name
+    return stem if _frequency(stem_last, lexicon) > _frequency(last, lexicon) else name
+
+
 def link(
     mentions: list[Mention], gazetteer: frozenset[str] = frozenset(), lexicon: Lexicon | None = None
 ) -> list[Mention]:
     """Normalised names: a person's genitive takes its stem ("Joe Bidens" -> "Joe Biden"); a
     short person mention takes the full name used in the article ("Putin" -> "Vladimir Putin");
-    another name's genitive takes its stem when the stem is also named ("Russlands" -> "Russland")."""
+    another name's genitive takes its stem when the evidence says so (`_name_stem`)."""
     lex = lexicon or {}
     known = {m.text for m in mentions}
     base = {m.text: _person_stem(m.text, known, lex) for m in mentions if m.label == "PER"}
@@ -146,9 +213,7 @@ def link(
                     name = full
                     break
         else:
-            stem = _genitive_stem(name)
-            if stem != name and (stem in known or stem.lower() in gazetteer):
-                name = stem
+            name = _name_stem(name, known, gazetteer, lex)
             if m.label in PLACE_LABELS:
                 for suffix in _PLACE_SUFFIXES:
                     if name.lower().endswith(suffix) and len(name) > len(suffix) + 1:
@@ -158,97 +223,27 @@ def link(
     return out
 
 
-def _lede_person(people: list[Mention]) -> str | None:
-    lede = [m for m in people if m.field != "title" and m.sentence == 0]
-    return lede[0].normalised if lede else None
-
-
-def _headline_speaker(q: Quote, mentions: list[Mention]) -> str | None:
-    """`X: – quote`: X's opening phrase is the speaker when it is a person or an organisation
-    the tagger found there, a role (`Kulturministeren`, `Leiar i rusorganisasjon`, `Brad Pitts
-    advokat`), or the surname or first name of a person the article names; never a topic
-    (`Steinskred i Røldal`) or a verb (`Vil halvere ...`)."""
-    raw = q.speaker
-    if raw is None:
-        return None
-    if is_role(raw) and re.search(r"s [a-zæøå]", raw):
-        return raw  # a genitive and a role: the role speaks, not the genitive's owner
-    opening = [
-        m
-        for m in mentions
-        if m.field == "title" and q.speaker_start <= m.start and m.end <= q.speaker_end
-    ]
-    for m in opening:
-        if m.label == "PER":
-            return m.normalised
-    for m in opening:
-        if m.label == "ORG" and m.start == q.speaker_start and m.text == m.normalised:
-            return m.normalised
-    if is_role(raw):
-        return raw
-    # "Klopp om ...", "Ada (18) får ...": the surname or first name of a person the article
-    # names in full.
-    for word in raw.split():
-        for m in mentions:
-            parts = m.normalised.split()
-            if m.label == "PER" and word[:1].isupper() and word in (parts[0], parts[-1]):
-                return m.normalised
-    return None
-
-
-def _speaker(
-    q: Quote,
-    field: str,
-    mentions: list[Mention],
-    previous: str | None,
-    lede_speaks: bool = False,
-) -> str | None:
-    """The person a quote is by, as named in the article, or the speaker's words as written.
-
-    A person the tagger found in the reporting clause (or the headline's X) wins: that is how
-    appositions resolve ("sier veisjef i Vegvesenet, Kristin Greaker Carlsson"). "han"/"hun"
-    take the last person named before the quote. A descriptor ("samboeren", "en talsperson")
-    stays as written: it never jumps to somebody else named in the article.
-    """
-    people = [m for m in mentions if m.label == "PER"]
-    if field == "title" and q.verb is None and q.speaker_start >= 0:
-        return _headline_speaker(q, mentions) or (_lede_person(people) if lede_speaks else None)
-    if q.speaker_start >= 0:
-        inside = [
-            m
-            for m in people
-            if m.field == field and m.start >= q.speaker_start and m.end <= q.speaker_end
-        ]
-        if inside:
-            return inside[0].normalised
-    raw = q.speaker
-    if raw is None:
-        if q.speaker_start < 0 and q.verb is None:
-            # Dash speech without a reporting clause is the person the paragraph before
-            # introduced ("Frp-leder Sylvi Listhaug er trygg ... / – Vi er alle enige"), else
-            # it goes on with the previous speaker; a headline quote is often attributed in
-            # the lede's first sentence.
-            if field == "title":
-                return _lede_person(people) if lede_speaks else None
-            here = [m for m in people if m.field == field and m.end <= q.start]
-            return here[-1].normalised if here else previous
-        return None
-    if raw in PRONOUNS:
-        if raw not in ("han", "hun", "ho"):
-            return None
-        before = [
-            m
-            for m in people
-            if (m.field == field and m.end <= q.start)
-            or FIELDS.index(m.field) < FIELDS.index(field)
-        ]
-        return before[-1].normalised if before else None
-    if raw[:1].isupper():
-        last = raw.split()[-1]
-        for m in people:
-            if m.text == raw or m.normalised.split()[-1] == last:
-                return m.normalised
-    return raw
+def surname_links(articles: dict[str, int], share: float = 2 / 3) -> dict[str, str]:
+    """Across articles: a one-word person name (`Putin`, in articles that never give the full
+    name) -> the full name whose last word it is (`Vladimir Putin`), given how many articles
+    use each normalised name. Only when one full name has at least `share` of the articles of
+    all full names ending in that word: `Stoltenberg` stays alone when Jens and Camilla
+    Stoltenberg are both in the news."""
+    by_last: dict[str, list[str]] = {}
+    for name in articles:
+        parts = name.split()
+        if len(parts) > 1:
+            by_last.setdefault(parts[-1], []).append(name)
+    out: dict[str, str] = {}
+    for name in articles:
+        full = (
+            sorted(by_last.get(name, []), key=lambda f: (-articles[f], f))
+            if " " not in name
+            else []
+        )
+        if full and articles[full[0]] >= share * sum(articles[f] for f in full):
+            out[name] = full[0]
+    return out
 
 
 def extract_mentions(item: Item, ner: NerModel, tz: ZoneInfo = OSLO) -> Item:
@@ -263,20 +258,14 @@ def extract_mentions(item: Item, ner: NerModel, tz: ZoneInfo = OSLO) -> Item:
             text = text[:MAX_CHARS_PER_FIELD]
         texts[field] = text
     mentions = link(_mentions(texts, ner), ner.gazetteer, ner.lexicon)
-    quotes: list[QuoteMention] = []
-    previous: str | None = None
-    lede = texts["summary"] or texts["body"]
-    first = _FIRST_SENTENCE.match(lede)
-    lede_speaks = bool(first and REPORTING_VERB.search(first.group()))
-    for field in FIELDS:
-        for q in find_quotes(texts[field], headline=field == "title"):
-            speaker = _speaker(q, field, mentions, previous, lede_speaks)
-            previous = speaker if speaker is not None else previous
-            quotes.append(QuoteMention(field, q.quote, q.start, q.end, speaker, q.speaker, q.verb))
+    quotes = attribute(texts, mentions, ner.lexicon)
+    # A weekday or "i går" is resolved against a day the item itself gives; a day a fallback
+    # gives (the feed's newest item, the channel) only bounds it (docs/feeds.md).
+    precision = item.date_precision if item.date_basis in OWN_DATE_BASES else "bound"
     dates = [
         DateMention(field, d.text, d.start, d.end, d.value, d.precision)
         for field in FIELDS
-        for d in find_dates(texts[field], anchor, item.date_precision)
+        for d in find_dates(texts[field], anchor, precision)
     ]
     return item.evolve(
         entities=tuple(mentions), quotes=tuple(quotes), dates=tuple(dates), extraction_cut=cut

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from nordwire.schemas.items import Item
-from nordwire.transforms.dates import OSLO, parse_date
+from nordwire.transforms.dates import OSLO, parse_date, start_of_day
 
 _CREDIT = re.compile(
     r"(?:^|(?<=[\s.(]))(?:Foto|Photo|Bilde|Illustrasjon|Grafikk|Faksimile|Skjermbilde|Skjermdump|Video)"
@@ -16,6 +16,10 @@ _CREDIT = re.compile(
     re.IGNORECASE,
 )
 FUTURE_TOLERANCE = timedelta(days=1)
+# Dates the item itself gives: a time of day is claimed only from these.
+OWN_DATE_BASES = frozenset({"published", "updated", "url"})
+# Dates its document gives: the story is no newer than they are (a day, never a time).
+BOUND_BASES = frozenset({"feed_order", "channel", "feed_newest"})
 AGENCIES = {
     "ntb": "ntb",
     "anb": "anb",
@@ -126,13 +130,47 @@ def best_date(item: Item, tz: ZoneInfo = OSLO) -> tuple[datetime | None, str, st
     if published_at is not None and published_at <= latest:
         basis = item.date_basis if item.date_basis != "none" else "published"
         return published_at, precision, basis
-    for basis, value in item.date_fallbacks:
-        if value <= latest:
-            return value, "day" if basis == "url" else "time", basis
+    fallback = _fallback(item)
+    if fallback is not None:
+        basis, value = fallback
+        if basis in BOUND_BASES:
+            # The newest item of a snapshot dates the document, not this item: the day it falls
+            # on in `tz` is all that is claimed, never its time (docs/feeds.md).
+            return start_of_day(value, tz), "day", basis
+        return value, "day" if basis == "url" else "time", basis
     # Nothing in the input dates the item: no publication time is claimed (published_at NULL,
     # precision none); the partition date is the fetch day, and the basis says which clock.
     polled = item.input.lower().startswith(("http://", "https://"))
     return None, "none", "fetched" if polled else "file_mtime"
+
+
+def _fallback(item: Item) -> tuple[str, datetime] | None:
+    latest = item.fetched_at + FUTURE_TOLERANCE
+    return next(((b, v) for b, v in item.date_fallbacks if v <= latest), None)
+
+
+def date_bound(item: Item) -> tuple[str, datetime] | None:
+    """The date a copy of an undated story is bounded by (its document's date), for the
+    first-seen rule of `with_bound`; None when the copy dates itself or nothing dates it."""
+    if item.published_raw is not None or item.published_fallback is not None:
+        return None
+    fallback = _fallback(item)
+    return fallback if fallback is not None and fallback[0] in BOUND_BASES else None
+
+
+def with_bound(item: Item, bounds: list[tuple[str, datetime] | None]) -> Item:
+    """The kept copy of a story seen in several documents, dated no later than the earliest
+    document that held it: an undated story is not dated by a later snapshot's newest item."""
+    found = [b for b in bounds if b is not None]
+    if not found:
+        return item
+    earliest = min(found, key=lambda b: b[1])
+    if item.published_raw is not None or item.published_fallback is not None:
+        return item
+    own = _fallback(item)
+    if own is not None and (own[0] not in BOUND_BASES or own[1] <= earliest[1]):
+        return item
+    return item.evolve(date_fallbacks=(earliest, *item.date_fallbacks))
 
 
 def extract_metadata(item: Item, tz: ZoneInfo = OSLO) -> Item:

@@ -143,8 +143,8 @@ def _names(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in cleaned if v))
 
 
-def normalise(item: Item) -> Item:
-    """Fill title, summary, body and caption with clean text; clean the short text fields too."""
+def text_fields(item: Item) -> tuple[str | None, str | None, str | None]:
+    """The clean title, summary and body of an item (what `normalise` fills them with)."""
     title = clean_text(item.title_raw)
     if title:
         title = " ".join(title.split())
@@ -152,6 +152,12 @@ def normalise(item: Item) -> Item:
     body = clean_text(item.content_raw, markup=item.format != "wire")
     if body is not None and body == summary:  # many feeds repeat the summary as content
         body = None
+    return title, summary, body
+
+
+def normalise(item: Item) -> Item:
+    """Fill title, summary, body and caption with clean text; clean the short text fields too."""
+    title, summary, body = text_fields(item)
     caption = clean_text(item.caption_raw)
     if caption is not None and caption in (summary, body):  # a caption repeated as the text
         caption = None

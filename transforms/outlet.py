@@ -17,7 +17,10 @@ def source_slug(value: str | None) -> str | None:
     """A publisher name or host as a short, path-safe slug (www. dropped)."""
     if not value:
         return None
-    host = urlsplit(value).hostname if "://" in value else None
+    try:
+        host = urlsplit(value).hostname if "://" in value else None
+    except ValueError:  # http://[::1 (a bracket never closed): the text itself is all there is
+        host = None
     text = (host or value).strip().lower()
     text = text.removeprefix("www.")
     text = _SOURCE_CHARS.sub("-", text).strip("-.")

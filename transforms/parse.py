@@ -16,8 +16,9 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.schemas.rejects import Reject, excerpt_of
-from nordwire.transforms import feeddates
+from nordwire.transforms import feeddates, jsonfeed
 from nordwire.transforms.conflicts import split_conflicts
+from nordwire.transforms.controls import without_controls
 from nordwire.transforms.feedmedia import (
     media_caption,
     media_credits,
@@ -25,7 +26,8 @@ from nordwire.transforms.feedmedia import (
     media_titles_as_caption,
 )
 from nordwire.transforms.identity import site_of
-from nordwire.transforms.language import with_document_votes
+from nordwire.transforms.langcontext import entry_language
+from nordwire.transforms.language import with_language_evidence
 from nordwire.transforms.outlet import host_of, item_source, source_slug
 
 MAX_INPUT_BYTES = 50 * 1024 * 1024
@@ -66,6 +68,8 @@ def sniff(data: bytes) -> str:
         return "empty"
     head = _head_text(data)
     stripped = head.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("{"):  # before the markup checks: content_html may hold <rss or <html
+        return "json"
     if _FEED_ROOT_STRICT.search(head):
         return "feed"
     if _HTML_ROOT.search(head):
@@ -74,8 +78,6 @@ def sniff(data: bytes) -> str:
         return "feed"
     if _WIRE_DATE.match(stripped.split("\n", 1)[0]):
         return "wire"
-    if stripped.startswith("{") and '"version"' in head and "jsonfeed" in head:
-        return "json"
     sample = data[:4096]
     has_bom = any(data.startswith(bom) for bom, _ in _BOMS)
     if not has_bom and len(_CONTROL_BYTES.findall(sample)) > max(2, len(sample) // 100):
@@ -215,7 +217,12 @@ def _parse_feed(doc: RawDocument, kind: str) -> list[Item | Reject]:
     }
     data = _valid_charrefs(_strip_junk(doc.data) if kind == "feed" else doc.data)
     try:
-        parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+        if kind == "json":  # read by nordwire into feedparser's shape: feedparser 6.0 cannot
+            parsed = jsonfeed.read(doc.data)
+        else:
+            parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    except jsonfeed.NotAFeed as exc:
+        return [_reject(doc, exc.reason, exc.detail, exc.error)]
     except Exception as exc:  # feedparser raises on some inputs instead of setting bozo
         return [_reject(doc, "unparseable", "feed parser failed", f"{type(exc).__name__}: {exc}")]
     entries = parsed.get("entries") or []
@@ -251,7 +258,7 @@ def _parse_feed(doc: RawDocument, kind: str) -> list[Item | Reject]:
     )
     for index, entry in enumerate(entries):
         out.append(_entry_item(doc, index, entry, feed, context))
-    return with_document_votes(out)  # the language prior each item takes from the others
+    return with_language_evidence(out)  # each item's text read once, and its vote for the others
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -301,7 +308,10 @@ def _absolute(link: str | None, base: str | None) -> str | None:
         return link
     if link.lstrip().lower().startswith(("javascript:", "data:", "mailto:")):
         return link
-    return urljoin(base, link)
+    try:
+        return urljoin(base, link)
+    except ValueError:  # a channel link such as http://[::1 cannot be a base
+        return link
 
 
 def _field(entry: Any, key: str) -> Any:
@@ -312,7 +322,7 @@ def _field(entry: Any, key: str) -> Any:
 def _struct_to_datetime(value: Any) -> datetime | None:
     try:
         return datetime(*value[:6]).replace(tzinfo=UTC) if value else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
@@ -341,7 +351,7 @@ def _entry_item(
     link = _absolute(entry.get("link"), feed.get("link"))
     published = _field(entry, "published")
     own = published or _field(entry, "updated")
-    return Item(
+    item = Item(
         input=doc.input,
         item_index=index,
         format=context.fmt,
@@ -349,6 +359,7 @@ def _entry_item(
         fetched_at=doc.fetched_at,
         feed_title=feed.get("title"),
         feed_language=feed.get("language"),
+        item_language=entry_language(entry, feed),
         guid=guid if guid in context.real_guids else None,
         link=link,
         # A media title names the photo, never the story, unless the item has no title at all
@@ -373,7 +384,11 @@ def _entry_item(
         categories=tuple(c.strip() for c in categories if c and c.strip()),
         authors=tuple(a.strip() for a in authors if a.strip()),
         credits=tuple(media_credits(entry)),
+        # The document's clock, which decides the newest revision of a story (revisions.py).
+        channel_date=context.channel_date,
+        newest_item_date=context.newest_date,
     )
+    return without_controls(item)  # ESC or BEL in a guid, byline or credit never goes further
 
 
 def _parse_wire(doc: RawDocument) -> list[Item | Reject]:

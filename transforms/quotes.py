@@ -22,6 +22,8 @@ from nordwire.transforms.speakers import (
     DETERMINERS,
     capital,
     clean_speaker,
+    is_agency,
+    is_kicker,
     is_name_word,
     is_role,
 )
@@ -36,6 +38,9 @@ VERBS = [
     *("innrømmer", "innrømte", "forklarer", "forklarte", "melder", "meldte", "varsler"),
     *("konstaterer", "fastslår", "sukker", "utdyper", "presiserer", "tror", "trur"),
     *("kommenterer", "uttrykker", "skriv", "forklarar", "fortalde", "sa", "seier"),
+    *("vedgår", "vedgjekk", "oppsummerer", "oppsummerte", "poengterer", "poengterte"),
+    *("tvitrer", "tvitret", "kunngjør", "kunngjorde", "erklærer", "erklærte", "svarar"),
+    *("uttalar", "opplyste", "bemerker", "bemerket", "beskriver", "beskrev", "sukka"),
 ]
 _VERB = "|".join(sorted(set(VERBS), key=len, reverse=True))
 REPORTING_VERB = re.compile(rf"\b(?:{_VERB})\b")
@@ -54,8 +59,9 @@ _AFTER_SENTENCE = re.compile(r"[.!?:…]\s\s?$")
 _CLAUSE = re.compile(rf"(?:,|(?<=[!?]))\s*(?P<verb>{_VERB})\s+(?=\S)")
 # X holds no spaced dash and no quote marks (hyphens are fine: "Sp-ordføreren", "FIS-møte").
 _HEADLINE = re.compile(
-    rf"^(?P<x>(?:(?!\s[{_DASHES}]\s)[^:\n]){{2,90}}?)\s*:\s*[{_DASHES}]\s+(?P<q>\S.*)$", re.M
+    rf"(?P<x>(?:(?!\s[{_DASHES}]\s)[^:\n]){{2,90}}?)\s*:\s*[{_DASHES}]\s+(?P<q>\S[^\n]*)"
 )
+_KICKER = re.compile(r"(?P<k>[^:\n]{2,30}?)\s*:\s+")  # "SE NÅ: Støre: – ...": .match at a line
 _GUILLEMETS = re.compile(r"«(?P<q>[^«»]{2,2000})»")
 _CURLY = re.compile(r"[“\"](?P<q>[^“”\"]{2,2000})[”\"]")
 _AFTER = re.compile(rf"\s*,?\s*(?P<verb>{_VERB})\s+(?=\S)")  # .match(text, pos)
@@ -66,8 +72,10 @@ _SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
 
 @dataclass(frozen=True, slots=True)
 class Quote:
-    """A quotation: text, offsets, speaker words as written, the verb, and the span of the text
-    that names the speaker (the reporting clause or the headline's `X`; -1 when there is none)."""
+    """A quotation: text, offsets, speaker words as written, the verb, the span of the text
+    that names the speaker (the reporting clause or the headline's `X`; -1 when there is none)
+    and its kind: `direct` (the words as spoken) or `reported` (`ifølge X`: attributed, not
+    verbatim)."""
 
     quote: str
     start: int
@@ -76,6 +84,7 @@ class Quote:
     verb: str | None
     speaker_start: int = -1
     speaker_end: int = -1
+    kind: str = "direct"
 
 
 def _opens_speech(text: str, at: int) -> bool:
@@ -99,7 +108,27 @@ def _clause_end(text: str, start: int) -> int:
 
 def _speaker_after(text: str, start: int) -> tuple[str | None, int, int]:
     end = _clause_end(text, start)
+    if is_agency(text[start:end]):
+        return None, -1, -1  # "..., melder AFP": the agency relays the words, it did not say them
     return clean_speaker(text[start:end]), start, end
+
+
+# "– Vi svarer ikke. Det skriver Forsvarsdepartementet i en e-post." The attribution is the
+# sentence after the quote, and it ends the paragraph.
+_DET_CLAUSE = re.compile(rf"(?<=[.!?»])\.?\s+(?:Det|Dette|Slik)\s+(?P<verb>{_VERB})\s+(?=\S)")
+_NOT_SPEAKERS = frozenset({"seg", "meg", "oss", "deg", "jeg", "eg", "vi", "me", "du", "at", "ikke"})
+
+
+def _det_clause(text: str, start: int, limit: int) -> tuple[re.Match[str], int] | None:
+    """The `Det sier X.` sentence that attributes the speech before it, and its end."""
+    m = _DET_CLAUSE.search(text, start, limit)
+    if m is None or text[m.end() : m.end() + 8].split()[0].strip(",.").lower() in _NOT_SPEAKERS:
+        return None
+    end = _clause_end(text, m.end())
+    if text[end : end + 1] in ".!?":
+        end += 1
+    rest = text[end:limit]
+    return (m, end) if not rest.strip() or rest.lstrip().startswith(("–", "—", "\n")) else None
 
 
 def _dash_quotes(text: str) -> list[Quote]:
@@ -121,6 +150,13 @@ def _dash_quotes(text: str) -> list[Quote]:
             continue
         quote = text[start:limit].strip()
         speaker, s_start, s_end, verb = None, -1, -1, None
+        det = _det_clause(text, start, limit)
+        if det is not None:
+            quote = text[start : det[0].start()].strip()
+            speaker, s_start, s_end = _speaker_after(text, det[0].end())
+            verb = det[0].group("verb")
+            out.append(Quote(quote, start, start + len(quote), speaker, verb, s_start, s_end))
+            continue
         lead = text[max(0, start - 100) : start].rstrip(" -–—")
         # Only "X sa: – ..." has its clause before: look for it only after a colon.
         before = _BEFORE.search(lead) if lead.endswith(":") else None
@@ -162,7 +198,13 @@ def _headline_speaker(x: str) -> tuple[str | None, int, int]:
         # and its role ("Internasjonale ekspertar", "Russisk soldat")
         keep += 1
     rest = [t.lower() for t in texts[keep:]]
-    if rest and rest[0] in ("i", "til", "for", "ved", "hos", "fra", "på") and len(texts) <= 5:
+    to_medium = rest[:1] == ["til"] and len(texts) > keep + 1 and capital(texts[keep + 1])
+    if (
+        rest
+        and rest[0] in ("i", "til", "for", "ved", "hos", "fra", "på")
+        and len(texts) <= 5
+        and not to_medium  # "Russisk soldat til TV 2": the medium it was said to
+    ):
         # "Leiar i rusorganisasjon", "Kona til fredsprisvinnaren": the role's complement,
         # up to what the speaker did.
         end = keep + 1
@@ -178,9 +220,26 @@ def _headline_speaker(x: str) -> tuple[str | None, int, int]:
 
 # Heads of the words that describe a speaker by role (compounds end in them: Sp-ordføreren,
 # Russland-forsker, Skiskyttarforbundet) and the people or bodies that speak in headlines.
+def _headline_matches(text: str) -> list[re.Match[str]]:
+    """`X: – quote` at the start of each line of a title, after a kicker (`SE NÅ: Støre: – ...`)."""
+    found = []
+    line_start = 0
+    for line in text.split("\n"):
+        line_end = line_start + len(line)
+        kicker = _KICKER.match(text, line_start, line_end)
+        m = None
+        if kicker is not None and is_kicker(kicker.group("k")):
+            m = _HEADLINE.match(text, kicker.end(), line_end)
+        m = m or _HEADLINE.match(text, line_start, line_end)
+        if m is not None:
+            found.append(m)
+        line_start = line_end + 1
+    return found
+
+
 def _headlines(text: str) -> list[Quote]:
     out: list[Quote] = []
-    for m in _HEADLINE.finditer(text):
+    for m in _headline_matches(text):
         q, q_start = m.group("q").strip(), m.start("q")
         clause = _CLAUSE.search(q)
         if clause is not None:
@@ -191,7 +250,9 @@ def _headlines(text: str) -> list[Quote]:
                 Quote(quote, q_start, q_start + len(quote), speaker, clause.group("verb"), s, e)
             )
             continue
-        speaker, s, e = _headline_speaker(m.group("x"))
+        speaker, s, e = (
+            (None, -1, -1) if is_kicker(m.group("x")) else _headline_speaker(m.group("x"))
+        )
         base = m.start("x")
         out.append(
             Quote(
@@ -222,9 +283,13 @@ def _quoted(text: str, pattern: re.Pattern[str]) -> list[Quote]:
         opens = (not head.strip() and m.start() <= 100) or head[-1:] in ".!?:\n"
         colon = window.rstrip().endswith(":")
         before = _BEFORE.search(window) if colon else None  # costly: only where it can apply
+        det = _det_clause(text, m.end() - 1, _line_end(text, m.end())) if after is None else None
         if after is not None and opens:
             verb = after.group("verb")
             speaker, s_start, s_end = _speaker_after(text, after.end())
+        elif det is not None and opens:
+            verb = det[0].group("verb")  # «...». Det skriver departementet i en e-post.
+            speaker, s_start, s_end = _speaker_after(text, det[0].end())
         elif before is not None:
             offset = max(0, m.start() - 100)
             verb = before.group("verb")
@@ -237,6 +302,11 @@ def _quoted(text: str, pattern: re.Pattern[str]) -> list[Quote]:
     return out
 
 
+def _line_end(text: str, start: int) -> int:
+    end = text.find("\n", start)
+    return len(text) if end < 0 else end
+
+
 def _whole_paragraph(text: str, start: int, end: int) -> bool:
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
@@ -244,25 +314,38 @@ def _whole_paragraph(text: str, start: int, end: int) -> bool:
     return not text[line_start:start].strip() and not text[end:line_end].strip(" .")
 
 
+def _source_words(phrase: list[str]) -> int:
+    """How many words of what follows `ifølge` name the source: a name after its title
+    (`president Vladimir Putin`), a genitive and its noun (`landets forsvarsdepartement`), a
+    determiner, adjectives and their noun (`det sørkoreanske forsvaret`), else one noun."""
+    take = 1
+    named = next((i for i, w in enumerate(phrase[:3]) if capital(w)), -1)
+    if named >= 0 and (named == 0 or phrase[0].lower() not in DETERMINERS | {"ham", "henne"}):
+        take = named + 1
+        while take < len(phrase) and is_name_word(phrase[take]):
+            take += 1
+        return take
+    if phrase[0].lower() in DETERMINERS and len(phrase) > 1:
+        take = 2
+    # adjectives (-e) and genitives (-s) before their noun: "lokale styresmakter"
+    while take < min(len(phrase), 5) and re.fullmatch(r"[a-zæøå-]+[es]", phrase[take - 1]):
+        if phrase[take - 1].lower() in DETERMINERS or phrase[take].lower() in _HEADLINE_STOP:
+            break
+        take += 1
+    return take
+
+
 def _attributions(text: str) -> list[Quote]:
-    """`ifølge X`: the rest of the sentence, attributed to X."""
+    """`ifølge X`: the rest of the sentence, attributed to X (reported speech, not verbatim).
+    A news agency (`ifølge Reuters`) is where the news came from, not who said it: no row."""
     out: list[Quote] = []
     for m in _IFOLGE.finditer(text):
         s_end = _clause_end(text, m.end())
         who = re.match(r"[^,.!?\n]+", text[m.end() : s_end])
-        if who is None:
+        if who is None or is_agency(who.group()):
             continue
-        # "ifølge politiet ble mannen": the source is its first words (a name or one noun).
         phrase = who.group().split()
-        take = 1
-        named = next((i for i, w in enumerate(phrase[:3]) if capital(w)), -1)
-        if named >= 0 and (named == 0 or phrase[0].lower() not in DETERMINERS | {"ham", "henne"}):
-            # "ifølge president Vladimir Putin": the title words, then the name
-            take = named + 1
-            while take < len(phrase) and is_name_word(phrase[take]):
-                take += 1
-        elif phrase[0].lower() in DETERMINERS and len(phrase) > 1:
-            take = 2
+        take = _source_words(phrase)
         speaker = clean_speaker(" ".join(phrase[:take]))
         if speaker is None:
             continue
@@ -275,13 +358,22 @@ def _attributions(text: str) -> list[Quote]:
         if sentence_start < m.start() and text[sentence_start : m.start()].strip(" ,"):
             quote = text[sentence_start : m.start()].rstrip(" ,")
             start = sentence_start
+            source_end = s_end  # "..., ifølge leder i NOF Torbjørn Bongo.": the whole source
         else:
-            rest_end = _clause_end(text, source_end)
-            quote = text[source_end:rest_end].strip(" ,")
-            start = text.find(quote, source_end) if quote else -1
+            rest = source_end
+            aside = re.match(r",[^,.!?\n]{1,80},", text[rest:s_end])
+            if aside is not None:  # "Ifølge Andriy Yermak, ved presidentens kontor, var det ..."
+                rest += aside.end()
+            rest_end = _clause_end(text, rest)
+            quote = text[rest:rest_end].strip(" ,")
+            start = text.find(quote, rest) if quote else -1
         if start < 0 or len(quote.split()) < 2:
             continue
-        out.append(Quote(quote, start, start + len(quote), speaker, "ifølge", m.end(), source_end))
+        out.append(
+            Quote(
+                quote, start, start + len(quote), speaker, "ifølge", m.end(), source_end, "reported"
+            )
+        )
     return out
 
 

@@ -18,15 +18,28 @@ from urllib.parse import urlsplit
 
 from nordwire.schemas.topics import Vocabulary
 
-# Compounds match by their head (last part: `ekstremvær`, `scenekunst`) or, failing that, their
-# first part (`sportsstudio`, `fotballandslaget`); both parts must be word-sized, so `politiker`
-# is not `politi` and `kunstig` is not `kunst`.
+# Compounds match by their head (last part: `ekstremvær`, `veitransport`) or, failing that, their
+# first part (`sportsstudio`, `fotballandslaget`); the matched part must be word-sized, so
+# `politiker` is not `politi` and `kunstig` is not `kunst`. A head may follow a short first part
+# (`vei`, `sjø`, `fly`), a first part needs a word-sized rest.
 MIN_STEM = 5
 MIN_REST = 4
+MIN_HEAD_PREFIX = 3
+# Definite and plural endings (`næringslivet`, `sjukehusa`, `drapene`): a desk name in the
+# definite form is the section word with its ending; the stem left must still be a word.
+_ENDINGS = ("ene", "ane", "ne", "en", "et", "er", "ar", "a")
+MIN_ENDING_STEM = 4
+# Section words that say nothing as a compound's head: `miljø` there is a milieu (`rusmiljø`,
+# `fagmiljø`, `arbeidsmiljø`), not the environment; as a first part (`miljøvern`) it still is.
+_NOT_HEADS = frozenset({"miljo"})
+# A club's name ends with its kind (`Molde FK`, `Tromsø IL`, `Odd BK`): a club is sport.
+CLUB_SUFFIXES = frozenset({"fk", "il", "bk", "fc", "if", "sk", "ik", "ballklubb", "fotballklubb"})
 # Norwegian link fold: URLs spell ø, å, æ as o, a, ae (`/okonomi/`, `borsen.`).
 _ASCII = str.maketrans({"ø": "o", "å": "a", "æ": "ae", "ä": "a", "ö": "o", "ü": "u"})
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _LIST_SPLIT = re.compile(r"\s*[,;|]\s*")
+# Years and seasons in a desk name (`Premier League 2022/2023`, `Valg 2023`) are not sections.
+_NUMBERS = re.compile(r"(?<!\w)\d[\d./-]*(?!\w)")
 # Host labels that are never sections.
 _HOST_SKIP = frozenset({"www", "m", "amp", "mobil", "api", "feeds", "rss", "static"})
 # A path segment with a digit (ids, dates, `1.16143086`) or a long slug is not a section name.
@@ -64,6 +77,7 @@ class SectionMap:
                 self.words.setdefault(fold(word), topic.slug)
         self.no_topic = frozenset(fold(w) for w in vocab.no_topic)
         self._stems = frozenset(w for w in self.words if " " not in w and len(w) >= MIN_STEM)
+        self._heads = self._stems - _NOT_HEADS
         # Section words repeat from item to item: each word and phrase is resolved once.
         self.word = lru_cache(maxsize=CACHE_WORDS)(self._word)  # type: ignore[method-assign]
         self.phrase = lru_cache(maxsize=CACHE_WORDS)(self._phrase)  # type: ignore[method-assign]
@@ -75,30 +89,51 @@ class SectionMap:
     def _word(self, word: str) -> str | None:
         if word in self.no_topic:
             return None
-        slug = self.words.get(word)
-        if slug is not None:
-            return slug
+        forms = self.forms(word)
+        for form in forms:
+            slug = self.words.get(form)
+            if slug is not None:
+                return slug
+        # Norwegian compounds are head-final: the longest section word a form ends with wins.
+        best: tuple[int, str] | None = None
+        for form in forms:
+            for start in range(MIN_HEAD_PREFIX, len(form) - MIN_STEM + 1):
+                if form[start:] in self._heads:
+                    if best is None or len(form) - start > best[0]:
+                        best = (len(form) - start, self.words[form[start:]])
+                    break
+        if best is not None:
+            return best[1]
         size = len(word)
-        for start in range(MIN_REST, size - MIN_STEM + 1):  # longest head first
-            if word[start:] in self._stems:
-                return self.words[word[start:]]
         for end in range(size - MIN_REST, MIN_STEM - 1, -1):  # longest first part first
             if word[:end] in self._stems:
                 return self.words[word[:end]]
         return None
+
+    @staticmethod
+    def forms(word: str) -> list[str]:
+        """A folded word and its stems without a definite or plural ending."""
+        out = [word]
+        for ending in _ENDINGS:
+            if word.endswith(ending) and len(word) - len(ending) >= MIN_ENDING_STEM:
+                out.append(word[: -len(ending)])
+        return out
 
     def phrase(self, phrase: str) -> str | None:
         """The topic of a category phrase: the whole phrase, else its first word that maps."""
         return self._phrase(phrase)
 
     def _phrase(self, phrase: str) -> str | None:
-        key = fold(phrase)
+        key = fold(_NUMBERS.sub(" ", phrase))
         if not key or key in self.no_topic:
             return None
         slug = self.words.get(key)
         if slug is not None:
             return slug
-        for token in _TOKEN.findall(key):
+        tokens = _TOKEN.findall(key)
+        if len(tokens) > 1 and tokens[-1] in CLUB_SUFFIXES:
+            return self.words.get("sport")
+        for token in tokens:
             slug = self.word(token)
             if slug is not None:
                 return slug
@@ -110,7 +145,7 @@ class SectionMap:
         A path-style category (`/sport/fotball`) is read from its most specific segment
         that maps; a tag list (`trafikk, ulykke, nyheter`) gives each tag that maps.
         """
-        text = category.strip()
+        text = _NUMBERS.sub(" ", category).strip()
         if "/" in text and not text.startswith("http"):
             whole = self.words.get(fold(text))  # `bodø/glimt`-style names first
             if whole is not None:

@@ -8,7 +8,19 @@ from __future__ import annotations
 import itertools
 import re
 
+
+def words(text: str) -> frozenset[str]:
+    """The set of the space-separated words of `text` (word lists read as prose)."""
+    return frozenset(text.split())
+
+
 PRONOUNS = frozenset({"han", "hun", "ho", "de", "dei", "vi", "eg", "jeg", "den", "det"})
+_DETERMINER_PRONOUNS = frozenset({"den", "det", "de", "dei"})
+# "det vil vera ...": a pronoun and its verb, not a determiner and its noun
+_AUXILIARIES = words(
+    "vil skal kan må er var har hadde blir ble vert vart blei får fikk fekk går kommer kjem ser "
+    "bør burde ville skulle kunne"
+)
 # Words that open a noun phrase but never name a speaker on their own.
 DETERMINERS = frozenset(
     {"en", "ei", "et", "ein", "eit", "den", "det", "denne", "dette", "disse", "dei", "de"}
@@ -65,7 +77,56 @@ S_NAMES = frozenset(
     ]
 )
 _PARTICLES = frozenset({"von", "van", "de", "al", "bin", "der", "den", "la", "le", "di", "da"})
-# Nouns that put a title of a work in «»: boka «...», filmen «...».
+# News agencies relay what others say: "..., melder AFP" names the channel, not the speaker.
+NEWS_AGENCIES = words(
+    "afp reuters ntb ap anb dpa bloomberg tt ritzau interfax tass ria xinhua yonhap kyodo efe "
+    "ansa ukrinform unian"
+) | {"associated press", "ria novosti", "agence france-presse"}
+_AGENCY_NOUN = re.compile(r"\bnyhetsbyr[åa]", re.IGNORECASE)
+_AGENCY_ANY = re.compile(
+    r"\b(?:" + "|".join(sorted(NEWS_AGENCIES, key=len, reverse=True)) + r")\b|nyhetsbyr",
+    re.IGNORECASE,
+)
+# Headline kickers: the label of a feature or a live page before the colon ("SE NÅ: – ...",
+# "LIVE: ..."), never a speaker.
+KICKERS = words(
+    "se nå no live video direkte siste nytt nyheter breaking oppdatert oppdatering kommentar "
+    "analyse leder debatt kronikk intervju pluss ekstra anmeldelse podkast podcast quiz "
+    "grafikk bilder galleri reportasje blogg sjekk les hør test minutt for"
+)
+
+
+def is_agency(words: str) -> bool:
+    """Whether speaker words name a news agency (`AFP`, `Reuters og AFP`, `nyhetsbyrået Tass`);
+    what follows a stop word is not the speaker (`Putin til nyhetsbyrået Tass` is Putin)."""
+    if not _AGENCY_ANY.search(words):
+        return False
+    head: list[str] = []
+    for w in words.split(",")[0].split():
+        if w.lower() in _STOP - {"og"}:
+            break
+        head.append(w)
+    words = " ".join(head)
+    if _AGENCY_NOUN.search(words):
+        return True
+    names = [
+        w.strip(".").lower() for w in re.split(r"[\s,/&]+", words) if w and w not in ("og", "and")
+    ]
+    return bool(names) and (
+        all(n in NEWS_AGENCIES for n in names) or " ".join(names) in NEWS_AGENCIES
+    )
+
+
+def is_kicker(phrase: str) -> bool:
+    """Whether a headline's words before the colon are a kicker: the label words (`SE NÅ`,
+    `Live`, `VIDEO`) or several words all in capitals (`STORE PLANER`); a single acronym
+    (`WWF`, `NHO`) is a name."""
+    words = phrase.split()
+    if not words:
+        return False
+    if all(w.lower() in KICKERS for w in words):
+        return True
+    return len(words) > 1 and all(w.isupper() for w in words)
 
 
 def capital(word: str) -> bool:
@@ -93,7 +154,11 @@ def clean_speaker(raw: str) -> str | None:
         return None
     first = words[0].lower()
     if first in PRONOUNS:  # "sa han", "Han sa:": resolved by the extraction stage, "den" never
-        return None if first in ("den", "det", "de", "dei") else first
+        if first not in _DETERMINER_PRONOUNS:
+            return first
+        if len(words) == 1 or words[1].lower() in _STOP | PRONOUNS | _AUXILIARIES:
+            return None
+        # "sier den første franske vinneren av prisen": a determiner opening a description
     # The name of an apposition: the first run of capitalised words (after a title such as
     # "assisterende PST-sjef"); a hyphenated title ("PST-sjef", "Ap-topp") before a name is not
     # part of it.
@@ -118,11 +183,11 @@ def clean_speaker(raw: str) -> str | None:
         if w.lower() in _STOP:
             break
     kept: list[str] = []
-    for w in words[:5]:
+    for w in words[:6]:
         if w.lower() in _STOP and kept and kept[-1].lower() not in DETERMINERS:
             break
         kept.append(w)
-    while kept and kept[-1].lower() in DETERMINERS | _STOP:
+    while kept and kept[-1].lower() in DETERMINERS | _STOP | {"av", "frå"}:
         kept.pop()
     if not kept or (len(kept) == 1 and (kept[0].lower() in DETERMINERS or len(kept[0]) < 3)):
         return None
@@ -147,7 +212,8 @@ _ROLE_WORDS = (
     "venninne offeret pappa mamma ektemannen mora spiller spilleren spelar spelaren "
     "profiler kaptein kapteinen stjerne stjerna stjernen sjefane sjefene kritikere kritikarar "
     "deltaker deltakar deltager deltakere deltakarar deltagere leiren soldat soldaten soldater "
-    "profil profilen kjendis kjendisen veteran veteranen mottaker mottakar vinner vinnaren vinneren"
+    "profil profilen kjendis kjendisen veteran veteranen mottaker mottakar vinner vinnaren vinneren "
+    "politidistrikt politidistriktet talsmann talskvinne talsperson talspersonen"
 )
 _ROLE_ENDINGS = tuple(_ROLE_WORDS.split())
 _PREPOSITIONS = frozenset({"i", "til", "for", "ved", "hos", "fra", "på", "med", "om", "mot"})

@@ -55,18 +55,24 @@ _PATTERN = re.compile(
 _FUTURE_WORDS = (
     "skal vil blir kommer planlegger ventes venter starter begynner åpner spilles arrangeres "
     "møtes holdes avgjøres presenteres lanseres legges går braker kjem byrjar opnar vert "
-    "møter spiller gjester besøker reiser holder arrangerer"
+    "møter spiller gjester besøker reiser holder arrangerer legger legg"
 )
 _PAST_WORDS = (
     "ble var hadde har sa fikk kom gikk skjedde døde vant tapte møtte spilte startet åpnet "
     "fant tok ga sto satt lå meldte skrev uttalte måtte fortalte vart "
-    "blei fekk gjekk sette slo døydde"
+    "blei fekk gjekk sette slo døydde "
+    "opplyste kunngjorde varslet varsla bekreftet bekrefta avslørte vedtok sendte ankom landet "
+    "brant omkom forsvant signerte presenterte annonserte pågrep arresterte traff angrep dro "
+    "reiste la ringte mistet slapp ankom besøkte talte svarte sluttet kollapset eksploderte "
+    "pågrepet arrestert funnet drept skadd omkommet meldt sendt"
 )
 _FUTURE = frozenset(_FUTURE_WORDS.split())
 _PAST = frozenset(_PAST_WORDS.split())
 _CUE_FUTURE = frozenset({"kommende", "førstkommende", "neste"})
 _CUE_PAST = frozenset({"forrige", "sist"})
 _SENTENCE = re.compile(r"[.!?\n]")
+# Where a clause ends inside a sentence: a comma, a dash, "at", "og", "men", "som", "fordi".
+_CLAUSE = re.compile(r"[,;:–]|\s(?:at|og|men|som|fordi|etter at|før|mens)\s")
 _DATED = re.compile(r"\s+(?:den\s+)?[0-3]?\d\.\s*(?:" + _MONTH + r")\b", re.IGNORECASE)
 
 
@@ -90,16 +96,23 @@ def _closest_year(month: int, anchor: date) -> int:
 
 
 def _tense(text: str, start: int, end: int) -> int:
-    """The tense of the sentence around [start, end): > 0 ahead (skal, blir, møter: the present
-    of a fixture is its future), < 0 back (ble, var, hadde), 0 undecided."""
+    """The tense around [start, end): > 0 ahead (skal, blir, møter: the present of a fixture
+    is its future), < 0 back (ble, var, opplyste), 0 undecided. The clause the weekday stands
+    in decides ("Mandag ble det kjent at regjeringen vil kutte" looks back); only when it has no
+    tense word does the whole sentence."""
     window = max(0, start - 200)  # bounded both ways: a text without full stops stays linear
     left = max((m.end() for m in _SENTENCE.finditer(text, window, start)), default=window)
     right_m = _SENTENCE.search(text, end, end + 200)
     right = right_m.start() if right_m else min(len(text), end + 200)
-    words = re.findall(r"\w+", (text[left:start] + " " + text[end:right]).lower())
-    future = sum(w in _FUTURE for w in words)
-    past = sum(w in _PAST for w in words)
-    return future - past
+    clause_left = max((m.end() for m in _CLAUSE.finditer(text, left, start)), default=left)
+    clause_right_m = _CLAUSE.search(text, end, right)
+    clause_right = clause_right_m.start() if clause_right_m else right
+    for a, b in ((clause_left, clause_right), (left, right)):
+        words = re.findall(r"\w+", (text[a:start] + " " + text[end:b]).lower())
+        tense = sum(w in _FUTURE for w in words) - sum(w in _PAST for w in words)
+        if tense:
+            return tense
+    return 0
 
 
 def _weekday(g: dict[str, str | None], anchor: date, tense: int) -> date:

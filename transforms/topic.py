@@ -1,9 +1,12 @@
 """Topic stage: the newsroom's own section first (categories, URL, subdomain), else a trained text model.
 
 `topic` is the primary topic (the partition); `topics` holds every topic a section or the
-text supports, with a score in [0, 1] (1.0 for a section, the model's probability for the
+text supports, with a score in [0, 1] (1.0 for a section, the calibrated probability for the
 text); `topic_basis` says which signal decided: `category`, `url`, `text` or `none`.
-The primary is `unclassified` only when nothing supports any topic.
+The text names a topic only when its calibrated probability reaches the topic's threshold
+(chosen for at least 85 % precision out of fold); below it, and when the text reads as hard news
+without a finer topic (the model's `news` class), the article is `unclassified`: a wrong topic
+would put it in the wrong partition. The primary is `unclassified` only when `topics` is empty.
 """
 
 from __future__ import annotations
@@ -11,12 +14,8 @@ from __future__ import annotations
 from nordwire.schemas.items import Item
 from nordwire.schemas.topics import UNCLASSIFIED, Vocabulary, vocabulary
 from nordwire.transforms.sections import SectionMap
-from nordwire.transforms.topic_model import TopicModel, shipped_model, topic_text
+from nordwire.transforms.topic_model import HARD_NEWS, TopicModel, shipped_model, topic_text
 
-# The text model's probability a topic needs to be listed in `topics` and to be the primary.
-# Chosen on out-of-fold predictions (docs/topics.md): below it, right answers are rarer than
-# wrong ones. Seventeen topics share the mass, so 0.25 is already four times the uniform share.
-MIN_SUPPORT = 0.25
 SECTION_SCORE = 1.0
 BASES = ("category", "url", "text", "none")
 
@@ -31,18 +30,24 @@ class TopicClassifier:
         self.sections = SectionMap(self.vocab)
         self.model = model or shipped_model()
         known = {t.slug for t in self.vocab.topics}
-        if not set(self.model.classes) <= known:
+        if not set(self.model.classes) <= known | {HARD_NEWS}:
             raise ValueError("the topic model names topics the vocabulary does not have")
+        # The classes the text may name, with their thresholds; `news` is never named.
+        self._nameable = tuple(
+            (i, slug, self.model.threshold(i))
+            for i, slug in enumerate(self.model.classes)
+            if slug in known
+        )
 
     def text_scores(self, title: str, lede: str) -> dict[str, float]:
-        """Topics the text supports (probability at least MIN_SUPPORT), from headline and lede."""
+        """Topics the text names: calibrated probability at or above the topic's threshold."""
         if not (title or lede):
             return {}
-        probs = self.model.probabilities(title, lede)
+        probs = self.model.calibrated(title, lede)
         return {
-            slug: round(float(p), 3)
-            for slug, p in zip(self.model.classes, probs, strict=True)
-            if p >= MIN_SUPPORT
+            slug: round(float(probs[i]), 3)
+            for i, slug, threshold in self._nameable
+            if probs[i] >= threshold
         }
 
     def classify(

@@ -1,8 +1,12 @@
 """Topic from text alone: a linear model over words and character n-grams of headline and lede.
 
 Trained by `make train-topics` (pipeline/tools/train_topics.py) on weak labels (the section
-signals of real feeds, plus keyword seeds) and shipped inside the package. Scoring needs only
-numpy: each word's feature rows are summed once and cached, like the language model's.
+signals of real feeds, news desks, plus keyword seeds) and shipped inside the package. Besides
+the vocabulary's topics the model has a class of its own, `news`: hard news without a finer
+topic, so that such a story has somewhere to go other than the nearest soft topic. Each topic's
+probability is calibrated (Platt scaling, transforms/topic_calibration.py) and comes with the
+threshold above which the text may name it. Scoring needs only numpy: each word's feature rows
+are summed once and cached, like the language model's.
 """
 
 from __future__ import annotations
@@ -17,8 +21,12 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+from nordwire.transforms.topic_calibration import logit, platt_apply
 
 MODEL_FILE = "topics.npz"
+# The model's class for hard news without a finer topic ("news, not sport"); not a vocabulary
+# topic: it never becomes a partition, only keeps hard news out of the soft topics.
+HARD_NEWS = "news"
 LEDE_CHARS = 300  # headline + the lede's first sentences: what every feed gives, short or long
 NGRAM_MIN = 3
 NGRAM_MAX = 5
@@ -72,13 +80,17 @@ def scale(n_words: int) -> float:
 
 @dataclass(frozen=True)
 class TopicModel:
-    """Trained parameters: feature vocabulary, weights (features x topics), intercepts."""
+    """Trained parameters: feature vocabulary, weights (features x classes), intercepts, calibration."""
 
     vocab: dict[str, int]
     coef: np.ndarray  # (features, classes), float32
     intercept: np.ndarray  # (classes,)
     classes: tuple[str, ...]
     meta: dict[str, object]
+    # Platt scaling per class (probability = sigmoid(a * logit(p) + b)) and the calibrated
+    # probability a class needs to be named; None: uncalibrated (a = 1, b = 0), never named.
+    platt: np.ndarray | None = None  # (2, classes)
+    thresholds: np.ndarray | None = None  # (classes,); inf: the text never names the class
     _word_score: Callable[[str, bool], np.ndarray] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -100,33 +112,53 @@ class TopicModel:
         p = np.exp(logits)
         return np.asarray(p / p.sum(), dtype=np.float64)
 
+    def calibrated(self, title: str, lede: str) -> np.ndarray:
+        """Calibrated probability of each class (one against the rest; they need not sum to 1)."""
+        return self.calibrate(self.probabilities(title, lede))
+
+    def calibrate(self, probs: np.ndarray) -> np.ndarray:
+        """Map softmax probabilities to calibrated ones with the model's Platt parameters."""
+        if self.platt is None:
+            return np.asarray(probs, dtype=np.float64)
+        return platt_apply(logit(probs), self.platt[0], self.platt[1])
+
+    def threshold(self, index: int) -> float:
+        """The calibrated probability class `index` needs to be named (inf: never)."""
+        return math.inf if self.thresholds is None else float(self.thresholds[index])
+
 
 def load_model(path: Path | None = None) -> TopicModel:
     """Load a model archive; by default the one shipped in the package."""
     source = path or resources.files("nordwire.transforms").joinpath("models", MODEL_FILE)
     with source.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
         vocab = bytes(data["vocab"]).decode("utf-8").split("\n")
+        calibrated = "platt" in data.files
         return TopicModel(
             vocab={f: i for i, f in enumerate(vocab)},
             coef=np.array(data["coef"], dtype=np.float32),
             intercept=np.array(data["intercept"], dtype=np.float64),
             classes=tuple(bytes(data["classes"]).decode("utf-8").split("\n")),
             meta=json.loads(bytes(data["meta"]).decode("utf-8")),
+            platt=np.array(data["platt"], dtype=np.float64) if calibrated else None,
+            thresholds=np.array(data["thresholds"], dtype=np.float64) if calibrated else None,
         )
 
 
 def save_model(model: TopicModel, path: Path) -> None:
     """Write a model archive (no pickles: arrays and UTF-8 text only)."""
     ordered = sorted(model.vocab, key=model.vocab.__getitem__)
+    arrays: dict[str, np.ndarray] = {
+        "vocab": np.frombuffer("\n".join(ordered).encode("utf-8"), dtype=np.uint8),
+        "coef": model.coef.astype(np.float32),
+        "intercept": model.intercept.astype(np.float32),
+        "classes": np.frombuffer("\n".join(model.classes).encode("utf-8"), dtype=np.uint8),
+        "meta": np.frombuffer(json.dumps(model.meta, sort_keys=True).encode("utf-8"), dtype=np.uint8),
+    }
+    if model.platt is not None and model.thresholds is not None:
+        arrays["platt"] = model.platt.astype(np.float64)
+        arrays["thresholds"] = model.thresholds.astype(np.float64)
     with path.open("wb") as handle:
-        np.savez_compressed(
-            handle,
-            vocab=np.frombuffer("\n".join(ordered).encode("utf-8"), dtype=np.uint8),
-            coef=model.coef.astype(np.float32),
-            intercept=model.intercept.astype(np.float32),
-            classes=np.frombuffer("\n".join(model.classes).encode("utf-8"), dtype=np.uint8),
-            meta=np.frombuffer(json.dumps(model.meta, sort_keys=True).encode("utf-8"), dtype=np.uint8),
-        )
+        np.savez_compressed(handle, allow_pickle=False, **arrays)
 
 
 @cache

@@ -94,7 +94,9 @@ def eval_ner(conllu: Path, fmt: str) -> None:
 def eval_topics(tsv: Path, fmt: str) -> None:
     """Topic accuracy from text alone on TSV lines `slug<TAB>headline[<TAB>lede]`.
 
-    Reports accuracy, coverage (share not `unclassified`) and per-topic precision and recall.
+    Reports accuracy, coverage (share not `unclassified`), the abstain rate (share
+    `unclassified`) and per-topic precision, recall and abstain rate (the topic's items left
+    `unclassified`).
     """
     from nordwire.pipeline.tools.evaluate import BadInput, evaluate_topics, read_tsv, render
 

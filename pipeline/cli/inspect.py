@@ -17,7 +17,7 @@ from nordwire.pipeline.cli.common import (
 # them equal to pipeline/query.py and schemas/reference.py.
 FORMATS = ("table", "line", "markdown", "csv", "json")
 DEFAULT_WIDTH = 60
-SCHEMA_TABLES = ("articles", "entities", "quotes", "rejects")
+SCHEMA_TABLES = ("articles", "entities", "quotes", "rejects", "revisions")
 SCHEMA_FORMATS = ("text", "json", "bigquery", "markdown")
 
 
@@ -99,6 +99,12 @@ def _check_folder(output: str) -> None:
     help="Run any SQL with your own rights: writes (COPY, CREATE ...), reading files outside "
     "--output, ATTACH, INSTALL. Off by default: queries are read-only and confined to --output.",
 )
+@click.option(
+    "--as-of",
+    metavar="VERSION|TIME",
+    help="Read an older snapshot: a version of the articles table (see `nordwire tables`) or "
+    "a UTC time (2026-11-24 or 2026-11-24T09:30).",
+)
 def query(
     sql: str | None,
     sql_file: TextIO | None,
@@ -106,8 +112,9 @@ def query(
     fmt: str,
     max_width: int,
     unrestricted: bool,
+    as_of: str | None,
 ) -> None:
-    """Run SQL with DuckDB over the views articles, entities, quotes and rejects.
+    """Run SQL with DuckDB over the views articles, entities, quotes, rejects and revisions.
 
     SQL is the argument, '-' for stdin, or --file. Several statements separated by ';' each
     print their result. Without SQL, an interactive shell opens (.help inside); from a pipe
@@ -121,10 +128,12 @@ def query(
       nordwire query "SELECT e.text, e.char_start, e.char_end FROM entities e LIMIT 5" --format markdown
       echo "SELECT count(*) FROM quotes" | nordwire query -
       nordwire query --file report.sql --format csv > report.csv
+      nordwire query --as-of 2026-11-24 "SELECT count(*) FROM articles"
       nordwire query                      # interactive shell
     """
     import duckdb
-    from nordwire.pipeline.query import QueryRefused, run_query
+    from nordwire.pipeline.io.delta import PlainParquetOutput
+    from nordwire.pipeline.query import QueryRefused, SnapshotNotFound, for_terminal, run_query
 
     _check_folder(output)
     if sql_file is not None and sql is not None:
@@ -134,14 +143,14 @@ def query(
         if text is None:
             from nordwire.pipeline.shell import run_shell
 
-            run_shell(output, fmt, max_width, unrestricted)
+            run_shell(output, fmt, max_width, unrestricted, as_of=as_of)
             return
         if not text.strip():
             fail("no SQL given")
-        printed = run_query(text, output, fmt, max_width, unrestricted)
+        printed = run_query(text, output, fmt, max_width, unrestricted, as_of)
         if printed:  # statements without a result (an --unrestricted COPY) print nothing
-            click.echo(printed)
-    except QueryRefused as exc:
+            click.echo(for_terminal(printed, fmt, sys.stdout))
+    except (QueryRefused, SnapshotNotFound, PlainParquetOutput) as exc:
         fail(str(exc))
     except duckdb.Error as exc:
         fail(str(exc).splitlines()[0])
@@ -151,7 +160,7 @@ def query(
 @_output
 @_read_format
 def tables(output: str, fmt: str) -> None:
-    """Per table: rows, partitions (date × topic), files, bytes, first and last date.
+    """Per table: Delta version, rows, partitions (date × topic), files, bytes, first and last date.
 
     \b
     Examples:
@@ -159,11 +168,14 @@ def tables(output: str, fmt: str) -> None:
       nordwire tables --output gs-copy --format json
     """
     import duckdb
+    from nordwire.pipeline.io.delta import PlainParquetOutput
     from nordwire.pipeline.query import render, table_stats
 
     _check_folder(output)
     try:
         stats = table_stats(output)
+    except PlainParquetOutput as exc:
+        fail(str(exc))
     except duckdb.Error as exc:
         fail(str(exc).splitlines()[0])
     click.echo(render(stats.columns, stats.rows, fmt, 0))
@@ -182,8 +194,8 @@ def tables(output: str, fmt: str) -> None:
 def schema(table: str | None, fmt: str) -> None:
     """The columns of one table (or all), with types and descriptions.
 
-    The descriptions are the ones stored in every Parquet file's field metadata.
-    `date` and `topic` are partition columns (in the path, not in the files).
+    The descriptions are the ones stored in the Delta schema and every Parquet file's field
+    metadata. `date` and `topic` are partition columns (in the path, not in the files).
 
     \b
     Examples:

@@ -19,7 +19,6 @@ from nordwire.pipeline.cli.common import (
     job_options,
 )
 from nordwire.pipeline.config import ConfigError, JobConfig, parse
-from nordwire.pipeline.io.lock import OutputLocked
 from nordwire.pipeline.preflight import SubmitError
 
 EXIT_FEEDS_FAILING = 3  # as a bounded `nordwire poll` whose feeds fail
@@ -47,6 +46,12 @@ def configure(ctx: click.Context, command: str, values: dict[str, Any]) -> JobCo
         )
         if warning:
             click.echo(f"nordwire: warning: {warning}", err=True)
+    if config.feeds:
+        from nordwire.pipeline.io.fetch import proxy_notice
+
+        notice = proxy_notice()
+        if notice:
+            click.echo(notice, err=True)
     return config
 
 
@@ -63,8 +68,15 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
 
 
 def _submit(config: JobConfig) -> None:
+    from nordwire.pipeline.io.delta import PlainParquetOutput, check_not_plain
     from nordwire.pipeline.progress import reporting
     from nordwire.pipeline.runner import run_job
+
+    try:
+        if config.local:  # a cloud job's workers check the output where they run
+            check_not_plain(config.output)
+    except PlainParquetOutput as exc:
+        fail(str(exc), 1)
 
     # Progress only for a person at a terminal: never in a log, a pipe or cron mail.
     show = config.local and not config.quiet and sys.stderr.isatty()
@@ -72,14 +84,12 @@ def _submit(config: JobConfig) -> None:
     try:
         with reporting(lambda text: click.echo(text, err=True), enabled=show):
             summary = run_job(config)
-    except OutputLocked as exc:  # another run or poller writes there now
-        fail(str(exc), 1)
     except SubmitError as exc:  # a runner's options or servers missing: said before submitting
         fail(str(exc), exc.exit_code)
     except (KeyboardInterrupt, Exception) as exc:
         if _signals or isinstance(exc, KeyboardInterrupt):
-            # Every file is written to a temporary name and renamed: a reader never sees half
-            # a file, and the re-run skips the rows already written. Exit 128 + the signal, as
+            # Each Delta commit is atomic and idempotent: a reader never sees half of one,
+            # and the re-run adds what was cut short and nothing twice. Exit 128 + the signal, as
             # shells report it: 130 for Ctrl-C, 143 for SIGTERM.
             fail(INTERRUPTED, 128 + (_signals[0] if _signals else signal.SIGINT))
         if isinstance(exc, ValueError):  # Beam refusing the options: the user's mistake
@@ -135,8 +145,6 @@ def poll(ctx: click.Context, **values: Any) -> None:
 
     try:
         code = run_poller(config, echo=click.echo)
-    except OutputLocked as exc:
-        fail(str(exc), 1)
     except PollInterrupted as exc:
         fail(
             f"interrupted ({exc}); nothing lost: the next start processes what it fetched",

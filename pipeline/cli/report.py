@@ -35,8 +35,9 @@ def report(
 
     Articles per day by source and by topic, language and variety, most mentioned people,
     organisations and places, most quoted speakers with a sample quote, rejects by reason
-    and stage, and feed health when `nordwire poll`/`stream` state exists. The page needs
-    no network and no script: open it in any browser or mail it.
+    and stage, and feed health (the poller's state, or the feeds table `stream` and
+    `run --feeds` write). The page needs no network and no script: open it in any browser
+    or mail it.
 
     \b
     Examples:
@@ -59,8 +60,12 @@ def report(
     target = html_file or Path(output) / "report.html"
     state_file = state_folder(output, state_dir) / "state.sqlite"
     day: date | None = since.date() if since else None
+    from nordwire.pipeline.io.delta import PlainParquetOutput
+
     try:
         page = build_report(output, day, state_file, datetime.now(UTC))
+    except PlainParquetOutput as exc:
+        fail(str(exc))
     except duckdb.Error as exc:
         fail(str(exc).splitlines()[0])
     try:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import click
 from nordwire.pipeline.cli.app import main
 from nordwire.pipeline.cli.common import fail, is_remote
+from nordwire.transforms.controls import visible
 from nordwire.transforms.dates import OSLO
 
 WIDTH = 100
@@ -82,10 +83,29 @@ def _date_lines(dates: Sequence[Row] | None) -> list[str]:
     return lines or ["  -"]
 
 
+def _revision_lines(revisions: Sequence[Row], current: Any, tz: ZoneInfo) -> list[str]:
+    lines = []
+    for r in revisions:
+        changed = ", ".join(r.get("changed") or []) or (
+            "first seen" if r.get("revision") == 1 else "-"
+        )
+        mark = "*" if r.get("revision") == current else " "
+        lines.append(
+            f" {mark}{r.get('revision')!s:>3}  seen {_when(r.get('seen_at'), tz)}; "
+            f"clock {r.get('clock_basis')}; changed: {changed}"
+        )
+        lines.append(f"       {_short(r.get('title'), WIDTH - 8) or '(no title)'}")
+    return lines or ["  -"]
+
+
 def render_article(
-    article: Row, entities: Sequence[Row] = (), quotes: Sequence[Row] = (), tz: ZoneInfo = OSLO
+    article: Row,
+    entities: Sequence[Row] = (),
+    quotes: Sequence[Row] = (),
+    tz: ZoneInfo = OSLO,
+    revisions: Sequence[Row] = (),
 ) -> str:
-    """An article row and its entity and quote rows as a text page an editor can read."""
+    """An article row, its entity and quote rows and its revisions as a page an editor can read."""
     topics = ", ".join(
         f"{t.get('topic')} {float(t.get('score') or 0):.2f}" for t in article.get("topics") or []
     )
@@ -105,6 +125,8 @@ def render_article(
         f"{article.get('title') or '(no title)'}",
         "-" * WIDTH,
         f"{'id:':<10} {article.get('article_id')}  (identity by {article.get('identity_basis')})",
+        f"{'revision:':<10} {article.get('revision')}, first seen "
+        f"{_when(article.get('first_seen_at'), tz)}",
         f"{'source:':<10} {source}",
         f"{'url:':<10} {article.get('url') or '-'}",
         f"{'published:':<10} {_when(article.get('published_at'), tz)}"
@@ -125,12 +147,16 @@ def render_article(
         *_quote_lines(quotes),
         "dates:",
         *_date_lines(article.get("dates")),
+        "revisions (* current):",
+        *_revision_lines(revisions, article.get("revision"), tz),
     ]
     return "\n".join(lines)
 
 
 def _rows(con: Any, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
-    cursor = con.execute(sql, list(params))
+    from nordwire.pipeline.query import select  # one read-only statement, or QueryRefused
+
+    cursor = select(con, sql, params)
     columns = [d[0] for d in cursor.description or []]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
@@ -161,8 +187,8 @@ def article_ids(
 
 def load_article(
     con: Any, article_id: str
-) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
-    """An article's row (with its partition values) and its entity and quote rows."""
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """An article's row (with its partition values), its entity and quote rows, its revisions."""
     (article,) = _rows(con, "SELECT * FROM articles WHERE article_id = ? LIMIT 1", [article_id])
     entities = _rows(
         con, "SELECT * FROM entities WHERE article_id = ? ORDER BY field, char_start", [article_id]
@@ -170,7 +196,10 @@ def load_article(
     quotes = _rows(
         con, "SELECT * FROM quotes WHERE article_id = ? ORDER BY field, char_start", [article_id]
     )
-    return article, entities, quotes
+    revisions = _rows(
+        con, "SELECT * FROM revisions WHERE article_id = ? ORDER BY revision", [article_id]
+    )
+    return article, entities, quotes, revisions
 
 
 @main.command()
@@ -184,9 +213,11 @@ def load_article(
 def show(
     article_id: str | None, count: int | None, where: str | None, seed: int | None, output: str
 ) -> None:
-    """Print what nordwire made of an article: fields, dates and bases, entities, quotes."""
+    """Print what nordwire made of an article: fields, dates and bases, entities, quotes, and
+    its revisions (the versions of the story nordwire has seen, the current one marked)."""
     import duckdb
-    from nordwire.pipeline.query import connect
+    from nordwire.pipeline.io.delta import PlainParquetOutput
+    from nordwire.pipeline.query import QueryRefused, connect
 
     if (article_id is None) == (count is None):
         fail("give an ARTICLE_ID or --random N (not both)")
@@ -195,7 +226,10 @@ def show(
     if seed is None and count is not None:
         seed = random.SystemRandom().randrange(1, 1_000_000)
         click.echo(f"(random pick, --seed {seed})")
-    con = connect(output)
+    try:
+        con = connect(output)
+    except PlainParquetOutput as exc:
+        fail(str(exc))
     try:
         ids = article_ids(con, article_id, count, where, seed or 0)
         if article_id is not None and len(ids) != 1:
@@ -204,8 +238,11 @@ def show(
                 if not ids
                 else f"{article_id!r} is the start of several ids"
             )
-        for found in ids:
-            click.echo(render_article(*load_article(con, found)))
+        for found in ids:  # a feed's ESC or BEL in a byline is shown, never obeyed
+            article, entities, quotes, revisions = load_article(con, found)
+            click.echo(visible(render_article(article, entities, quotes, revisions=revisions)))
+    except QueryRefused as exc:  # --where was more than a condition
+        fail(f"--where must be one condition on the articles view: {exc}")
     except duckdb.Error as exc:
         fail(str(exc).splitlines()[0])
     finally:

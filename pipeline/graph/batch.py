@@ -71,12 +71,14 @@ def build(p: beam.Pipeline, config: JobConfig) -> Outputs:
     """Add the bounded graph to `p`: over input files (matched lazily, so building touches no
     file), or over every feed fetched once."""
     tz = config.timezone
+    fetches: tuple[PCollection, ...] = ()  # a poll-once job's fetch log, for the feeds table
     if config.feeds:
-        documents, read_rejects = p | "FetchFeeds" >> FetchFeeds(config.feed_urls)
+        documents, read_rejects, fetched = p | "FetchFeeds" >> FetchFeeds(list(config.feeds))
+        fetches = (fetched,)
     else:
         inputs = list(config.inputs) or sample_inputs()
         documents, read_rejects = p | "ReadInputs" >> ReadInputs(inputs)
     articles, stage_rejects = process(documents, tz)
     rejects = (read_rejects, stage_rejects) | "AllRejects" >> beam.Flatten()
-    written = (articles, rejects) | "WriteTables" >> WriteTables(config.output, tz)
+    written = (articles, rejects, *fetches) | "WriteTables" >> WriteTables(config.output, tz)
     return Outputs(articles=articles, rejects=rejects, written=written)

@@ -18,10 +18,11 @@ from nordwire.transforms.contract import StageFn, apply_stage
 from nordwire.transforms.identity import assign_id
 from nordwire.transforms.language import LanguageDetector, detect_language
 from nordwire.transforms.mentions import extract_mentions
-from nordwire.transforms.metadata import extract_metadata
+from nordwire.transforms.metadata import date_bound, extract_metadata, with_bound
 from nordwire.transforms.ner import NerModel
 from nordwire.transforms.normalise import normalise
 from nordwire.transforms.parse import parse_document
+from nordwire.transforms.revisions import newest_first
 from nordwire.transforms.topic import TopicClassifier, assign_topic
 
 REJECTS = "rejects"
@@ -156,21 +157,6 @@ class ClassifyTopic(_Stage):
         super().__init__("topic", _topic_fn)
 
 
-def revision_rank(item: Item) -> tuple[Any, ...]:
-    """How good a copy of a story is, lower first: the one rule the batch dedup, the poller and
-    the stream's dedup share (a copy replaces a kept one only when it ranks strictly lower)."""
-    # Keep a copy that carries its own date (the date decides the partition, and a copy from a
-    # snapshot that left it out would only have the feed's date), then the richest version.
-    dated = item.published_raw is not None or item.published_fallback is not None
-    text = len(item.content_raw or "") + len(item.summary_raw or "")
-    return (-dated, -text)
-
-
-def _preference(item: Item) -> tuple[Any, ...]:
-    # The input name and index make the batch's choice deterministic among equal ranks.
-    return (*revision_rank(item), item.input, item.item_index)
-
-
 def duplicate_reject(other: Item, kept_input: str, kept_index: int) -> Reject:
     """The `duplicate` reject of a copy that lost to the kept one."""
     return Reject.of_item(
@@ -190,21 +176,22 @@ class _KeepOneFn(beam.DoFn):
 
     def process(self, element: tuple[str, Iterable[Item]]) -> Iterator[Any]:
         _, group = element
-        kept, *others = sorted(group, key=_preference)
-        yield kept
+        kept, *others = sorted(group, key=newest_first)
+        yield with_bound(kept, [date_bound(item) for item in (kept, *others)])
         for other in others:
             self._dupes.inc()
             yield TaggedOutput(REJECTS, duplicate_reject(other, kept.input, kept.item_index))
 
 
 def _winner(
-    element: tuple[str, Iterable[tuple[Any, ...]]],
-) -> Iterator[tuple[str, tuple[str, int]]]:
+    element: tuple[str, Iterable[tuple[tuple[Any, ...], Any]]],
+) -> Iterator[tuple[str, tuple[str, int, list[Any]]]]:
     # Only ids seen more than once: the side input stays as small as the duplicates.
-    article_id, preferences = element
-    ranked = sorted(preferences)
+    article_id, records = element
+    ranked = sorted(records, key=lambda record: record[0])
     if len(ranked) > 1:
-        yield article_id, (ranked[0][2], ranked[0][3])
+        first, _ = ranked[0]
+        yield article_id, (first[-2], first[-1], [bound for _, bound in ranked])
 
 
 class _KeepWinnerFn(beam.DoFn):
@@ -213,17 +200,22 @@ class _KeepWinnerFn(beam.DoFn):
     def __init__(self) -> None:
         self._dupes = Metrics.counter("dedup", "duplicate")
 
-    def process(self, item: Item, winners: dict[str, tuple[str, int]]) -> Iterator[Any]:
+    def process(self, item: Item, winners: dict[str, tuple[str, int, list[Any]]]) -> Iterator[Any]:
         winner = winners.get(item.article_id or "")
-        if winner is None or winner == (item.input, item.item_index):
+        if winner is None:
             yield item
             return
+        if winner[:2] == (item.input, item.item_index):
+            # no story is dated after the first document that held it (its copies' bounds)
+            yield with_bound(item, winner[2])
+            return
         self._dupes.inc()
-        yield TaggedOutput(REJECTS, duplicate_reject(item, *winner))
+        yield TaggedOutput(REJECTS, duplicate_reject(item, *winner[:2]))
 
 
 class DropDuplicates(beam.PTransform):
-    """One item per article_id within the run (or window); the others become `duplicate` rejects.
+    """One item per article_id within the run (or window): the newest revision by the document's
+    clock (transforms/revisions.py: newest_first); the others become `duplicate` rejects.
 
     In the global window (bounded runs) it shuffles only (article_id, preference) records and
     filters the items against the winners of duplicated ids as a side input, so memory holds
@@ -242,7 +234,8 @@ class DropDuplicates(beam.PTransform):
             )
         winners = (
             pcoll
-            | "Preference" >> beam.Map(lambda item: (item.article_id or "", _preference(item)))
+            | "Preference"
+            >> beam.Map(lambda item: (item.article_id or "", (newest_first(item), date_bound(item))))
             | "GroupById" >> beam.GroupByKey()
             | "Winners" >> beam.FlatMap(_winner)
         )

@@ -4,8 +4,8 @@ Every element carries its fetch time as event time, and the poll source's waterm
 its ticks, which come before each fetch: nothing is late on a healthy runner, and no time is
 clamped. The dedup runs before the stages, in the global window, with keyed state per
 article id: a copy is processed only when it is a new story or a newer revision of one
-(`revision_rank`, the rule the batch job and the poller use); every other copy is a
-`duplicate` reject. An event-time timer forgets an id `--dedup-days` after it was last seen.
+(changed content, and newer by the document's clock: `transforms/revisions.py`, the rule the
+batch job, the poller and the sink use); every other copy is a `duplicate` reject. An event-time timer forgets an id `--dedup-days` after it was last seen.
 Articles and rejects are then written in fixed windows of fetch time with explicit triggers
 (`windowing.fetch_windows`).
 """
@@ -26,20 +26,16 @@ from apache_beam.typehints import KV
 from apache_beam.utils.timestamp import Duration
 from nordwire.pipeline.config import JobConfig
 from nordwire.pipeline.graph.batch import Outputs, analyse
-from nordwire.pipeline.graph.stages import (
-    REJECTS,
-    AssignIds,
-    ParseDocuments,
-    duplicate_reject,
-    revision_rank,
-)
+from nordwire.pipeline.graph.stages import REJECTS, AssignIds, ParseDocuments, duplicate_reject
 from nordwire.pipeline.io.feeds import PollFeeds
 from nordwire.pipeline.io.sink import WriteTables
 from nordwire.pipeline.windowing import fetch_windows
 from nordwire.schemas.items import Item
+from nordwire.transforms.revisions import newest_first, raw_digest
 
-# (rank of the kept copy, its input, its item index): what the dedup remembers per story.
-Kept = tuple[tuple[Any, ...], str, int]
+# (newest_first key of the kept copy, its raw digest): what the dedup remembers per story. The
+# key's last two members are the copy's input and item index.
+Kept = tuple[tuple[Any, ...], str]
 _KEPT = ReadModifyWriteStateSpec("kept", PickleCoder())
 _FORGET = TimerSpec("forget", TimeDomain.WATERMARK)
 _KEPT_STATE = beam.DoFn.StateParam(_KEPT)
@@ -49,9 +45,12 @@ _FORGET_TIMER = beam.DoFn.TimerParam(_FORGET)
 class _NewestRevisionFn(beam.DoFn):
     """(article_id, item) -> the item when it is new or a newer revision; else a duplicate reject.
 
-    State per id is the rank of the copy last let through; an event-time timer `memory` after
-    the id was last seen clears it. Keyed state is part of the runner's checkpoints, so a
-    restarted job neither forgets what it let through nor lets a copy through twice.
+    A copy is a newer revision when its content differs from the kept copy's (the feed's raw
+    fields: an unchanged re-poll is never a revision, even when the clock falls back to the
+    fetch time, which moves at every poll) and it is newer by the document's clock
+    (`newest_first`). State per id is the copy last let through; an event-time timer `memory`
+    after the id was last seen clears it. Keyed state is part of the runner's checkpoints, so
+    a restarted job neither forgets what it let through nor lets a copy through twice.
     """
 
     def __init__(self, memory: timedelta) -> None:
@@ -70,13 +69,13 @@ class _NewestRevisionFn(beam.DoFn):
         _, item = element
         forget.set(timestamp + self._memory)  # remembered for --dedup-days after the last sighting
         kept: Kept | None = kept_state.read()
-        rank = revision_rank(item)
-        if kept is not None and not rank < kept[0]:
+        key, digest = newest_first(item), raw_digest(item)
+        if kept is not None and (digest == kept[1] or not key < kept[0]):
             self._dupes.inc()
-            yield TaggedOutput(REJECTS, duplicate_reject(item, kept[1], kept[2]))
+            yield TaggedOutput(REJECTS, duplicate_reject(item, kept[0][-2], kept[0][-1]))
             return
         (self._new if kept is None else self._revisions).inc()
-        kept_state.write((rank, item.input, item.item_index))
+        kept_state.write((key, digest))
         yield item
 
     @on_timer(_FORGET)
@@ -108,9 +107,13 @@ def early_firing(config: JobConfig) -> timedelta:
 
 
 def stream_stages(
-    documents: PCollection, config: JobConfig, fetch_rejects: PCollection | None = None
+    documents: PCollection,
+    config: JobConfig,
+    fetch_rejects: PCollection | None = None,
+    fetches: PCollection | None = None,
 ) -> Outputs:
-    """The streaming face of the batch graph, from fetch-timestamped RawDocuments to windowed writes."""
+    """The streaming face of the batch graph, from fetch-timestamped RawDocuments to windowed
+    writes (with the feeds' fetch log, when the documents come from PollFeeds)."""
     tz = config.timezone
     parsed = documents | "ParseDocuments" >> ParseDocuments()
     ids = parsed.items | "AssignIds" >> AssignIds()
@@ -123,11 +126,14 @@ def stream_stages(
     windows = fetch_windows(config.window, early_firing(config), config.lateness)
     articles = articles | "ArticleWindows" >> windows
     rejects = rejects | "RejectWindows" >> windows
-    written = (articles, rejects) | "WriteTables" >> WriteTables(config.output, tz)
+    logged = () if fetches is None else (fetches | "FetchWindows" >> windows,)
+    written = (articles, rejects, *logged) | "WriteTables" >> WriteTables(config.output, tz)
     return Outputs(articles=articles, rejects=rejects, written=written)
 
 
 def build_streaming(p: beam.Pipeline, config: JobConfig) -> Outputs:
     """Add the unbounded graph to `p`: poll every feed each interval, then the stages."""
-    documents, fetch_rejects = p | "PollFeeds" >> PollFeeds(config.feed_urls, config.interval)
-    return stream_stages(documents, config, fetch_rejects)
+    documents, fetch_rejects, fetches = p | "PollFeeds" >> PollFeeds(
+        list(config.feeds), config.interval
+    )
+    return stream_stages(documents, config, fetch_rejects, fetches)

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import email.utils
+import os
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import httpx
+from nordwire.pipeline.io.decompress import TooLarge, Unreadable, decode_content
 from nordwire.pipeline.io.netguard import (
     AddressPolicy,
     GuardedTransport,
     RequestGuard,
+    is_link_local,
     is_private_address,
     resolve,
 )
 from nordwire.schemas import PIPELINE_VERSION
+from nordwire.transforms import jsonfeed
+from nordwire.transforms.controls import visible
 
 USER_AGENT = f"nordwire/{PIPELINE_VERSION} (+https://github.com/nordwire; feed ingestion)"
 MAX_BODY_BYTES = 20 * 1024 * 1024
@@ -31,6 +37,7 @@ _SECONDS = re.compile(r"[0-9]{1,30}")
 # A feed document's root element; a body whose root never closes was cut short.
 _ROOT = re.compile(rb"<(?![?!])([A-Za-z_][\w.:-]*)")
 _FEED_ROOTS = (b"rss", b"feed", b"rdf:rdf", b"rdf")
+_PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,16 +111,63 @@ def feed_root(body: bytes) -> bytes | None:
     return m.group(1).lower()
 
 
+def is_feed(body: bytes) -> bool:
+    """An RSS, RDF or Atom document, or a JSON Feed: what a feed's redirect may lead to."""
+    return feed_root(body) in _FEED_ROOTS or jsonfeed.looks_like(body)
+
+
 def truncated(body: bytes) -> bool:
-    """An XML feed whose root element is never closed: the body was cut short in transit."""
+    """An XML feed whose root element is never closed, or a JSON Feed whose object is never
+    closed: the body was cut short in transit."""
+    if jsonfeed.looks_like(body):
+        return body.rstrip()[-1:] != b"}"
     root = feed_root(body)
     if root is None or root not in _FEED_ROOTS:
         return False
     return re.search(rb"</\s*" + re.escape(root) + rb"\s*>", body[-65536:], re.IGNORECASE) is None
 
 
-class _TooLarge(Exception):
-    pass
+def proxy_notice(environ: Mapping[str, str] | None = None) -> str | None:
+    """The line to print at start when a proxy is set in the environment: it is not used.
+
+    Through a proxy, the proxy resolves the feed's host and connects: the address rules
+    (no private or link-local hop, every connection's peer checked) could only be applied to
+    a name, which the proxy may resolve otherwise. So feeds are always fetched directly.
+    """
+    env = os.environ if environ is None else environ
+    found = [name for upper in _PROXY_VARIABLES for name in (upper, upper.lower()) if env.get(name)]
+    if not found:
+        return None
+    return (
+        f"nordwire: note: {', '.join(found)} {'is' if len(found) == 1 else 'are'} set, but feeds are fetched directly, never "
+        "through a proxy (the address checks hold only on connections nordwire makes itself; "
+        "see docs/hardening.md)"
+    )
+
+
+class _RawBody:
+    """The response's bytes as they came off the wire (no Content-Encoding undone), as a reader.
+
+    httpx would undo the codings itself, each network chunk whole and outside any cap (a
+    6.8 kB `gzip, gzip` body reached 8.4 GB): decompress.decode_content does it capped.
+    """
+
+    def __init__(self, response: httpx.Response, started: float, total_timeout: float) -> None:
+        self._chunks = response.iter_raw()
+        self._buffer = b""
+        self._started, self._total = started, total_timeout
+
+    def read(self, size: int = -1, /) -> bytes:
+        while not self._buffer:
+            if time.monotonic() - self._started > self._total:
+                raise httpx.ReadTimeout(f"no complete body within {self._total:.0f} s")
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return b""
+            self._buffer = chunk
+        size = len(self._buffer) if size < 0 else size
+        piece, self._buffer = self._buffer[:size], self._buffer[size:]
+        return piece
 
 
 class Fetcher:
@@ -164,9 +218,10 @@ class Fetcher:
             # The whole request (connect, status line, headers, body, redirects) gets one
             # deadline; a feed on a private address may redirect within private space.
             deadline = started + self._total_timeout
-            with self._guard.request(deadline, allow_private=self._on_private(url)):
+            private, link_local = self._exemption(url)
+            with self._guard.request(deadline, private, link_local):
                 return self._follow(url, headers, fetched_at, started)
-        except _TooLarge as exc:
+        except TooLarge as exc:
             return FetchResult(url, fetched_at, 200, error=f"too large: {exc}")
         except httpx.TooManyRedirects:
             return FetchResult(url, fetched_at, error="too many redirects")
@@ -175,13 +230,19 @@ class Fetcher:
         except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
             return FetchResult(url, fetched_at, error=f"{type(exc).__name__}: {exc}")
 
-    def _on_private(self, url: str) -> bool:
+    def _exemption(self, url: str) -> tuple[bool, bool]:
+        """(private, link-local): whether the configured feed is itself on such addresses.
+
+        Only a host whose every address is private is an intranet feed: one public address
+        in the answer (DNS rebinding, a leaking split horizon) makes it a public feed.
+        """
         parts = urlsplit(url)
         try:
             addresses = resolve(parts.hostname or "", parts.port or 443)
         except (OSError, ValueError):
-            return False  # the connect fails anyway and says why
-        return any(self._guard.is_private(a) for a in addresses)
+            return False, False  # the connect fails anyway and says why
+        private = bool(addresses) and all(self._guard.is_private(a) for a in addresses)
+        return private, private and all(is_link_local(a) for a in addresses)
 
     def _follow(
         self, url: str, headers: dict[str, str], fetched_at: datetime, started: float
@@ -227,21 +288,21 @@ class Fetcher:
             )
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self._max_bytes * 4:
-            raise _TooLarge(f"Content-Length {declared}")
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_bytes():  # decompressed: the cap holds after gzip too
-            size += len(chunk)
-            if size > self._max_bytes:
-                raise _TooLarge(f"over {self._max_bytes} bytes")
-            if time.monotonic() - started > self._total_timeout:
-                raise httpx.ReadTimeout(f"no complete body within {self._total_timeout:.0f} s")
-            chunks.append(chunk)
-        body = b"".join(chunks)
-        if redirected and feed_root(body) not in _FEED_ROOTS:
+            raise TooLarge(f"Content-Length {declared}")
+        codings = response.headers.get_list("content-encoding", split_commas=True)
+        try:  # TooLarge goes up to fetch()
+            body = decode_content(
+                _RawBody(response, started, self._total_timeout), codings, self._max_bytes
+            )
+        except Unreadable as exc:  # corrupt or cut gzip, a coding we never asked for (br)
+            return FetchResult(
+                url, fetched_at, 200, None, result_headers, final, error=f"undecodable body: {exc}"
+            )
+        if redirected and not is_feed(body):
             # A redirect to something that is not a feed (a login or admin page): its body
             # is never handed on, so it cannot end up in rejects or the raw store.
-            kind = response.headers.get("content-type", "no content type").split(";")[0]
+            # The server's words reach `feeds status` and the poll line: shown, never obeyed.
+            kind = visible(response.headers.get("content-type", "no content type").split(";")[0])
             error: str | None = f"redirected to a page that is not a feed ({kind})"
         elif truncated(body):
             # Content-Length shorter than the document, or a cut connection: processing it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath  # path strings only (dirname), as Beam's local matcher splits them
 import re
 import stat
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import apache_beam as beam
-from apache_beam.io.filesystem import CompressionTypes, FileMetadata
+from apache_beam.io.filesystem import CompressionTypes, FileMetadata, FileSystem
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import PCollection, TaggedOutput
@@ -71,11 +72,62 @@ def expand_pattern(pattern: str) -> list[FileMetadata]:
     return sorted(found, key=lambda m: m.path)
 
 
+def dangling_links(pattern: str) -> list[tuple[str, str]]:
+    """(link, why) for each symbolic link a local folder or glob takes in that cannot be
+    followed: its target does not exist, or it points at itself. Sorted by link.
+
+    Beam's matcher cannot stat them and leaves them out without a word; each becomes an
+    `unreadable` reject instead. Links to folders are not followed, as Beam does not. Local
+    only, like `check_regular`: an object store holds no links.
+    """
+    if "://" in pattern:
+        return []
+    wanted: re.Pattern[str] | None = None
+    top = pattern
+    if _GLOB.search(pattern):  # the folder Beam lists for a glob, and the glob as a regex
+        prefix = re.match(r"^[^[*?]*", pattern)
+        top = posixpath.dirname(prefix.group(0)) if prefix else ""
+        wanted = re.compile(FileSystem.translate_pattern(pattern))
+    found: list[tuple[str, str]] = []
+    folders = [top] if top else []
+    while folders:
+        try:
+            entries = list(os.scandir(folders.pop()))
+        except OSError:  # a file given as input, or a folder that cannot be listed
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(entry.path)
+            elif entry.is_symlink() and (wanted is None or wanted.match(entry.path)):
+                try:
+                    os.stat(entry.path)
+                except OSError as exc:
+                    found.append((entry.path, exc.strerror or type(exc).__name__))
+    return sorted(found)
+
+
+def _dangling(path: str, why: str) -> Reject:
+    try:
+        target, when = os.readlink(path), os.lstat(path).st_mtime
+    except OSError as exc:  # gone since the walk
+        target, when = f"? ({exc.strerror})", 0.0
+    return Reject(
+        stage="read",
+        reason="unreadable",
+        input=display_path(path),
+        fetched_at=datetime.fromtimestamp(int(when), UTC),
+        detail=f"a symbolic link to {display_path(target)!r} that cannot be followed ({why})",
+    )
+
+
 class _MatchFn(beam.DoFn):
     def __init__(self) -> None:
         self._matched = Metrics.counter("read", "files_matched")
 
-    def process(self, pattern: str) -> Iterator[Any]:
+    def process(self, key: bytes) -> Iterator[Any]:
+        pattern = key.decode("utf-8", "surrogateescape")
+        for link, why in dangling_links(pattern):
+            yield TaggedOutput(REJECTS, _dangling(link, why))
         error: str | None = None
         try:
             found = expand_pattern(pattern)
@@ -161,7 +213,8 @@ class ReadInputs(beam.PTransform):
     def expand(self, pbegin: Any) -> Any:
         matched = (
             pbegin
-            | "Patterns" >> beam.Create(self._patterns)
+            # As bytes: a name that is not UTF-8 (given to --input as it is) has no str coding.
+            | "Patterns" >> beam.Create([_path_key(p) for p in self._patterns])
             | "Match" >> beam.ParDo(_MatchFn()).with_outputs(REJECTS, main="files")
         )
         read = (

@@ -2,11 +2,15 @@
 
 A cycle: fetch every due feed concurrently (conditional GET) -> store each new body in the
 raw store and record it as pending -> parse and identify every pending body -> keep items
-whose article_id was never committed -> run the batch stages on DirectRunner over them and
-write -> commit (pending done, ids seen, validators and health) in one transaction.
-Killed anywhere, the next start re-processes what is pending; the sink skips rows already
-written, so nothing is lost and nothing is written twice. After a cycle, partitions holding a
-file older than --compact-after are rolled into one file (pipeline/compaction.py).
+never committed, or committed with other content (a correction: a new revision) -> run the
+batch stages on DirectRunner over them and commit to the Delta tables -> commit the state
+(pending done, items seen with their content digest, validators and health) in one
+transaction. Killed anywhere, the next start re-processes what is pending; the sink's commits
+are idempotent (pipeline/io/revise.py), so nothing is lost and nothing is written twice.
+Every --compact-after seconds the days written since are compacted (pipeline/compaction.py).
+
+A full disk fails a cycle, not the poller: the cycle line says so, what was pending stays
+pending, and the next cycle (or roll) tries again.
 
 Exit codes of a bounded poll (--once, --max-cycles): 0 every feed healthy, 3 some feed is
 failing (an HTTP or network error, an HTML page, a feed without items), 1 the poller failed.
@@ -14,6 +18,7 @@ failing (an HTTP or network error, an HTML page, a feed without items), 1 the po
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gzip
 import hashlib
@@ -21,6 +26,7 @@ import json
 import signal
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -31,13 +37,13 @@ from types import FrameType
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
-from nordwire.pipeline.compaction import compact, due_partitions, recover
+from nordwire.pipeline.compaction import compact, days_written_since, disk_full
 from nordwire.pipeline.config import JobConfig
 from nordwire.pipeline.feeds import Feed
 from nordwire.pipeline.graph.batch import process_items
+from nordwire.pipeline.io.delta import check_not_plain
 from nordwire.pipeline.io.fetch import Fetcher, FetchResult
-from nordwire.pipeline.io.lock import exclusive_lock, output_lock
-from nordwire.pipeline.io.sink import WriteTables, write_atomically
+from nordwire.pipeline.io.sink import WriteTables
 from nordwire.pipeline.poller.state import FeedUpdate, PendingRaw, StreamState, display_name
 from nordwire.pipeline.runner import Summary, breakdown, new_pipeline, submit
 from nordwire.schemas.items import Item, RawDocument
@@ -45,11 +51,34 @@ from nordwire.schemas.rejects import Reject
 from nordwire.transforms.contract import apply_stage
 from nordwire.transforms.identity import assign_id
 from nordwire.transforms.parse import parse_document
+from nordwire.transforms.revisions import raw_digest
 
 EXIT_FEEDS_FAILING = 3
 MAX_BACKOFF = timedelta(hours=1)
 MAX_RETRY_AFTER = timedelta(hours=6)
 FETCH_WORKERS = 8
+
+
+def write_atomically(final: str, data: bytes) -> None:
+    """Write `data` under a temporary name no one can guess, then rename it to `final`.
+
+    A reader never sees half a file, and a link planted at a predictable temporary name
+    cannot redirect the write. A failed write (disk full) leaves nothing behind.
+    """
+    temp = f"{final}.{uuid.uuid4().hex}.tmp"
+    handle = FileSystems.create(
+        temp, mime_type="application/octet-stream", compression_type=CompressionTypes.UNCOMPRESSED
+    )
+    try:
+        try:
+            handle.write(data)
+        finally:
+            handle.close()
+        FileSystems.rename([temp], [final])
+    except Exception:
+        with contextlib.suppress(Exception):  # the write's own error is the one to raise
+            FileSystems.delete([temp])
+        raise
 
 
 def land_raw(output: str, result: FetchResult) -> str:
@@ -71,7 +100,7 @@ def land_raw(output: str, result: FetchResult) -> str:
         (path, gzip.compress(result.body, mtime=0)),
         (path[: -len(".feed.gz")] + ".json", json.dumps(meta, indent=1, sort_keys=True).encode()),
     ):
-        write_atomically(target, data, f"{target}.tmp")
+        write_atomically(target, data)
     return path
 
 
@@ -126,16 +155,21 @@ class CycleReport:
     started_at: datetime | None = None
     problems: dict[str, str] = field(default_factory=dict)  # feed name -> why it failed
     compacted: str = ""
+    revised: int = 0  # articles stored in a newer revision
+    failure: str = ""  # why the cycle could not finish (a full disk); retried next cycle
 
     def line(self, cycle: int) -> str:
         """One progress line: when, what was fetched and written, and which feeds failed why."""
         text = (
             f"{stamp(self.started_at)} cycle {cycle}: {self.fetched} feeds fetched, "
             f"{self.not_modified} not modified, {self.failed} failed, {self.backing_off} backing "
-            f"off; {self.new_items} new items, "
-            f"{sum(self.articles.values())} articles{breakdown(self.articles)}, "
+            f"off; {self.new_items} new items, {sum(self.articles.values())} articles"
+            + (f", {self.revised} revised" if self.revised else "")
+            + f"{breakdown(self.articles)}, "
             f"{sum(self.rejects.values())} rejects{breakdown(self.rejects)}; {self.seconds:.1f} s"
         )
+        if self.failure:
+            text += f"; not finished: {self.failure}"
         if self.problems:
             failed = ", ".join(f"{name} ({why})" for name, why in sorted(self.problems.items()))
             text += f"; failed: {failed}"
@@ -238,7 +272,9 @@ def run_cycle(
             seen_items += more[0]
             seen_rejects += more[1]
     _content_health(feeds, updates, seen_items, seen_rejects, report, state, interval, moment)
-    fresh_ids = state.unseen(i.article_id for i in items if i.article_id)
+    # New to the state, or changed since it was last committed (a correction).
+    digests = {i.article_id: raw_digest(i) for i in items if i.article_id}
+    fresh_ids = state.changed(digests.items())
     fresh = [i for i in items if i.article_id in fresh_ids]
     report.new_items = len({i.article_id for i in fresh})
     per_feed = Counter(i.input for i in {i.article_id: i for i in fresh}.values())
@@ -248,8 +284,13 @@ def run_cycle(
     if fresh or rejects:
         summary = _write(fresh, rejects, config)
         report.articles, report.rejects = summary.written_articles, summary.written_rejects
+        report.revised = summary.revised
     state.commit(
-        (p.path for p in pending), fresh_ids, updates.values(), moment, config.dedup_memory
+        (p.path for p in pending),
+        [(aid, digests[aid]) for aid in fresh_ids],
+        updates.values(),
+        moment,
+        config.dedup_memory,
     )
     report.seconds = time.perf_counter() - started
     return report
@@ -292,21 +333,6 @@ def _content_health(
         )
 
 
-def sweep_temp(output: str) -> None:
-    """Remove temporary files a killed run left behind (never read by queries, but litter)."""
-    patterns = [
-        FileSystems.join(output, "*", "date=*", "topic=*", ".tmp-*"),
-        FileSystems.join(output, "_raw", "*", "*.tmp"),
-    ]
-    # Under the output's exclusive lock: a writer holds it shared from a temporary file's
-    # creation to its rename, so only files no live writer owns are swept.
-    with exclusive_lock(output):
-        for result in FileSystems.match(patterns):
-            paths = [m.path for m in result.metadata_list]
-            if paths:
-                FileSystems.delete(paths)
-
-
 class PollInterrupted(Exception):
     """A second Ctrl-C: the cycle under way was abandoned (the next start finishes it)."""
 
@@ -331,17 +357,50 @@ class StopFlag:
         self.event.set()
 
 
-def _roll(config: JobConfig) -> str:
-    """Compact the partitions holding a file older than --compact-after; what it did, or ""."""
-    if not config.compact_after or "://" in config.output:
-        return ""
-    due = due_partitions(config.output, config.compact_after, time.time())
-    if not due:
-        return ""
-    done = compact(config.output, due)
-    return (
-        f"compacted {done.partitions} partitions ({done.files_before} files -> {done.files_after})"
-    )
+@dataclass
+class Roller:
+    """The poller's compaction: every --compact-after seconds, the days written since the last
+    roll (found in the tables' logs: a correction writes into its story's first day)."""
+
+    config: JobConfig
+    last: float = field(default_factory=time.monotonic)
+    since: float = 0.0  # wall clock: files added from then on are not compacted yet
+
+    def __post_init__(self) -> None:
+        self.since = time.time() - (self.config.compact_after or 0)
+
+    def roll(self) -> str:
+        """Compact when it is time; what it did, or why it could not ("" when not due)."""
+        every = self.config.compact_after
+        if not every or time.monotonic() - self.last < every:
+            return ""
+        started = time.time()
+        try:
+            days = days_written_since(self.config.output, self.since)
+            done = compact(self.config.output, specs=tuple(f"date={d}" for d in days))
+        except Exception as exc:  # the roll is housekeeping: it never stops the poller
+            why = "disk full" if disk_full(exc) else str(exc).splitlines()[0][:120]
+            return f"compaction failed ({why}); retried at the next roll"
+        self.last, self.since = time.monotonic(), started
+        if not days:
+            return ""
+        return (
+            f"compacted {done.partitions} partitions ({done.files_before} files -> "
+            f"{done.files_after}), vacuumed {done.vacuumed}"
+        )
+
+
+def _cycle(config: JobConfig, state: StreamState, fetcher: Fetcher) -> CycleReport:
+    """One cycle; a full disk ends it early with the reason in its line, never the poller."""
+    started, moment = time.perf_counter(), datetime.now(UTC)
+    try:
+        return run_cycle(config, state, fetcher, now=lambda: moment)
+    except Exception as exc:
+        if not disk_full(exc):
+            raise
+        report = CycleReport(started_at=moment, seconds=time.perf_counter() - started)
+        report.failure = "the disk is full; what was fetched stays pending and is retried"
+        return report
 
 
 def unhealthy(config: JobConfig, state: StreamState) -> list[str]:
@@ -357,13 +416,9 @@ def poll(config: JobConfig, echo: Callable[[str], None] = print) -> int:
     """
     stop = StopFlag()
     stop.install()
-    # One writer per output, held while polling, so no other writer's temp files are swept.
-    lock = output_lock(config.output, "nordwire poll")
-    sweep_temp(config.output)
-    if "://" not in config.output:  # finish a compaction a killed process left mid-way
-        with exclusive_lock(config.output):
-            recover(config.output)
+    check_not_plain(config.output)
     state = StreamState(config.state_folder)
+    roller = Roller(config)
     roll = f", compacting after {config.compact_after:g} s" if config.compact_after else ""
     echo(
         f"{stamp()} nordwire poll: started; {len(config.feeds)} feeds every {config.interval:g} s, "
@@ -375,8 +430,8 @@ def poll(config: JobConfig, echo: Callable[[str], None] = print) -> int:
         with Fetcher() as fetcher:
             while True:
                 cycle += 1
-                report = run_cycle(config, state, fetcher)
-                report.compacted = _roll(config)
+                report = _cycle(config, state, fetcher)
+                report.compacted = roller.roll()
                 echo(report.line(cycle))
                 done = config.once or (config.max_cycles is not None and cycle >= config.max_cycles)
                 if done or stop.event.is_set() or stop.event.wait(config.interval):
@@ -388,7 +443,6 @@ def poll(config: JobConfig, echo: Callable[[str], None] = print) -> int:
         raise
     finally:
         state.close()
-        lock.release()
     plural = "s" if cycle != 1 else ""
     echo(f"{stamp()} nordwire poll: stopped after {cycle} cycle{plural}; state saved")
     if bounded and failing and not stop.event.is_set():

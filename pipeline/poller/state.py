@@ -1,4 +1,4 @@
-"""Local streaming state in SQLite: seen article ids, feed validators and health, pending raw bodies.
+"""Local streaming state in SQLite: seen items (id and content digest), feed validators and health, pending raw bodies.
 
 One database file; every cycle's changes are committed in one transaction, so a process
 killed at any moment leaves either the old state or the new one.
@@ -22,7 +22,9 @@ CREATE TABLE IF NOT EXISTS feeds (
     next_attempt_at TEXT, last_error TEXT, fetches INTEGER NOT NULL DEFAULT 0,
     not_modified INTEGER NOT NULL DEFAULT 0, new_items INTEGER NOT NULL DEFAULT 0
 );
-CREATE TABLE IF NOT EXISTS seen (article_id TEXT PRIMARY KEY, first_seen_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS seen (
+    article_id TEXT PRIMARY KEY, first_seen_at TEXT NOT NULL, digest TEXT, seen_at TEXT
+);
 CREATE TABLE IF NOT EXISTS raw (
     path TEXT PRIMARY KEY, url TEXT NOT NULL, fetched_at TEXT NOT NULL, done INTEGER NOT NULL DEFAULT 0
 );
@@ -80,6 +82,10 @@ class StreamState:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(seen)")}
+        for column in ("digest", "seen_at"):  # state written before revisions were kept
+            if column not in columns:
+                self._db.execute(f"ALTER TABLE seen ADD COLUMN {column} TEXT")
 
     def close(self) -> None:
         """Close the database."""
@@ -120,39 +126,64 @@ class StreamState:
     def unseen(self, ids: Iterable[str]) -> set[str]:
         """Those of `ids` never committed before."""
         wanted = set(ids)
-        seen: set[str] = set()
-        batch = list(wanted)
-        for i in range(0, len(batch), 500):
-            part = batch[i : i + 500]
+        return wanted - self._known(wanted)
+
+    def _known(self, ids: Iterable[str]) -> set[str]:
+        wanted = list(set(ids))
+        found: set[str] = set()
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
             marks = ",".join("?" * len(part))
-            seen.update(
+            found.update(
                 r[0]
                 for r in self._db.execute(
                     f"SELECT article_id FROM seen WHERE article_id IN ({marks})", part
                 )
             )
-        return wanted - seen
+        return found
+
+    def changed(self, items: Iterable[tuple[str, str]]) -> set[str]:
+        """Those of the (article_id, digest) pairs never committed, or committed with another
+        digest (the feed changed the item: a new revision to process)."""
+        wanted = dict(items)
+        known: dict[str, str | None] = {}
+        batch = list(wanted)
+        for i in range(0, len(batch), 500):
+            part = batch[i : i + 500]
+            marks = ",".join("?" * len(part))
+            known.update(
+                self._db.execute(
+                    f"SELECT article_id, digest FROM seen WHERE article_id IN ({marks})", part
+                ).fetchall()
+            )
+        return {aid for aid, digest in wanted.items() if known.get(aid, "") != digest}
 
     def commit(
         self,
         done: Iterable[str],
-        ids: Iterable[str],
+        items: Iterable[tuple[str, str]],
         updates: Iterable[FeedUpdate],
         now: datetime,
         retention: timedelta,
     ) -> None:
-        """One transaction: raw bodies done, ids seen, feed records updated, old ids forgotten."""
+        """One transaction: raw bodies done, (article_id, digest) seen, feed records updated,
+        items not seen changed for `retention` forgotten."""
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
             db.executemany("UPDATE raw SET done = 1 WHERE path = ?", [(p,) for p in done])
             db.executemany(
-                "INSERT OR IGNORE INTO seen (article_id, first_seen_at) VALUES (?, ?)",
-                [(i, _ts(now)) for i in ids],
+                "INSERT INTO seen (article_id, first_seen_at, digest, seen_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (article_id) DO UPDATE SET "
+                "digest = excluded.digest, seen_at = excluded.seen_at",
+                [(i, _ts(now), d, _ts(now)) for i, d in items],
             )
             for u in updates:
                 self._update_feed(u)
-            db.execute("DELETE FROM seen WHERE first_seen_at < ?", (_ts(now - retention),))
+            db.execute(
+                "DELETE FROM seen WHERE coalesce(seen_at, first_seen_at) < ?",
+                (_ts(now - retention),),
+            )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

@@ -27,6 +27,10 @@ LABEL_ALIASES = {
 }
 
 
+# The languages the model has classes for; any other label counts as an `other` language.
+KNOWN_LABELS = frozenset({"nb", "nn", "no", "da", "sv", "en", "de"})
+
+
 class BadInput(ValueError):
     """The evaluation file is not what the command expects."""
 
@@ -39,6 +43,8 @@ class LangIdReport:
     norwegian_correct: int = 0
     variety_n: int = 0
     variety_correct: int = 0
+    other_n: int = 0  # texts in languages the model has no class for (not nb nn da sv en de)
+    other_kept: int = 0  # ... of them called Norwegian
     seconds: float = 0.0
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
 
@@ -48,6 +54,9 @@ class LangIdReport:
             "norwegian_accuracy": round(self.norwegian_correct / self.n, 5) if self.n else None,
             "variety_accuracy": round(self.variety_correct / self.variety_n, 5)
             if self.variety_n
+            else None,
+            "other_called_norwegian": round(self.other_kept / self.other_n, 5)
+            if self.other_n
             else None,
             "ms_per_doc": round(1000 * self.seconds / self.n, 4) if self.n else None,
             "n": self.n,
@@ -61,6 +70,7 @@ class LangIdReport:
             f"documents           {self.n}",
             f"norwegian accuracy  {d['norwegian_accuracy']}",
             f"variety accuracy    {d['variety_accuracy']}  (bokmål/nynorsk, over {self.variety_n} Norwegian items)",
+            f"other languages     {d['other_called_norwegian']}  called Norwegian (of {self.other_n} texts in languages outside nb nn da sv en de)",
             f"ms per document     {d['ms_per_doc']}",
             "",
         ]
@@ -108,6 +118,9 @@ def evaluate_langid(
         if label in ("nb", "nn") and result.norwegian:
             report.variety_n += 1
             report.variety_correct += result.variety == label
+        if label not in KNOWN_LABELS:
+            report.other_n += 1
+            report.other_kept += result.norwegian
     return report
 
 
@@ -288,7 +301,7 @@ def evaluate_ner(
 
 @dataclass
 class TopicReport:
-    """Topic accuracy, coverage and per-topic precision and recall."""
+    """Topic accuracy, coverage, abstain rate and per-topic precision, recall and abstain rate."""
 
     n: int
     correct: int
@@ -297,29 +310,32 @@ class TopicReport:
     seconds: float
 
     def as_dict(self) -> dict[str, object]:
-        """The JSON form: accuracy, coverage, per-topic scores and speed."""
+        """The JSON form: accuracy, coverage, abstain rate, per-topic scores and speed."""
         return {
             "accuracy": round(self.correct / self.n, 5) if self.n else None,
             "coverage": round(self.covered / self.n, 5) if self.n else None,
+            "abstain_rate": round(1 - self.covered / self.n, 5) if self.n else None,
             "n": self.n,
             "ms_per_item": round(1000 * self.seconds / self.n, 4) if self.n else None,
             "topics": self.labels,
         }
 
     def table(self) -> str:
-        """The scores, then one line per topic."""
+        """The scores, then one line per topic (abstain: its items left unclassified)."""
         d = self.as_dict()
         lines = [
             f"items        {self.n}",
             f"accuracy     {d['accuracy']}",
             f"coverage     {d['coverage']}  (share not unclassified)",
+            f"abstain      {d['abstain_rate']}  (share unclassified)",
             f"ms per item  {d['ms_per_item']}",
             "",
-            f"{'topic':34} {'precision':>9} {'recall':>9} {'support':>8}",
+            f"{'topic':34} {'precision':>9} {'recall':>9} {'abstain':>9} {'support':>8}",
         ]
         for label, sc in sorted(self.labels.items()):
             lines.append(
-                f"{label:34} {sc['precision']:9.4f} {sc['recall']:9.4f} {int(sc['support']):8d}"
+                f"{label:34} {sc['precision']:9.4f} {sc['recall']:9.4f} "
+                f"{sc['abstain']:9.4f} {int(sc['support']):8d}"
             )
         return "\n".join(lines)
 
@@ -335,7 +351,9 @@ def topic_gold(pairs: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
     for label, text in pairs:
         slug = by_code.get(label, label)
         if slug not in known:
-            raise BadInput(f"unknown topic {label!r}: use a slug of schemas/topics.json or {UNCLASSIFIED}")
+            raise BadInput(
+                f"unknown topic {label!r}: use a slug of schemas/topics.json or {UNCLASSIFIED}"
+            )
         headline, _, lede = text.partition("\t")
         out.append((slug, headline.strip(), lede.strip()))
     return out
@@ -356,12 +374,17 @@ def evaluate_topics(
     tp: Counter[str] = Counter()
     n_pred: Counter[str] = Counter()
     n_gold: Counter[str] = Counter()
+    abstained: Counter[str] = Counter()
     for (truth, _, _), guess in zip(gold, predicted, strict=True):
         n_gold[truth] += 1
         n_pred[guess] += 1
         tp[truth] += truth == guess
+        abstained[truth] += guess == UNCLASSIFIED
     labels = {
-        lab: {k: v for k, v in _prf(tp[lab], n_pred[lab], n_gold[lab]).items() if k != "f1"}
+        lab: {
+            **{k: v for k, v in _prf(tp[lab], n_pred[lab], n_gold[lab]).items() if k != "f1"},
+            "abstain": round(abstained[lab] / n_gold[lab], 5) if n_gold[lab] else 0.0,
+        }
         for lab in sorted(set(n_gold) | set(n_pred))
     }
     return TopicReport(

@@ -2,9 +2,9 @@
 
 `python -m nordwire.pipeline.tools.langfeeds --data ../shared/data --out DIR` writes RSS files
 named `<lang>-<shape>-<tag>-<n>.xml`: Danish and Swedish outlets (headline only, headline plus
-lede), with and without a channel `<language>` tag, Norwegian ones from NorNE's dev sentences
-(bokmål and nynorsk), and Norwegian feeds with a few foreign items mixed in. Only held-out UD
-sentences are used (`train_langid.split_heldout`), so the figures are not on training text.
+lede), with and without a channel `<language>` tag, Norwegian ones (bokmål and nynorsk), and
+Norwegian feeds with a few foreign items mixed in. Only held-out UD sentences are used
+(`train_langid.split_heldout`), so the figures are not on training text.
 Score them with `nordwire eval langid --feeds 'DIR/sv-*.xml' --gold sv`. It also writes the
 held-out UD sentences and 300-character chunks as TSV for `nordwire eval langid FILE.tsv`.
 """
@@ -20,7 +20,6 @@ from xml.sax.saxutils import escape
 from nordwire.pipeline.tools.train_langid import (
     DEV_FILES,
     chunks,
-    norne_sentences,
     read_dev,
     split_heldout,
 )
@@ -65,9 +64,11 @@ def shaped(sentences: list[str], shape: str) -> list[tuple[str, str | None]]:
 
 def build(data: Path) -> dict[str, bytes]:
     """All test feeds by file name."""
-    pools = {lang: split_heldout(read_dev(data, lang))[1] for lang in ("sv", "da", "en")}
-    pools["nb"] = norne_sentences(data / "norne" / "nob" / "dev.conllu")
-    pools["nn"] = norne_sentences(data / "norne" / "nno" / "dev.conllu")
+    # NorNE's dev sentences are UD's dev sentences, four fifths of which the model trains on:
+    # the Norwegian feeds too are built from the held-out fifth only.
+    pools = {
+        lang: split_heldout(read_dev(data, lang))[1] for lang in ("sv", "da", "en", "nb", "nn")
+    }
     out: dict[str, bytes] = {}
     for lang in ("sv", "da", "nb", "nn"):
         for shape in ("headline", "lede"):
@@ -85,9 +86,8 @@ def build(data: Path) -> dict[str, bytes]:
     foreign = [(s, "sv") for s in stories["sv"][::7]] + [(s, "en") for s in stories["en"][::7]]
     nb_items = shaped(pools["nb"], "lede")
     for n, (sentence, lang) in enumerate(foreign[:40]):
-        items = nb_items[n * 20 : n * 20 + 19]
-        if len(items) < 19:
-            break
+        # 19 Norwegian items around each story, taken in turn (the pool is reused when it ends).
+        items = [nb_items[(n * 19 + j) % len(nb_items)] for j in range(19)]
         items.insert(n % 19, (headline(sentence, n), sentence))
         out[f"mixed-{lang}-{n:03d}.xml"] = rss(items, HOSTS["nb"], CHANNEL_TAGS["nb"])
     return out

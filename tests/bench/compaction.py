@@ -2,9 +2,9 @@
 
 `python -m tests.bench.compaction [--feeds 20] [--cycles 288]` (`make bench-compaction`)
 writes what a poller writes in a day — every cycle's new articles, with their entity and
-quote rows, through the sink's own `write_rows`, one file per table and partition touched per
-cycle — into three outputs: left as written, rolled every hour (what `nordwire poll
---compact-after 3600` does), and compacted at the end of the day (`nordwire compact`). It
+quote rows, through the sink's own commit, one Delta commit (a file per partition touched)
+per table per cycle — into three outputs: left as written, rolled every hour (what `nordwire
+poll --compact-after 3600` does), and compacted at the end of the day (`nordwire compact`). It
 prints files, bytes and the median time of a few queries over each.
 """
 
@@ -20,7 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from nordwire.pipeline.compaction import compact
-from nordwire.pipeline.io.sink import _article_value, write_rows
+from nordwire.pipeline.io.delta import Tables
+from nordwire.pipeline.io.sink import commit_rows, story_of
 from nordwire.pipeline.query import connect
 from nordwire.schemas.items import Item, Mention, QuoteMention
 from nordwire.transforms.dates import OSLO
@@ -78,18 +79,19 @@ def simulate(output: Path, feeds: int, cycles: int, roll_every: int = 0) -> floa
     """A day of cycles; returns seconds spent rolling (0 when never)."""
     rng = random.Random(7)
     n, rolling = 0, 0.0
+    tables = Tables(str(output))
     for cycle in range(cycles):
         at = DAY + timedelta(minutes=5 * cycle)
         # About one new story per four feeds per cycle: ~1,400 articles a day from 20 feeds.
         fresh = [article(n + i, rng, at) for i in range(rng.randrange(0, feeds // 2 + 1))]
         n += len(fresh)
-        values = [_article_value(item, OSLO)[1] for item in fresh]
-        list(write_rows(str(output), "2026-11-24", values, {}))
+        if fresh:
+            commit_rows(tables, [story_of(item, OSLO) for item in fresh])
         # Rolls fall mid-way through the hour's cycles, so the day ends with half an hour of
         # small files not rolled yet: the state a query meets on average.
         if roll_every and (cycle + 1 + roll_every // 2) % roll_every == 0:
             started = time.perf_counter()
-            compact(str(output))
+            compact(str(output), before="2026-11-25")
             rolling += time.perf_counter() - started
     return rolling
 
@@ -110,7 +112,15 @@ def measure(output: Path, repeat: int = 5) -> dict[str, float]:
 
 
 def files(output: Path) -> tuple[int, int]:
-    found = [p for p in output.rglob("*.parquet") if "_compact" not in p.parts]
+    """Data files a snapshot of each table names (vacuum deletes the others later)."""
+    from deltalake import DeltaTable
+
+    found = [
+        Path(uri.removeprefix("file://"))
+        for table in ("articles", "entities", "quotes", "revisions")
+        if (output / table / "_delta_log").is_dir()
+        for uri in DeltaTable(str(output / table)).file_uris()
+    ]
     return len(found), sum(p.stat().st_size for p in found)
 
 
@@ -130,11 +140,11 @@ def main() -> None:
         rows.append(("rolled hourly (poll --compact-after 3600)", rolled, spent))
         shutil.copytree(raw, root / "compacted")
         started = time.perf_counter()
-        report = compact(str(root / "compacted"))
+        report = compact(str(root / "compacted"), before="2026-11-25")
         rows.append(
             ("compacted (nordwire compact)", root / "compacted", time.perf_counter() - started)
         )
-        print(f"{report.rows} rows compacted; {args.feeds} feeds, {args.cycles} cycles\n")
+        print(f"{report.line()}; {args.feeds} feeds, {args.cycles} cycles\n")
         names = list(QUERIES)
         print(
             "| output | files | MB | "

@@ -151,6 +151,7 @@ def test_every_dofn_pickles_and_loads_heavy_objects_only_in_setup() -> None:
             "_WriteDayFn": ("gs://bucket/out",),
             "_WriteBufferedFn": ("gs://bucket/out",),
             "_NewestRevisionFn": (timedelta(days=30),),
+            "_FetchFn": ({"https://example.no/rss": "Example"}, "stream"),
         }.get(cls.__name__, ())
         fn = cls(*args)
         clone = pickler.loads(pickler.dumps(fn))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,8 +62,13 @@ def test_tables_are_partitioned_and_queryable(sample_run: tuple[Path, str]) -> N
     out, _ = sample_run
     for path in snapshot(out):
         table, rest = path.split("/", 1)
-        assert table in ("articles", "rejects", "entities", "quotes")
-        assert PARTITION_RE.match(rest.rsplit("/", 1)[0]) and rest.endswith(".parquet"), path
+        assert table in ("articles", "rejects", "entities", "quotes", "revisions")
+        if rest.startswith("_delta_log/"):  # the Delta transaction log
+            continue
+        partition = rest.rsplit("/", 1)[0]
+        if table == "revisions":  # partitioned by day only
+            partition += "/topic=unclassified"
+        assert PARTITION_RE.match(partition) and rest.endswith(".parquet"), path
     by_topic = query(out, "SELECT topic, count(*) AS n FROM articles GROUP BY 1 ORDER BY 1")
     assert sum(r["n"] for r in by_topic) == 9
     assert {r["topic"] for r in by_topic} >= {"sport", "politics", "weather", "health"}
@@ -86,10 +92,16 @@ def test_article_fields(sample_run: tuple[Path, str]) -> None:
     assert dated["url"] == "https://www.eksempelavisa.no/okonomi/2024/03/14/norges-bank-renten"
     (undated,) = query(
         out,
-        "SELECT published_at, date_basis FROM articles WHERE title LIKE 'Fergesambandet%'",
+        "SELECT published_at, date_precision, date_basis FROM articles "
+        "WHERE title LIKE 'Fergesambandet%'",
     )
-    # no date of its own: the newest item date of its feed, saying so (not the day of the run)
-    assert undated == {"published_at": "2024-03-14T09:00:00+00:00", "date_basis": "feed_newest"}
+    # no date of its own: the day (in Oslo) of the newest item date of its feed, saying so (not
+    # the day of the run, and not that item's time)
+    assert undated == {
+        "published_at": "2024-03-13T23:00:00+00:00",
+        "date_precision": "day",
+        "date_basis": "feed_newest",
+    }
     (html,) = query(out, "SELECT summary FROM articles WHERE title LIKE 'Ny roman%'")
     assert "<" not in html["summary"] and html["summary"].startswith(
         "Forfatteren har brukt seks år på romanen"
@@ -129,7 +141,10 @@ def test_seed_article_end_to_end(tmp_path: Path, seed_path: Path) -> None:
     )
     assert row["language"] == "nb"
     assert row["date"].startswith("2022-06") and row["date_precision"] == "month"
-    assert row["topic"] in ("politics", "conflict-war-peace")
+    # No headline, and the lede is a photo caption: the text model leans to conflict (about
+    # 0.5 calibrated) but below the threshold a partition needs, so `unclassified` is right too;
+    # a soft topic never is.
+    assert row["topic"] in ("politics", "conflict-war-peace", "unclassified")
     assert row["byline"] == "NTB" and row["source"] == "ntb"
     assert row["credits"] == ["Pool via AP / NTB"]
     assert row["subheadings"] == ["Angrep fra Belarus", "Grunnlovsendring"]
@@ -275,11 +290,16 @@ def test_hostile_names_never_change_where_files_are_written(tmp_path: Path) -> N
     (inputs / "date=1970-01-01.rss").write_text(feed)
     out = tmp_path / "out"
     nordwire("run", "--input", str(inputs), "--output", str(out))
-    written = [p.relative_to(out) for p in out.rglob("*.parquet")]
+    written = [
+        p.relative_to(out) for p in out.rglob("*.parquet") if "_delta_log" not in p.parts
+    ]
     assert written and all(
-        p.parts[0] in ("articles", "rejects", "entities", "quotes")
-        and PARTITION_RE.match("/".join(p.parts[1:3]))
-        and len(p.parts) == 4
+        (
+            p.parts[0] in ("articles", "rejects", "entities", "quotes")
+            and PARTITION_RE.match("/".join(p.parts[1:3]))
+            and len(p.parts) == 4
+        )
+        or (p.parts[0] == "revisions" and re.match(r"^date=\d{4}-\d{2}-\d{2}$", p.parts[1]))
         for p in written
     )
     assert not (tmp_path / "etc").exists()

@@ -1,331 +1,208 @@
-"""`nordwire compact`: fewer files, every row once, through kills, readers and writers at once."""
+"""`nordwire compact`: Delta optimize + vacuum; fewer files, every row once, beside readers and writers."""
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import pytest
+from click.testing import CliRunner
+from deltalake import DeltaTable
 from nordwire.pipeline import compaction
-from nordwire.pipeline.compaction import Partition, compact, due_partitions, parquet_files
-from nordwire.pipeline.io.lock import write_lock
-from nordwire.pipeline.io.sink import write_table
-from nordwire.schemas import PIPELINE_VERSION, articles
+from nordwire.pipeline.cli import main
+from nordwire.pipeline.cli.maintain import RETENTION_HOURS
+from nordwire.pipeline.compaction import compact
+from nordwire.pipeline.io import revise
+from nordwire.pipeline.io.delta import DELETED_FILE_RETENTION_HOURS, Tables
+from nordwire.pipeline.io.sink import commit_rows, story_of
+from nordwire.pipeline.query import connect, run_query
+from nordwire.transforms.dates import OSLO
 
-from tests.conftest import ROOT, make_item
-
-STEPS = ["staged", "planned", "half-swapped", "swapped", "rescued", "old-deleted"]
-
-
-def article_row(n: int, day: int = 10) -> dict[str, object]:
-    item = make_item(
-        article_id=f"id{n:05d}",
-        identity_basis="url",
-        title=f"Sak {n}",
-        language="nb",
-        variety="nb",
-        topic="sport",
-        published_at=datetime(2024, 3, day, 12, tzinfo=UTC),
-        date_precision="time",
-    )
-    return articles.to_row(item, PIPELINE_VERSION)
+from tests.conftest import ROOT
+from tests.stages.test_writers import AGREE, story
 
 
-def small_files(output: Path, first: int, files: int, rows: int = 2, topic: str = "sport") -> int:
-    """`files` files of `rows` articles each into one partition, as a poller's cycles would."""
-    folder = output / "articles" / "date=2024-03-10" / f"topic={topic}"
+def small_commits(out: Path, first: int, commits: int, per: int = 2, day: int = 10) -> int:
+    """`commits` commits of `per` stories each into one day, as a poller's cycles would."""
+    tables = Tables(str(out))
     n = first
-    for _ in range(files):
-        with write_lock(str(output)):
-            write_table(
-                str(folder),
-                [article_row(i) for i in range(n, n + rows)],
-                articles.SCHEMA,
-                "article_id",
-            )
-        n += rows
+    for _ in range(commits):
+        commit_rows(tables, [story_of(story(f"s{i:05d}", day), OSLO) for i in range(n, n + per)])
+        n += per
     return n
 
 
-def ids(output: Path) -> list[str]:
-    """Every article_id a reader sees, with repeats."""
-    pattern = str(output / "articles" / "**" / "*.parquet")
-    if not any((output / "articles").rglob("*.parquet")):
-        return []
-    con = duckdb.connect()
+def ids(out: Path) -> list[str]:
+    con = connect(str(out))
     try:
-        return [
-            r[0]
-            for r in con.execute(
-                f"SELECT article_id FROM read_parquet('{pattern}', hive_partitioning = true)"
-            ).fetchall()
-        ]
+        return [r[0] for r in con.execute("SELECT article_id FROM articles ORDER BY 1").fetchall()]
     finally:
         con.close()
 
 
-def leftovers(output: Path) -> list[str]:
-    work = output / compaction.WORK / "work"
-    return sorted(str(p) for p in work.rglob("*")) if work.exists() else []
+def files_on_disk(out: Path, table: str) -> int:
+    """Data files in the table's folders (the log's checkpoints are not data)."""
+    return len([p for p in (out / table).rglob("*.parquet") if "_delta_log" not in p.parts])
 
 
-def test_many_files_become_one_per_partition_with_every_row_once(tmp_path: Path) -> None:
+def test_many_commits_become_one_file_per_partition_with_every_row_once(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    small_files(out, 0, 30)
-    small_files(out, 1000, 5, topic="politics")
-    before = sorted(ids(out))
-    report = compact(str(out))
-    assert report.partitions == 2 and report.files_before == 35 and report.files_after == 2
-    assert report.rows == 70 and report.duplicates_dropped == 0
-    assert sorted(ids(out)) == before
-    for topic in ("sport", "politics"):
-        files = parquet_files(out / "articles" / "date=2024-03-10" / f"topic={topic}")
-        assert len(files) == 1 and files[0].name.startswith("compact-")
-    assert leftovers(out) == []
-    again = compact(str(out))  # idempotent: nothing left to do
-    assert again.partitions == 0 and again.already_compact == 2
+    n = small_commits(out, 0, 20)
+    small_commits(out, n, 3, day=11)
+    before = ids(out)
+    assert len(DeltaTable(str(out / "articles")).file_uris()) == 23
+    report = compact(str(out), before="2024-03-12", retention_hours=0)
+    assert report.partitions >= 2 and report.files_before >= 23 + 23 + 23
+    assert ids(out) == before and len(before) == 46
+    for table in ("articles", "entities", "quotes", "revisions"):
+        assert len(DeltaTable(str(out / table)).file_uris()) == 2, table  # two days, one topic
+        assert files_on_disk(out, table) == 2, table  # a zero retention deletes the old ones
+    assert connect(str(out)).execute(AGREE).fetchone() == (0,)
+    again = compact(str(out), before="2024-03-12", retention_hours=0)
+    assert again.partitions == 0 and again.files_before == 0
 
 
-def test_target_size_splits_a_large_partition(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    small_files(out, 0, 20, rows=50)
-    size = sum(p.stat().st_size for p in (out / "articles").rglob("*.parquet"))
-    report = compact(str(out), target_bytes=size // 3)
-    assert report.files_after == 3
-    assert sorted(ids(out)) == [f"id{i:05d}" for i in range(1000)]
-
-
-def test_repeated_keys_are_kept_once(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    folder = out / "articles" / "date=2024-03-10" / "topic=sport"
-    # Two writers that raced before the output lock existed: the same article in two files.
-    write_table(str(folder), [article_row(1), article_row(2)], articles.SCHEMA, "article_id")
-    write_table(str(folder), [article_row(2), article_row(3)], articles.SCHEMA, "article_id")
-    report = compact(str(out))
-    assert report.duplicates_dropped == 1
-    assert sorted(ids(out)) == ["id00001", "id00002", "id00003"]
-
-
-class Killed(BaseException):
-    """Plays a process that dies at a step (BaseException: no `except Exception` catches it)."""
-
-
-@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two-renames"])
-@pytest.mark.parametrize("step", STEPS)
-def test_killed_at_any_step_loses_and_repeats_nothing(
-    tmp_path: Path, step: str, exchange: bool, monkeypatch: pytest.MonkeyPatch
+def test_replaced_files_stay_for_the_retention_so_time_travel_still_reads_them(
+    tmp_path: Path,
 ) -> None:
-    if not exchange:
-        monkeypatch.setattr(compaction, "_exchange", lambda a, b: False)
-    if exchange and step == "half-swapped":
-        pytest.skip("an atomic exchange has no half-swapped moment")
     out = tmp_path / "out"
-    small_files(out, 0, 12)
-    expected = sorted(ids(out))
-
-    def die(at: str) -> None:
-        if at == step:
-            raise Killed(at)
-
-    with pytest.raises(Killed):
-        compact(str(out), hook=die)
-    seen = ids(out)
-    # A reader at the moment of the kill never sees a row twice; it misses rows only while
-    # the partition is between the two renames.
-    assert len(seen) == len(set(seen))
-    if step != "half-swapped":
-        assert sorted(seen) == expected
-    report = compact(str(out))  # the next run finishes or undoes the killed one, then compacts
-    assert sorted(ids(out)) == expected
-    assert len(parquet_files(out / "articles" / "date=2024-03-10" / "topic=sport")) == 1
-    assert leftovers(out) == []
-    assert report.recovered == (1 if step in STEPS[1:] else 0)
+    small_commits(out, 0, 5)
+    version = DeltaTable(str(out / "articles")).version()
+    compact(str(out), before="2024-03-12")
+    assert files_on_disk(out, "articles") == 6  # five old files kept, one new
+    old = run_query("SELECT count(*) AS n FROM articles", str(out), "csv", as_of=str(version))
+    assert old.splitlines() == ["n", "10"]
+    assert RETENTION_HOURS == DELETED_FILE_RETENTION_HOURS == 168  # the CLI's default is Delta's
 
 
-_KILLER = """
-import os, signal, sys
-from nordwire.pipeline import compaction as c
-def hook(at):
-    if at == sys.argv[2]:
-        os.kill(os.getpid(), signal.SIGKILL)
-if sys.argv[3] == "two-renames":
-    c._exchange = lambda a, b: False
-c.compact(sys.argv[1], hook=hook)
-"""
-
-
-@pytest.mark.parametrize("step", ["planned", "half-swapped", "rescued"])
-def test_kill_9_mid_compaction_then_resumed(tmp_path: Path, step: str) -> None:
+def test_partitions_named_on_the_command_line(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    small_files(out, 0, 10)
-    expected = sorted(ids(out))
-    mode = "two-renames" if step == "half-swapped" else "renameat2"
-    proc = subprocess.run(
-        [sys.executable, "-c", _KILLER, str(out), step, mode], cwd=ROOT, timeout=120
+    n = small_commits(out, 0, 4)
+    small_commits(out, n, 4, day=11)
+    result = CliRunner().invoke(
+        main, ["compact", "--output", str(out), "--partition", "date=2024-03-10/topic=politics"]
     )
-    assert proc.returncode == -signal.SIGKILL
-    assert leftovers(out)  # the killed run left its work behind
-    resumed = subprocess.run(
-        [sys.executable, "-m", "nordwire.pipeline", "compact", "--output", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("nordwire: compacted ") and result.output.count("\n") == 1
+    days = [f.split("date=")[1][:10] for f in DeltaTable(str(out / "articles")).file_uris()]
+    assert sorted(days) == ["2024-03-10"] + ["2024-03-11"] * 4
+    bad = CliRunner().invoke(main, ["compact", "--output", str(out), "--partition", "topic=x"])
+    assert bad.exit_code == 2 and "expected date=YYYY-MM-DD" in bad.output
+
+
+def test_compaction_works_on_an_object_store_uri(tmp_path: Path) -> None:
+    # A file:// URI goes through delta-rs's object store as gs:// and s3:// do (and nordwire
+    # treats it as it treats them: no local folder walk, no path joins).
+    out = (tmp_path / "store").as_uri()
+    tables = Tables(out)
+    for i in range(4):
+        commit_rows(tables, [story_of(story(f"m{i}", 10), OSLO)])
+    result = CliRunner().invoke(
+        main, ["compact", "--output", out, "--before", "2024-03-12", "--retention-hours", "0"]
     )
-    assert resumed.returncode == 0, resumed.stderr
-    assert "recovered 1 interrupted compactions" in resumed.stdout
-    assert sorted(ids(out)) == expected and leftovers(out) == []
-    assert len(parquet_files(out / "articles" / "date=2024-03-10" / "topic=sport")) == 1
+    assert result.exit_code == 0, result.output
+    assert "compacted 4 partitions in 4 tables: 16 files -> 4" in result.output
+    assert len(DeltaTable(f"{out}/articles").file_uris()) == 1
+    assert ids_at(out) == ["m0", "m1", "m2", "m3"]
 
 
-def test_a_reader_during_compaction_never_sees_a_row_twice_or_misses_one(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    total = small_files(out, 0, 10)
-    done = threading.Event()
-    counts: list[tuple[int, int]] = []
-    errors: list[str] = []
-
-    def read() -> None:
-        while not done.is_set():
-            try:
-                seen = ids(out)
-            except duckdb.Error as exc:  # a file listed, then swapped away before it was opened
-                errors.append(str(exc))
-                continue
-            counts.append((len(seen), len(set(seen))))
-
-    reader = threading.Thread(target=read)
-    reader.start()
-    written = [total]
+def ids_at(output: str) -> list[str]:
+    con = connect(output)
     try:
-        for _ in range(15):  # rounds of new small files, then a compaction of all of them
-            written.append(small_files(out, written[-1], 3))
-            compact(str(out))
+        return [r[0] for r in con.execute("SELECT article_id FROM articles ORDER BY 1").fetchall()]
     finally:
-        done.set()
-        reader.join()
-    assert counts, "the reader never finished a read"
-    assert all(rows == distinct for rows, distinct in counts)  # never a row twice
-    # Rows only ever arrive: a count below the first total would be a row missed.
-    assert all(written[0] <= rows <= written[-1] for rows, _ in counts)
-    assert sorted(ids(out)) == [f"id{i:05d}" for i in range(written[-1])]
+        con.close()
 
 
-def test_a_poll_during_compaction_loses_nothing(tmp_path: Path) -> None:
-    from tests.helpers.feedserver import feed_server, poll_command, rss, send
-
+def test_superseded_children_a_killed_writer_left_are_swept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "out"
-    small_files(out, 0, 10)
-    items: list[tuple[str, str]] = []
-    with feed_server() as server:
+    commit_rows(Tables(str(out)), [story_of(story("a1", 10, "Jan Erik Olsen", 9), OSLO)])
+    monkeypatch.setattr(revise, "_cleanup", lambda *args: None)  # killed before the cleanup
+    commit_rows(Tables(str(out)), [story_of(story("a1", 10, "Jan Eirik Olsen", 11), OSLO)])
+    monkeypatch.undo()
+    raw = DeltaTable(str(out / "entities")).to_pyarrow_table(columns=["normalised"])
+    assert sorted(raw.column(0).to_pylist()) == ["Jan Eirik Olsen", "Jan Erik Olsen"]
+    assert connect(str(out)).execute("SELECT count(*) FROM entities").fetchone() == (1,)
+    report = compact(str(out), before="2024-03-12")
+    assert report.swept == 2  # the old revision's entity and quote rows
+    raw = DeltaTable(str(out / "entities")).to_pyarrow_table(columns=["normalised"])
+    assert raw.column(0).to_pylist() == ["Jan Eirik Olsen"]
 
-        def serve(h: object) -> None:
-            send(h, 200, rss(items))  # type: ignore[arg-type]
 
-        server.routes["/feed"] = serve
-        stop = threading.Event()
+def test_a_writer_beside_the_compaction_loses_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    n = small_commits(out, 0, 10)
+    errors: list[BaseException] = []
 
-        def compact_repeatedly() -> None:
-            n = 20_000
-            while not stop.is_set():
-                n = small_files(out, n, 2)
-                compact(str(out))
-
-        compactor = threading.Thread(target=compact_repeatedly)
-        compactor.start()
+    def keep_writing() -> None:
         try:
-            for cycle in range(3):
-                items.extend((f"sak-{cycle}-{i}", f"Sak {cycle} {i}") for i in range(4))
-                run = subprocess.run(
-                    [*poll_command(server.url("/feed"), out, "--once"), "--compact-after", "0"],
-                    cwd=ROOT,
-                    capture_output=True,
-                    text=True,
-                    timeout=180,
-                )
-                assert run.returncode == 0, run.stdout + run.stderr
-        finally:
-            stop.set()
-            compactor.join()
-    con = duckdb.connect()
-    pattern = str(out / "articles" / "**" / "*.parquet")
-    rows = con.execute(
-        f"SELECT count(*), count(DISTINCT article_id), count(*) FILTER (WHERE title LIKE 'Sak %') "
-        f"FROM read_parquet('{pattern}', hive_partitioning = true) WHERE date = DATE '2024-03-11'"
-    ).fetchone()
-    assert rows == (12, 12, 12)
-    everything = ids(out)
-    assert len(everything) == len(set(everything))
+            small_commits(out, n, 10)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    for _ in range(3):  # the default retention: a file the writer has not committed yet stays
+        compact(str(out), before="2024-03-12")
+    writer.join()
+    assert not errors, errors
+    assert ids(out) == [f"s{i:05d}" for i in range(40)]
+    assert connect(str(out)).execute(AGREE).fetchone() == (0,)
 
 
-def test_the_sink_still_skips_rows_already_written_after_compaction(tmp_path: Path) -> None:
-    inputs = tmp_path / "in"
-    inputs.mkdir()
-    from tests.helpers.feedserver import rss
-
-    for n in range(4):  # four runs, four files per partition
-        (inputs / f"f{n}.xml").write_bytes(
-            rss([(f"sak-{n}-{i}", f"Sak {n} {i}") for i in range(3)])
-        )
+def test_a_full_disk_is_one_line_and_exit_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "out"
-    base = [sys.executable, "-m", "nordwire.pipeline"]
-    for n in range(4):
-        subprocess.run(
-            [*base, "run", "--input", str(inputs / f"f{n}.xml"), "--output", str(out), "--quiet"],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            timeout=180,
-        )
-    before = sorted(ids(out))
-    squeezed = subprocess.run(
-        [*base, "compact", "--output", str(out), "--before", "tomorrow", "--table", "articles"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    small_commits(out, 0, 2)
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(compaction, "compact", full)
+    result = CliRunner().invoke(main, ["compact", "--output", str(out)])
+    assert result.exit_code == 1
+    assert result.output == (
+        "nordwire: error: compaction stopped: the disk is full; free space and run it again "
+        "(nothing is lost)\n"
     )
-    assert squeezed.returncode == 0, squeezed.stderr
-    partitions = [p for p in (out / "articles").glob("date=*/topic=*")]
-    assert partitions and all(len(parquet_files(p)) == 1 for p in partitions), squeezed.stdout
-    again = subprocess.run(
-        [*base, "run", "--input", str(inputs), "--output", str(out), "--quiet"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert "12 already in the output" in again.stdout, again.stdout
-    assert sorted(ids(out)) == before and len(before) == 12
 
 
-def test_due_partitions_rolls_by_age(tmp_path: Path) -> None:
+KILLED = 3  # rounds here; tests/robustness/storage_kills.py runs 20 (make robustness)
+
+
+def test_kill_9_during_compaction_loses_and_doubles_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    small_files(out, 0, 3)
-    part = Partition("articles", "2024-03-10", "sport")
-    newest = max(p.stat().st_mtime for p in parquet_files(out / part.relative))
-    assert due_partitions(str(out), 3600, newest) == []  # younger than an hour: left to grow
-    assert due_partitions(str(out), 3600, newest + 7200) == [part]
-    compact(str(out), [part])
-    assert due_partitions(str(out), 3600, newest + 7200) == []  # one compacted file: done
-
-
-def test_compact_cli_refuses_remote_and_bad_partitions(tmp_path: Path) -> None:
-    base = [sys.executable, "-m", "nordwire.pipeline", "compact"]
-    remote = subprocess.run(
-        [*base, "--output", "gs://b/out"], cwd=ROOT, capture_output=True, text=True
-    )
-    assert remote.returncode == 2 and "local (or mounted) --output" in remote.stderr
-    (tmp_path / "out").mkdir()
-    bad = subprocess.run(
-        [*base, "--output", str(tmp_path / "out"), "--partition", "topic=sport"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert bad.returncode == 2 and "expected date=YYYY-MM-DD" in bad.stderr
+    small_commits(out, 0, 30)
+    expected = ids(out)
+    command = [
+        sys.executable,
+        "-m",
+        "nordwire.pipeline",
+        "compact",
+        "--output",
+        str(out),
+        "--before",
+        "2024-03-12",
+        "--retention-hours",
+        "0",
+    ]
+    for delay in (0.5, 1.5, 3.0)[:KILLED]:
+        proc = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            proc.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        assert ids(out) == expected
+        assert connect(str(out)).execute(AGREE).fetchone() == (0,)
+    final = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert final.returncode == 0, final.stderr
+    assert ids(out) == expected
+    assert len(DeltaTable(str(out / "articles")).file_uris()) == 1

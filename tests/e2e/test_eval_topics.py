@@ -8,7 +8,9 @@ from pathlib import Path
 from tests.e2e.test_cli import nordwire
 
 
-def test_eval_topics_reports_accuracy_coverage_and_per_topic_scores(tmp_path: Path) -> None:
+def test_eval_topics_reports_accuracy_coverage_abstention_and_per_topic_scores(
+    tmp_path: Path,
+) -> None:
     tsv = tmp_path / "topics.tsv"
     tsv.write_text(
         "sport\tHaaland scoret to mål da City slo Liverpool\n"
@@ -20,9 +22,15 @@ def test_eval_topics_reports_accuracy_coverage_and_per_topic_scores(tmp_path: Pa
     )
     report = json.loads(nordwire("eval", "topics", str(tsv), "--format", "json").stdout)
     assert report["n"] == 4 and report["accuracy"] == 1.0 and report["coverage"] == 0.75
-    assert report["topics"]["sport"] == {"precision": 1.0, "recall": 1.0, "support": 2}
+    assert report["abstain_rate"] == 0.25
+    assert report["topics"]["sport"] == {
+        "precision": 1.0,
+        "recall": 1.0,
+        "abstain": 0.0,
+        "support": 2,
+    }
     table = nordwire("eval", "topics", str(tsv)).stdout
-    assert "coverage" in table and "economy-business-finance" in table
+    assert "coverage" in table and "abstain" in table and "economy-business-finance" in table
 
 
 def test_eval_topics_refuses_an_unknown_topic(tmp_path: Path) -> None:

@@ -99,7 +99,7 @@ def test_no_sql_runs_the_shell_on_piped_input(out: Path) -> None:
     code, stdout, _ = cli("query", "--output", str(out), stdin=script)
     assert code == 0
     assert stdout.startswith("source,n\nnrk.no,3\nntb,1\nvg.no,2\n")
-    assert "articles,6,6,6," in stdout  # .tables
+    assert "articles,0,6,6,6," in stdout  # .tables: version, rows, partitions, files
     assert "error: COPY statements are not run" in stdout and "not reached" not in stdout
 
 
@@ -113,7 +113,7 @@ def test_tables_command(out: Path) -> None:
 
 def test_schema_command_formats() -> None:
     code, text, _ = cli("schema", "entities")
-    assert code == 0 and text.startswith("entities (schema version 2)")
+    assert code == 0 and text.startswith("entities (schema version 3)")
     assert "char_start" in text and "Character offset" in text
     doc = json.loads(cli("schema", "quotes", "--format", "json")[1])
     assert [c["name"] for c in doc["columns"]][-2:] == ["date", "topic"]

@@ -202,3 +202,48 @@ def test_every_chart_draws_in_headless_chromium(out: Path, tmp_path: Path) -> No
         coloured = sum(1 for p in pixels if max(p) - min(p) > 60) / len(pixels)
         # not blank: text and axes in dark ink, bars in colour
         assert inked > 0.01 and coloured > 0.01, (chart["key"], inked, coloured)
+
+
+def test_names_are_counted_as_the_articles_table_groups_them(tmp_path: Path) -> None:
+    from nordwire.pipeline.query import connect
+    from nordwire.pipeline.report import _entities
+    from nordwire.schemas.items import Mention
+
+    from tests.conftest import make_item
+    from tests.helpers.tables import write_items
+
+    def article(n: int, *mentions: tuple[str, str, str]) -> object:
+        return make_item(
+            article_id=f"a{n}",
+            identity_basis="guid",
+            language="nb",
+            variety="nb",
+            guid=f"g{n}",
+            published_at=datetime(2024, 3, 10 + n, 9, tzinfo=UTC),  # one file a day
+            date_precision="time",
+            topic="politics",
+            topics=(("politics", 1.0),),
+            entities=tuple(
+                Mention("body", text, label, 0, len(text), 0, norm)
+                for text, label, norm in mentions
+            ),
+        )
+
+    write_items(
+        tmp_path,
+        [
+            article(
+                1, ("Vladimir Putin", "PER", "Vladimir Putin"), ("Russland", "GPE_ORG", "Russland")
+            ),
+            article(2, ("Putin", "PER", "Putin"), ("Russland", "GPE_ORG", "Russland")),
+            article(3, ("Putin", "PER", "Putin"), ("Nato", "ORG", "Nato")),
+        ],
+    )
+    con = connect(str(tmp_path))
+    try:
+        groups = dict(_entities(con, None))
+    finally:
+        con.close()
+    assert groups["People (PER)"] == [("Vladimir Putin", 3)]  # one row, not "Putin" beside it
+    assert groups["Organisations (ORG)"] == [("Nato", 1)]  # a state acting is not an organisation
+    assert groups["Places (LOC, GPE_LOC, GPE_ORG)"] == [("Russland", 2)]  # ... it is a place

@@ -13,11 +13,12 @@ from nordwire.pipeline.cli.show import render_article
 from nordwire.pipeline.config import parse
 from nordwire.pipeline.poller.cycles import identify
 from nordwire.pipeline.poller.state import StreamState
-from nordwire.pipeline.query import connect
 from nordwire.pipeline.runner import run_job
 from nordwire.schemas.items import RawDocument
+from nordwire.transforms.revisions import raw_digest
 
 from tests.conftest import FIXTURES
+from tests.helpers.tables import rows
 
 FEEDS = FIXTURES / "feeds"
 
@@ -30,14 +31,6 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("out")
     run_job(parse("run", {"input": [str(inputs)], "output": str(out)}))
     return out
-
-
-def rows(out: Path, sql: str) -> list[tuple[object, ...]]:
-    con = connect(str(out))
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_a_batch_writes_one_row_per_story(run: Path) -> None:
@@ -126,10 +119,21 @@ def test_the_poller_knows_a_story_it_saw_under_its_permalink(tmp_path: Path) -> 
     first, _ = identify([RawDocument(url, (FEEDS / "story_poll1.xml").read_bytes(), fetched)])
     state = StreamState(tmp_path)
     try:
-        state.commit([], [i.article_id or "" for i in first], [], fetched, timedelta(days=30))
+        seen = [(i.article_id or "", raw_digest(i)) for i in first]
+        state.commit([], seen, [], fetched, timedelta(days=30))
         later = fetched + timedelta(hours=2)
         second, _ = identify([RawDocument(url, (FEEDS / "story_poll2.xml").read_bytes(), later)])
         fresh = state.unseen(i.article_id or "" for i in second)
     finally:
         state.close()
     assert [i.title_raw for i in second if i.article_id in fresh] == ["Ny sak om skolen"]
+    # The story under its new headline is no new id, but its content changed: a revision.
+    again = StreamState(tmp_path)
+    try:
+        changed = again.changed((i.article_id or "", raw_digest(i)) for i in second)
+    finally:
+        again.close()
+    assert sorted(i.title_raw for i in second if i.article_id in changed) == [
+        "Ny sak om skolen",
+        "Storbrann i sentrum: fem evakuert",
+    ]

@@ -30,7 +30,7 @@ def rss(items: list[tuple[str, str]], channel: str = "Lokalavisa") -> bytes:
 class FeedServer:
     """Routes are set by the test: path -> handler; every request is recorded."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_alive: bool = False) -> None:
         self.routes: dict[str, Handler] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         server = self
@@ -47,6 +47,9 @@ class FeedServer:
 
             def log_message(self, *args: object) -> None:
                 pass
+
+        if keep_alive:  # HTTP/1.1: a connection serves request after request
+            _Handler.protocol_version = "HTTP/1.1"
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
@@ -91,13 +94,14 @@ def conditional(body: Callable[[], bytes], etag: Callable[[], str]) -> Handler:
 
 
 def gzipped(body: bytes) -> Handler:
+    return encoded(gzip.compress(body), "gzip")
+
+
+def encoded(data: bytes, coding: str) -> Handler:
+    """`data` sent as it is, declared with `Content-Encoding: coding`."""
+
     def handle(h: BaseHTTPRequestHandler) -> None:
-        send(
-            h,
-            200,
-            gzip.compress(body),
-            {"Content-Encoding": "gzip", "Content-Type": "application/rss+xml"},
-        )
+        send(h, 200, data, {"Content-Encoding": coding, "Content-Type": "application/rss+xml"})
 
     return handle
 
@@ -147,8 +151,8 @@ def poll_command(feed_url: str, output: object, *extra: str) -> list[str]:
 
 
 @contextmanager
-def feed_server() -> Iterator[FeedServer]:
-    server = FeedServer()
+def feed_server(keep_alive: bool = False) -> Iterator[FeedServer]:
+    server = FeedServer(keep_alive)
     server.start()
     try:
         yield server

@@ -1,15 +1,14 @@
-"""A small written output (all four tables, Hive partitions, optional poller state) without running Beam."""
+"""A small written output (every Delta table, Hive partitions, optional poller state) without running Beam."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-from nordwire.schemas import PIPELINE_VERSION, articles, entities, quotes, rejects
+from nordwire.pipeline.query import connect
 from nordwire.schemas.items import Item, Mention, QuoteMention
 from nordwire.schemas.rejects import Reject
+from nordwire.transforms.dates import OSLO
 
 from tests.conftest import make_item
 
@@ -56,53 +55,31 @@ ITEMS = [
 ]
 
 
-def _write(
-    out: Path, table: str, day: str, topic: str, rows: list[dict[str, object]], schema: pa.Schema
-) -> None:
-    folder = out / table / f"date={day}" / f"topic={topic}"
-    folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(rows, schema=schema), folder / "part-0.parquet")
-
-
 def write_output(out: Path, with_state: bool = True) -> Path:
     """Six articles over three days, their entities and quotes, two rejects, and feed state."""
-    for item in ITEMS:
-        assert item.published_at is not None
-        day = item.published_at.date().isoformat()
-        _write(
-            out,
-            "articles",
-            day,
-            item.topic,
-            [articles.to_row(item, PIPELINE_VERSION)],
-            articles.SCHEMA,
-        )
-        if item.entities:
-            _write(
-                out,
-                "entities",
-                day,
-                item.topic,
-                entities.to_rows(item, PIPELINE_VERSION),
-                entities.SCHEMA,
-            )
-        if item.quotes:
-            _write(
-                out,
-                "quotes",
-                day,
-                item.topic,
-                quotes.to_rows(item, PIPELINE_VERSION),
-                quotes.SCHEMA,
-            )
+    write_items(out, ITEMS)
+    _write_rest(out, with_state)
+    return out
+
+
+def write_items(out: Path, items: list[Item]) -> None:
+    """The articles, entities and quotes tables of `items`, committed as the sink does."""
+    from nordwire.pipeline.io.delta import Tables
+    from nordwire.pipeline.io.sink import commit_rows, story_of
+
+    commit_rows(Tables(str(out)), [story_of(item, OSLO) for item in items])
+
+
+def _write_rest(out: Path, with_state: bool) -> None:
+    from nordwire.pipeline.io.delta import Tables
+    from nordwire.pipeline.io.sink import commit_rows, reject_of
+
     fetched = datetime(2024, 3, 12, 10, tzinfo=UTC)
-    reject_rows = [
-        Reject("language", "not_norwegian", "a.xml", fetched, detected_language="sv").to_row(
-            PIPELINE_VERSION
-        ),
-        Reject("parse", "unparseable", "b.xml", fetched).to_row(PIPELINE_VERSION),
+    rejected = [
+        Reject("language", "not_norwegian", "a.xml", fetched, detected_language="sv"),
+        Reject("parse", "unparseable", "b.xml", fetched),
     ]
-    _write(out, "rejects", "2024-03-12", "unclassified", reject_rows, rejects.SCHEMA)
+    commit_rows(Tables(str(out)), [reject_of(r, OSLO) for r in rejected])
     if with_state:
         from nordwire.pipeline.poller.state import FeedUpdate, StreamState
 
@@ -128,4 +105,12 @@ def write_output(out: Path, with_state: bool = True) -> Path:
             state.commit([], [], updates, fetched, timedelta(days=30))
         finally:
             state.close()
-    return out
+
+
+def rows(out: Path, sql: str) -> list[tuple[object, ...]]:
+    """The rows of `sql` over the tables under `out` (a sandboxed connection, closed after)."""
+    con = connect(str(out))
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()

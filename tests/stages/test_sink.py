@@ -1,17 +1,21 @@
-"""WriteTables: files land in their Hive partitions, atomically, once."""
+"""WriteTables: rows land in Delta tables with Hive partitions, each story once, commits idempotent."""
 
 from __future__ import annotations
 
-import errno
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import apache_beam as beam
-import pyarrow.parquet as pq
+import pyarrow as pa
 import pytest
 from apache_beam.transforms.window import FixedWindows
-from nordwire.pipeline.io.sink import WriteTables, write_table
+from deltalake import DeltaTable
+from nordwire.pipeline.io import delta
+from nordwire.pipeline.io.delta import Tables
+from nordwire.pipeline.io.revise import bundle_id
+from nordwire.pipeline.io.sink import WriteTables, commit_rows, reject_of, story_of
+from nordwire.pipeline.query import connect
 from nordwire.schemas import articles
 from nordwire.schemas.items import Item, Mention
 from nordwire.schemas.rejects import Reject
@@ -20,38 +24,59 @@ from nordwire.transforms.partition import PARTITION_RE
 
 from tests.conftest import FETCHED, local_pipeline, make_item
 
+TABLES = ("articles", "entities", "quotes", "rejects", "revisions")
 
-def finished(article_id: str, topic: str, day: int) -> Item:
+
+def finished(article_id: str, topic: str, day: int, **kw: Any) -> Item:
     return make_item(
-        article_id=article_id,
-        identity_basis="url",
-        title=f"Sak {article_id}",
-        language="nb",
-        variety="nb",
-        topic=topic,
-        published_at=datetime(2024, 3, day, 12, tzinfo=UTC),
-        date_precision="time",
+        **{
+            "article_id": article_id,
+            "identity_basis": "url",
+            "title": f"Sak {article_id}",
+            "language": "nb",
+            "variety": "nb",
+            "topic": topic,
+            "published_at": datetime(2024, 3, day, 12, tzinfo=UTC),
+            "date_precision": "time",
+            "date_basis": "published",
+            **kw,
+        }
     )
 
 
 def write(
-    output: Path, items: list[Item], rejects: list[Reject], *, windowed: bool = False, **options: Any
+    output: Path,
+    items: list[Item],
+    rejects: list[Reject],
+    *,
+    windowed: bool = False,
+    **options: Any,
 ) -> None:
     with local_pipeline() as p:
         a = p | "Items" >> beam.Create(items)
         r = p | "Rejects" >> beam.Create(rejects)
-        if windowed:  # a stream: one file set per window and day
+        if windowed:  # a stream: one commit per window and day
             a = a | "WindowItems" >> beam.WindowInto(FixedWindows(3600))
             r = r | "WindowRejects" >> beam.WindowInto(FixedWindows(3600))
         _ = (a, r) | WriteTables(str(output), OSLO, **options)
 
 
-def files(output: Path) -> list[str]:
-    return sorted(str(f.relative_to(output)) for f in output.rglob("*") if f.is_file())
+def versions(output: Path) -> dict[str, int]:
+    return {
+        t: DeltaTable(str(output / t)).version()
+        for t in TABLES
+        if (output / t / "_delta_log").is_dir()
+    }
+
+
+def column(output: Path, table: str, name: str) -> list[Any]:
+    return sorted(
+        DeltaTable(str(output / table)).to_pyarrow_table(columns=[name]).column(name).to_pylist()
+    )
 
 
 @pytest.mark.parametrize("windowed", [False, True])
-def test_files_land_in_partitions_and_no_temp_files_remain(tmp_path: Path, windowed: bool) -> None:
+def test_rows_land_in_delta_tables_under_hive_partitions(tmp_path: Path, windowed: bool) -> None:
     items = [
         finished("a1", "sport", 10),
         finished("a2", "politics", 10),
@@ -59,45 +84,45 @@ def test_files_land_in_partitions_and_no_temp_files_remain(tmp_path: Path, windo
     ]
     rejects = [Reject(stage="language", reason="not_norwegian", input="f", fetched_at=FETCHED)]
     write(tmp_path, items, rejects, windowed=windowed)
-    written = files(tmp_path)
-    assert len(written) == 4
-    for path in written:
-        table, partition, name = (
-            path.split("/", 1)[0],
-            "/".join(path.split("/")[1:3]),
-            path.rsplit("/", 1)[1],
-        )
-        assert table in ("articles", "rejects") and PARTITION_RE.match(partition), path
-        assert name.startswith("part-") and name.endswith(".parquet"), path
-    assert not [p for p in tmp_path.rglob("*") if p.name.startswith((".tmp", ".temp"))]
-    sport = pq.read_table(tmp_path / "articles" / "date=2024-03-10" / "topic=sport")
+    assert set(versions(tmp_path)) == {
+        "articles",
+        "rejects",
+        "revisions",
+    }  # no entity or quote rows
+    for path in (tmp_path / "articles").rglob("*.parquet"):
+        partition = "/".join(path.relative_to(tmp_path / "articles").parts[:2])
+        assert PARTITION_RE.match(partition), path
+    sport = DeltaTable(str(tmp_path / "articles")).to_pyarrow_table(
+        filters=[("date", "=", date(2024, 3, 10)), ("topic", "=", "sport")]
+    )
     assert sport.column("article_id").to_pylist() == ["a1"]
     assert sport.schema.names[: len(articles.SCHEMA.names)] == articles.SCHEMA.names
+    assert column(tmp_path, "revisions", "revision") == [1, 1, 1]
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")]
 
 
 @pytest.mark.parametrize("windowed", [False, True])
-def test_writing_the_same_rows_again_adds_nothing(tmp_path: Path, windowed: bool) -> None:
+def test_writing_the_same_rows_again_commits_nothing(tmp_path: Path, windowed: bool) -> None:
     items = [finished("a1", "sport", 10), finished("a2", "sport", 10)]
     write(tmp_path, items, [], windowed=windowed)
-    first = files(tmp_path)
+    first = versions(tmp_path)
+    write(tmp_path, items, [], windowed=windowed)
+    assert versions(tmp_path) == first  # no new table version at all
     write(tmp_path, [*items, finished("a3", "sport", 10)], [], windowed=windowed)
-    second = files(tmp_path)
-    assert set(first) < set(second) and len(second) == len(first) + 1
-    ids = pq.read_table(tmp_path / "articles").column("article_id").to_pylist()
-    assert sorted(ids) == ["a1", "a2", "a3"]
+    assert versions(tmp_path) == {t: v + 1 for t, v in first.items()}
+    assert column(tmp_path, "articles", "article_id") == ["a1", "a2", "a3"]
 
 
-def test_an_article_seen_again_under_another_topic_is_not_duplicated(tmp_path: Path) -> None:
+def test_an_article_seen_again_under_another_topic_is_still_one_row(tmp_path: Path) -> None:
     write(tmp_path, [finished("a1", "sport", 10)], [])
     write(tmp_path, [finished("a1", "politics", 10)], [])
-    assert pq.read_table(tmp_path / "articles").num_rows == 1
+    assert column(tmp_path, "articles", "article_id") == ["a1"]
 
 
-def test_a_bounded_buffer_writes_every_row_once_in_several_files(tmp_path: Path) -> None:
+def test_a_bounded_buffer_commits_every_row_once_in_several_commits(tmp_path: Path) -> None:
     people = (Mention("title", "Jonas Gahr Støre", "PER", 0, 16, 0, "Jonas Gahr Støre"),)
     items = [
-        finished(f"a{i}", "sport", 10).evolve(title="Jonas Gahr Støre", entities=people)
-        for i in range(7)
+        finished(f"a{i}", "sport", 10, title="Jonas Gahr Støre", entities=people) for i in range(7)
     ]
     rejects = [
         Reject(
@@ -106,60 +131,51 @@ def test_a_bounded_buffer_writes_every_row_once_in_several_files(tmp_path: Path)
         for i in range(3)
     ]
     write(tmp_path, items, rejects, flush_rows=2)
-    day = tmp_path / "articles" / "date=2024-03-10" / "topic=sport"
-    assert len(list(day.iterdir())) > 1  # flushed along the way, not held to the end
-    ids = pq.read_table(tmp_path / "articles").column("article_id").to_pylist()
-    assert sorted(ids) == [f"a{i}" for i in range(7)]
-    assert pq.read_table(tmp_path / "entities").num_rows == 7
-    assert pq.read_table(tmp_path / "rejects").num_rows == 3
-    before = files(tmp_path)
+    assert versions(tmp_path)["articles"] > 0  # committed along the way, not held to the end
+    assert column(tmp_path, "articles", "article_id") == [f"a{i}" for i in range(7)]
+    assert len(column(tmp_path, "entities", "entity_id")) == 7
+    assert len(column(tmp_path, "rejects", "reject_id")) == 3
+    before = versions(tmp_path)
     write(tmp_path, items, rejects, flush_rows=2)
-    assert files(tmp_path) == before
+    assert versions(tmp_path) == before
 
 
-def test_write_table_is_deterministic(tmp_path: Path) -> None:
-    rows = [articles.to_row(finished(i, "sport", 10), "test") for i in ("b", "a")]
-    one = write_table(str(tmp_path / "x"), rows, articles.SCHEMA, "article_id")
-    two = write_table(str(tmp_path / "x"), list(reversed(rows)), articles.SCHEMA, "article_id")
-    assert one == two and len(list((tmp_path / "x").iterdir())) == 1
-    assert pq.read_table(one).column("article_id").to_pylist() == ["a", "b"]
+def test_a_retried_bundle_is_known_by_its_application_id(tmp_path: Path) -> None:
+    stories = [story_of(finished("a1", "sport", 10), OSLO)]
+    rejects = [reject_of(Reject("parse", "unparseable", "f", FETCHED), OSLO)]
+    first = commit_rows(Tables(str(tmp_path)), [*stories, *rejects])
+    assert sum(first.new.values()) == 1 and not first.skipped
+    app_id = bundle_id(stories, rejects)
+    for table in ("articles", "rejects"):  # the commits that complete the bundle's work
+        assert DeltaTable(str(tmp_path / table)).transaction_version(app_id) == 1, table
+    again = commit_rows(Tables(str(tmp_path)), [*stories, *rejects])
+    assert again.skipped and again.unchanged == 1 and again.rejects_present == 1
 
 
-def test_a_failed_write_leaves_no_file_behind(
+def test_rejects_are_appended_once_per_reject_id(tmp_path: Path) -> None:
+    one = Reject("parse", "unparseable", "f.xml", FETCHED)
+    two = Reject("language", "not_norwegian", "g.xml", FETCHED, item_index=3)
+    commit_rows(Tables(str(tmp_path)), [reject_of(one, OSLO)])
+    out = commit_rows(Tables(str(tmp_path)), [reject_of(one, OSLO), reject_of(two, OSLO)])
+    assert out.rejects == {"not_norwegian": 1} and out.rejects_present == 1
+    assert column(tmp_path, "rejects", "reject_id") == sorted([one.reject_id, two.reject_id])
+
+
+def test_a_column_added_later_merges_into_the_table_and_old_rows_read_null(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from apache_beam.io.filesystems import FileSystems
-
-    def disk_full(*_: object) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(FileSystems, "rename", disk_full)
-    rows = [articles.to_row(finished("a", "sport", 10), "test")]
-    with pytest.raises(OSError, match="No space left"):
-        write_table(str(tmp_path / "x"), rows, articles.SCHEMA, "article_id")
-    assert list((tmp_path / "x").iterdir()) == []
-
-
-def test_a_run_that_died_mid_write_is_completed_by_the_next_without_duplicates(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import nordwire.pipeline.io.sink as sink
-
-    items = [finished(f"a{i}", "sport", 10 + i % 3) for i in range(9)]
-    real, calls = sink.write_table, []
-
-    def dies_on_the_fourth_file(*args: Any, **kwargs: Any) -> str:
-        calls.append(args[0])
-        if len(calls) == 4:
-            raise OSError(errno.EIO, "I/O error")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(sink, "write_table", dies_on_the_fourth_file)
-    with pytest.raises(Exception, match="I/O error"):
-        write(tmp_path, items, [], flush_rows=2)
-    partial = pq.read_table(tmp_path / "articles").column("article_id").to_pylist()
-    assert 0 < len(partial) < 9
-    monkeypatch.setattr(sink, "write_table", real)
-    write(tmp_path, items, [], flush_rows=2)
-    ids = pq.read_table(tmp_path / "articles").column("article_id").to_pylist()
-    assert sorted(ids) == sorted(f"a{i}" for i in range(9))
+    # The first run writes with a declaration that does not have `caption` yet.
+    older = articles.SCHEMA.remove(articles.SCHEMA.get_field_index("caption"))
+    with monkeypatch.context() as patch:
+        patch.setitem(delta.TABLES, "articles", (older, *delta.TABLES["articles"][1:]))
+        commit_rows(Tables(str(tmp_path)), [story_of(finished("old", "sport", 10), OSLO)])
+    assert "caption" not in DeltaTable(str(tmp_path / "articles")).schema().to_arrow().names
+    new = finished("new", "sport", 10, caption="Foto: NTB")
+    commit_rows(Tables(str(tmp_path)), [story_of(new, OSLO)])
+    assert "caption" in pa.schema(DeltaTable(str(tmp_path / "articles")).schema().to_arrow()).names
+    rows = (
+        connect(str(tmp_path))
+        .execute("SELECT article_id, caption FROM articles ORDER BY 1")
+        .fetchall()
+    )
+    assert rows == [("new", "Foto: NTB"), ("old", None)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import apache_beam as beam
@@ -110,6 +111,40 @@ def test_drop_duplicates_keeps_a_dated_copy_over_a_longer_undated_one(windowed: 
         assert_that(out.items | beam.Map(lambda i: i.title_raw), equal_to(["datert"]))
 
 
+@pytest.mark.parametrize("windowed", [False, True])
+def test_drop_duplicates_keeps_the_newest_revision_by_the_documents_clock(windowed: bool) -> None:
+    # Two snapshots of one feed: the later one corrected the name; its copy is shorter.
+    first = item(
+        article_id="x",
+        title_raw="NÅ: Jan Erik (24) døde i arbeidsulykke",
+        summary_raw="En lang ingress om ulykken " * 3,
+        channel_date=datetime(2024, 3, 15, 9, tzinfo=UTC),
+        input="snapshot-1.xml",
+    )
+    corrected = item(
+        article_id="x",
+        title_raw="NÅ: Jan Eirik (24) døde i arbeidsulykke",
+        summary_raw="Kort.",
+        channel_date=datetime(2024, 3, 15, 10, tzinfo=UTC),
+        input="snapshot-2.xml",
+    )
+    with local_pipeline() as p:
+        items = p | beam.Create([corrected, first])
+        if windowed:
+            items = items | beam.WindowInto(FixedWindows(3600))
+        out = items | DropDuplicates()
+        assert_that(
+            out.items | beam.Map(lambda i: i.title_raw),
+            equal_to(["NÅ: Jan Eirik (24) døde i arbeidsulykke"]),
+            label="kept",
+        )
+        assert_that(
+            out[REJECTS] | beam.Map(lambda r: (r.reason, r.input, r.detail)),
+            equal_to([("duplicate", "snapshot-1.xml", "same article as snapshot-2.xml item 0")]),
+            label="dupes",
+        )
+
+
 def test_normalise_rejects_items_without_text() -> None:
     run_stage(
         Normalise(),
@@ -163,4 +198,35 @@ def test_a_stage_that_raises_sends_the_element_to_rejects_with_the_error() -> No
             out[REJECTS] | beam.Map(lambda r: (r.stage, r.reason, r.error)),
             equal_to([("boom", "error", "RuntimeError: boom")]),
             label="rejected",
+        )
+
+
+@pytest.mark.parametrize("windowed", [False, True])
+def test_an_undated_story_is_not_dated_after_the_first_snapshot_that_held_it(
+    windowed: bool,
+) -> None:
+    # Issue 25: the same undated story in a snapshot of 7 October and, with a longer text, in
+    # one of 12 October. The longer copy is kept, but the story was there on 7 October.
+    first = item(
+        article_id="x",
+        input="a.xml",
+        title_raw="sak",
+        summary_raw="kort",
+        date_fallbacks=(("feed_newest", datetime(2022, 10, 7, 8, 0, tzinfo=UTC)),),
+    )
+    later = item(
+        article_id="x",
+        input="b.xml",
+        title_raw="sak",
+        summary_raw="mye lengre tekst",
+        date_fallbacks=(("feed_newest", datetime(2022, 10, 12, 3, 30, tzinfo=UTC)),),
+    )
+    with local_pipeline() as p:
+        items = p | beam.Create([first, later])
+        if windowed:
+            items = items | beam.WindowInto(FixedWindows(3600))
+        out = (items | DropDuplicates()).items | "Dates" >> ExtractMetadata(OSLO)
+        assert_that(
+            out.items | beam.Map(lambda i: (i.input, i.published_at, i.date_precision)),
+            equal_to([("b.xml", datetime(2022, 10, 6, 22, 0, tzinfo=UTC), "day")]),
         )

@@ -1,33 +1,25 @@
-"""Writers (issue 19): an article once across dates, children after their article, one writer per output."""
+"""Writers: a story keeps its first day, children change with their article, writers run side by side."""
 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from nordwire.pipeline.config import JobConfig, parse
-from nordwire.pipeline.feeds import Feed
-from nordwire.pipeline.io import sink
-from nordwire.pipeline.io.lock import OutputLock, OutputLocked, output_lock
-from nordwire.pipeline.poller.cycles import run_cycle
-from nordwire.pipeline.poller.state import StreamState
+from deltalake.exceptions import CommitFailedError
+from nordwire.pipeline.io import delta, revise
+from nordwire.pipeline.io.delta import Tables
+from nordwire.pipeline.io.sink import commit_rows, story_of
 from nordwire.pipeline.query import connect
-from nordwire.pipeline.runner import run_job
-from nordwire.schemas.items import Item, Mention
+from nordwire.schemas.items import Item, Mention, QuoteMention
 from nordwire.transforms.dates import OSLO
 
 from tests.conftest import ROOT
-from tests.helpers.feedserver import feed_server, rss, send
 from tests.stages.test_sink import finished, write
-
-PEOPLE = (Mention("title", "Jonas Gahr Støre", "PER", 0, 16, 0, "Jonas Gahr Støre"),)
 
 
 def count(out: Path, sql: str) -> Any:
@@ -36,164 +28,185 @@ def count(out: Path, sql: str) -> Any:
     return row[0]
 
 
-def with_people(article_id: str, day: int) -> Item:
-    return finished(article_id, "politics", day).evolve(title="Jonas Gahr Støre", entities=PEOPLE)
+def person(name: str) -> Mention:
+    return Mention("title", name, "PER", 0, len(name), 0, name)
 
 
-# 7a. "already written" across every date
+def story(article_id: str, day: int, name: str = "Jonas Gahr Støre", clock: int = 9) -> Item:
+    quote = QuoteMention("body", "Vi må ta grep", 1, 14, name, name, "sa")
+    return finished(
+        article_id,
+        "politics",
+        day,
+        title=name,
+        body="«Vi må ta grep», sa han.",
+        entities=(person(name),),
+        quotes=(quote,),
+        channel_date=datetime(2024, 3, day, clock, tzinfo=UTC),
+    )
+
+
+AGREE = (
+    "SELECT count(*) FROM articles a WHERE a.quote_count <> "
+    "(SELECT count(*) FROM quotes q WHERE q.article_id = a.article_id) OR list_sort(a.people) <> "
+    "coalesce((SELECT list_sort(list(DISTINCT e.normalised)) FROM entities e "
+    "WHERE e.article_id = a.article_id AND e.label = 'PER'), [])"
+)
 
 
 @pytest.mark.parametrize("windowed", [False, True])
-def test_an_article_whose_date_moved_is_not_written_again(tmp_path: Path, windowed: bool) -> None:
-    write(tmp_path, [with_people("a1", 10)], [], windowed=windowed)
-    moved = with_people("a1", 11)  # the same guid; its pubDate crossed midnight
-    write(tmp_path, [moved, with_people("a2", 11)], [], windowed=windowed)
+def test_an_article_whose_date_moved_keeps_its_first_day(tmp_path: Path, windowed: bool) -> None:
+    write(tmp_path, [story("a1", 10)], [], windowed=windowed)
+    moved = story("a1", 11)  # the same guid; its pubDate crossed midnight
+    write(tmp_path, [moved, story("a2", 11)], [], windowed=windowed)
     assert count(tmp_path, "SELECT count(*) FROM articles") == 2
     assert count(tmp_path, "SELECT count(DISTINCT article_id) FROM articles") == 2
-    assert count(tmp_path, "SELECT count(*) FROM entities") == 2  # no children for the repeat
+    assert count(tmp_path, "SELECT count(*) FROM entities") == 2
+    assert str(count(tmp_path, "SELECT date FROM articles WHERE article_id = 'a1'")) == "2024-03-10"
 
 
-# 10b. children after their article
+def test_a_correction_moves_no_day_and_replaces_its_children(tmp_path: Path) -> None:
+    write(tmp_path, [story("a1", 10, "Jan Erik Olsen", clock=9)], [])
+    corrected = story("a1", 11, "Jan Eirik Olsen", clock=11)  # and its pubDate moved a day
+    write(tmp_path, [corrected], [])
+    rows = (
+        connect(str(tmp_path))
+        .execute("SELECT title, revision, date::VARCHAR, people FROM articles")
+        .fetchall()
+    )
+    assert rows == [("Jan Eirik Olsen", 2, "2024-03-10", ["Jan Eirik Olsen"])]
+    assert count(tmp_path, AGREE) == 0
+    raw = Tables(str(tmp_path))
+    raw.refresh(["entities"])
+    on_disk = raw["entities"].read(["2024-03-10", "2024-03-11"], ["normalised"]).column(0)
+    assert on_disk.to_pylist() == ["Jan Eirik Olsen"]  # the old revision's rows are deleted
 
 
-def failing_on(table: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = sink.write_table
+def failing(table: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every commit to `table` fail as a full disk would."""
+    real = delta.Table.write
 
-    def write_table(directory: str, rows: list[dict[str, Any]], schema: Any, key: str) -> str:
-        if f"/{table}/" in directory + "/":
+    def write(self: delta.Table, rows: Any, **kw: Any) -> None:
+        if self.name == table:
             raise OSError(28, "No space left on device")
-        return real(directory, rows, schema, key)
+        real(self, rows, **kw)
 
-    monkeypatch.setattr(sink, "write_table", write_table)
+    monkeypatch.setattr(delta.Table, "write", write)
 
 
-def orphans(out: Path) -> int:
-    return int(
-        count(
-            out,
-            "SELECT count(*) FROM entities e WHERE e.article_id NOT IN "
-            "(SELECT article_id FROM articles)",
+@pytest.mark.parametrize("table", ["revisions", "entities", "quotes", "articles"])
+def test_a_write_cut_at_any_table_shows_nothing_half_and_the_rerun_completes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str
+) -> None:
+    items = [story(f"a{i}", 10) for i in range(3)]
+    write(tmp_path, items, [])
+    corrected = [story(f"a{i}", 10, "Erna Solberg", clock=12) for i in range(3)]
+    failing(table, monkeypatch)
+    with pytest.raises(Exception, match="No space left"):
+        write(tmp_path, [*corrected, story("new", 10)], [])
+    monkeypatch.undo()
+    # A reader sees the old revisions whole: every article with exactly its own children.
+    assert count(tmp_path, AGREE) == 0
+    assert count(tmp_path, "SELECT count(*) FROM articles WHERE title = 'Jonas Gahr Støre'") == 3
+    write(tmp_path, [*corrected, story("new", 10)], [])
+    assert count(tmp_path, "SELECT count(*) FROM articles") == 4
+    assert count(tmp_path, "SELECT count(*) FROM articles WHERE revision = 2") == 3
+    assert count(tmp_path, "SELECT count(*) FROM revisions") == 7
+    assert count(tmp_path, "SELECT count(*) FROM entities") == 4
+    assert count(tmp_path, AGREE) == 0
+
+
+def test_an_older_copy_after_a_newer_one_changes_nothing(tmp_path: Path) -> None:
+    write(tmp_path, [story("a1", 10, "Jan Eirik Olsen", clock=11)], [])
+    write(tmp_path, [story("a1", 10, "Jan Erik Olsen", clock=9)], [])
+    assert count(tmp_path, "SELECT title FROM articles") == "Jan Eirik Olsen"
+    assert count(tmp_path, "SELECT count(*) FROM revisions") == 1
+
+
+def test_a_conflict_with_another_writer_is_retried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real, calls = delta.Table.write, []
+
+    def write_once_conflicting(self: delta.Table, rows: Any, **kw: Any) -> None:
+        calls.append(self.name)
+        if self.name == "articles" and calls.count("articles") == 1:
+            # Another writer commits the same story first, then this commit conflicts.
+            other = Tables(str(tmp_path))
+            commit_rows(other, [story_of(story("a1", 10), OSLO)])
+            raise CommitFailedError("Commit failed: a concurrent transactions added new data.")
+        real(self, rows, **kw)
+
+    monkeypatch.setattr(delta.Table, "write", write_once_conflicting)
+    monkeypatch.setattr(revise, "_pause", lambda attempt: None)
+    out = commit_rows(Tables(str(tmp_path)), [story_of(story("a1", 10), OSLO)])
+    monkeypatch.undo()
+    assert out.attempts == 2
+    assert count(tmp_path, "SELECT count(*) FROM articles") == 1
+    assert count(tmp_path, "SELECT count(*) FROM revisions") == 1
+    assert count(tmp_path, AGREE) == 0
+
+
+WRITER = """
+import sys
+from datetime import UTC, datetime
+from nordwire.pipeline.io.delta import Tables
+from nordwire.pipeline.io.sink import commit_rows, story_of
+from nordwire.transforms.dates import OSLO
+from tests.stages.test_writers import story
+
+out, first, last, name, clock = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+tables = Tables(out)
+for lo in range(first, last, 5):
+    commit_rows(tables, [story_of(story(f"s{i:03d}", 10 + i % 2, name, clock), OSLO) for i in range(lo, min(last, lo + 5))])
+print("done", flush=True)
+"""
+
+
+def test_two_writers_at_once_both_land_nothing_lost_or_doubled(tmp_path: Path) -> None:
+    out = str(tmp_path / "out")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # Overlapping stories, in bundles of five, on the same two days: the second writer also
+    # carries a newer revision (a later clock) of the stories both have.
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, out, *args],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
+        for args in (("0", "40", "Jonas Gahr Støre", "9"), ("20", "60", "Erna Solberg", "11"))
+    ]
+    for proc in procs:
+        stdout, stderr = proc.communicate(timeout=600)
+        assert proc.returncode == 0 and "done" in stdout, stderr[-2000:]
+    path = tmp_path / "out"
+    assert count(path, "SELECT count(*) FROM articles") == 60
+    assert count(path, "SELECT count(DISTINCT article_id) FROM articles") == 60
+    assert count(path, "SELECT count(*) FROM articles WHERE title = 'Erna Solberg'") == 40
+    # 20 corrections when the older copy landed first; none when the newer one came first.
+    assert 60 <= count(path, "SELECT count(*) FROM revisions") <= 80
+    assert (
+        count(
+            path,
+            "SELECT count(*) FROM articles a WHERE a.revision <> "
+            "(SELECT max(revision) FROM revisions r WHERE r.article_id = a.article_id) "
+            "OR a.revision <> (SELECT count(*) FROM revisions r WHERE r.article_id = a.article_id)",
+        )
+        == 0
     )
+    assert count(path, "SELECT count(*) FROM entities") == 60
+    assert count(path, AGREE) == 0
 
 
-def test_no_entity_row_is_visible_without_its_article(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    items = [with_people(f"a{i}", 10) for i in range(3)]
-    failing_on("articles", monkeypatch)
-    with pytest.raises(Exception, match="No space left"):
-        write(tmp_path, items, [])
-    monkeypatch.undo()
-    assert not (tmp_path / "entities").exists() or orphans(tmp_path) == 0
-    write(tmp_path, items, [])
-    assert count(tmp_path, "SELECT count(*) FROM entities") == 3 and orphans(tmp_path) == 0
-
-
-def test_children_lost_with_a_failed_run_are_written_by_the_rerun(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    items = [with_people(f"a{i}", 10) for i in range(3)]
-    failing_on("entities", monkeypatch)
-    with pytest.raises(Exception, match="No space left"):
-        write(tmp_path, items, [])
-    monkeypatch.undo()
-    assert count(tmp_path, "SELECT count(*) FROM articles") == 3
-    write(tmp_path, items, [])
-    write(tmp_path, items, [])
-    assert count(tmp_path, "SELECT count(*) FROM articles") == 3
-    assert count(tmp_path, "SELECT count(*) FROM entities") == 3
-
-
-# 10a. the cycle line counts what is new
-
-
-def test_the_cycle_line_counts_only_articles_it_wrote(tmp_path: Path) -> None:
-    body = rss([("sak-1920", "Første"), ("sak-1921", "Andre"), ("sak-1922", "Tredje")])
-    feed = tmp_path / "feed.xml"
-    feed.write_bytes(body)
+def test_a_link_planted_at_the_old_writer_lock_is_never_followed(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("do not touch\n")
     out = tmp_path / "out"
-    run_job(parse("run", {"input": [str(feed)], "output": str(out)}))  # the same items, written before
-    with feed_server() as server:
-        server.routes["/feed"] = lambda h: send(h, 200, body)
-        state = StreamState(tmp_path / "state")
-        from nordwire.pipeline.io.fetch import Fetcher
-
-        with Fetcher(total_timeout=5.0) as fetcher:
-            config = JobConfig(
-                "poll", output=str(out), timezone=OSLO, feeds=(Feed("f", server.url("/feed")),)
-            )
-            report = run_cycle(
-                config, state, fetcher, now=lambda: datetime(2024, 3, 11, 12, tzinfo=UTC)
-            )
-        state.close()
-    assert report.new_items == 3  # new to the poller's state
-    assert sum(report.articles.values()) == 0  # but all three were in the output already
-    assert " 0 articles" in report.line(1)
-    assert count(out, "SELECT count(*) FROM articles") == 3
-
-
-# 7b. one writer at a time per output
-
-
-@pytest.fixture
-def holder(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
-    """Another process holding the output's lock until it is killed."""
-    code = (
-        "import sys, time; from nordwire.pipeline.io.lock import output_lock; "
-        f"lock = output_lock({str(tmp_path / 'out')!r}, 'nordwire poll'); "
-        "print('held', flush=True); sys.stdin.read()"
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
-    yield proc
-    if proc.poll() is None:
-        proc.kill()
-    proc.communicate(timeout=30)
-
-
-def test_a_second_writer_is_refused_with_a_clear_message(
-    tmp_path: Path, holder: subprocess.Popen[str]
-) -> None:
-    out = tmp_path / "out"
-    with pytest.raises(
-        OutputLocked, match=rf"being written by `nordwire poll` \(pid {holder.pid}"
-    ):
-        output_lock(str(out))
-    proc = subprocess.run(
-        [sys.executable, "-m", "nordwire.pipeline", "run", "--output", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 1
-    assert f"pid {holder.pid}" in proc.stderr and "one writer at a time" in proc.stderr
-    assert not (out / "articles").exists()
-
-
-def test_a_killed_writer_leaves_no_stuck_lock(
-    tmp_path: Path, holder: subprocess.Popen[str]
-) -> None:
-    os.kill(holder.pid, signal.SIGKILL)
-    holder.wait(timeout=30)
-    with output_lock(str(tmp_path / "out"), "test") as lock:
-        assert lock.held
-    assert not lock.held and not (tmp_path / "out" / "_writer.lock").exists()
-
-
-def test_the_lock_is_free_again_after_a_clean_release(tmp_path: Path) -> None:
-    first = OutputLock(str(tmp_path), "first").acquire()
-    with pytest.raises(OutputLocked, match="`first`"):
-        OutputLock(str(tmp_path), "second").acquire()
-    first.release()
-    with OutputLock(str(tmp_path), "second"):
-        pass
-    assert os.listdir(tmp_path) == []
-    assert OutputLock("gs://bucket/out").acquire().held is False  # remote: no local lock
+    out.mkdir()
+    (out / "_writer.lock").symlink_to(victim)
+    write(out, [story("a1", 10)], [])
+    assert victim.read_text() == "do not touch\n"
+    assert count(out, "SELECT count(*) FROM articles") == 1

@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from deltalake import DeltaTable
 from nordwire.pipeline.cli.feeds import health, parse_duration
-from nordwire.pipeline.compaction import parquet_files
 from nordwire.pipeline.poller.state import display_name
 
 from tests.conftest import ROOT
@@ -148,10 +148,12 @@ def test_the_poller_rolls_its_small_files(server: FeedServer, tmp_path: Path) ->
     assert run.returncode == 0, run.stdout + run.stderr
     lines = run.stdout.splitlines()
     assert "compacting after 0.001 s" in lines[0]
-    assert any("compacted 1 partitions (2 files -> 1)" in line for line in lines), run.stdout
+    # Each cycle commits a file per table to the day's partition; each roll makes them one.
+    assert any(" partitions (" in line and " files -> " in line for line in lines), run.stdout
     assert lines[-1].endswith("nordwire poll: stopped after 3 cycles; state saved")
-    partitions = list((out / "articles").glob("date=*/topic=*"))
-    assert partitions and all(len(parquet_files(p)) == 1 for p in partitions)
+    for table in ("articles", "revisions"):
+        days = [u.split("date=")[1][:10] for u in DeltaTable(str(out / table)).file_uris()]
+        assert days == ["2024-03-11"], table  # one file left in the one partition
     count = subprocess.run(
         [
             *BASE,
@@ -216,3 +218,42 @@ def test_ctrl_c_twice_abandons_the_cycle_and_the_next_start_finishes_it(
         text=True,
     )
     assert count.stdout.splitlines()[1] == "1"
+
+
+def test_a_full_disk_fails_a_cycle_and_a_roll_not_the_poller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nordwire.pipeline.config import JobConfig
+    from nordwire.pipeline.feeds import Feed
+    from nordwire.pipeline.poller import cycles
+    from nordwire.transforms.dates import OSLO
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    calls: list[int] = []
+
+    def first_cycle_full(*args: object, **kwargs: object) -> cycles.CycleReport:
+        calls.append(1)
+        if len(calls) == 1:
+            full()
+        return cycles.CycleReport(started_at=datetime(2024, 3, 11, tzinfo=UTC))
+
+    monkeypatch.setattr(cycles, "run_cycle", first_cycle_full)
+    monkeypatch.setattr(cycles, "compact", full)
+    monkeypatch.setattr(cycles, "days_written_since", lambda output, since: ["2024-03-11"])
+    config = JobConfig(
+        "poll",
+        output=str(tmp_path / "out"),
+        timezone=OSLO,
+        feeds=(Feed("f", "http://127.0.0.1:9/feed"),),
+        interval=0.01,
+        max_cycles=2,
+        compact_after=0.001,
+    )
+    lines: list[str] = []
+    assert cycles.poll(config, echo=lines.append) == 0
+    cycle_lines = [line for line in lines if " cycle " in line]
+    assert len(cycle_lines) == 2  # it went on polling
+    assert "not finished: the disk is full; what was fetched stays pending" in cycle_lines[0]
+    assert all("compaction failed (disk full); retried at the next roll" in x for x in cycle_lines)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,8 +17,10 @@ from nordwire.pipeline.io.fetch import Fetcher
 from nordwire.pipeline.poller.cycles import CycleReport, run_cycle
 from nordwire.pipeline.poller.state import StreamState
 from nordwire.pipeline.query import connect
+from nordwire.pipeline.report import sections as report_sections
 from nordwire.transforms.dates import OSLO
 
+from tests.conftest import ROOT
 from tests.helpers.feedserver import (
     FeedServer,
     conditional,
@@ -95,8 +100,15 @@ def test_new_items_conditional_get_and_edited_titles(server: FeedServer, make_po
     items.insert(0, ("sak-0003", "Brannvesenet rykket ut"))
     items[1] = ("sak-0001", "Skolen bygges ut likevel")  # an edited title, same guid
     third = poller.cycle()
-    assert (third.fetched, third.new_items) == (1, 1)
+    # The new story, the edited one and sak-0002, whose pubDate the feed moved (this test
+    # feed dates items by position): changed items are processed again, as revisions.
+    assert (third.fetched, third.new_items) == (1, 3)
     assert poller.rows("SELECT count(*), count(DISTINCT article_id) FROM articles") == [(3, 3)]
+    assert poller.rows("SELECT title, revision FROM articles WHERE guid = 'sak-0001'") == [
+        ("Skolen bygges ut likevel", 2)
+    ]
+    fourth = poller.cycle()  # the same feed again: nothing new, nothing revised
+    assert (fourth.new_items, sum(fourth.articles.values()), fourth.revised) == (0, 0, 0)
 
 
 def test_failures_back_off_and_retry_after_is_respected(server: FeedServer, make_poller) -> None:  # type: ignore[no-untyped-def]
@@ -178,12 +190,6 @@ def test_feeds_file_validation(tmp_path: Path) -> None:
 
 
 def test_feeds_status_and_once(server: FeedServer, tmp_path: Path) -> None:
-    import json
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
-
     server.routes["/feed"] = lambda h: send(h, 200, rss([("sak-0400", "Status")]))
     server.routes["/down"] = lambda h: send(h, 503, b"", {"Retry-After": "30"})
     out = tmp_path / "out"
@@ -240,7 +246,7 @@ def test_feeds_status_and_once(server: FeedServer, tmp_path: Path) -> None:
         capture_output=True,
         text=True,
     )
-    assert missing.returncode == 2 and "run `nordwire poll` first" in missing.stderr
+    assert missing.returncode == 2 and "no poller state" in missing.stderr
     bad = subprocess.run(
         [*base, "poll", "--feeds", "ftp://x/y", "--once"],
         cwd=ROOT,
@@ -269,3 +275,19 @@ def test_run_with_feeds_fetches_each_feed_once_and_writes_what_it_got(
     assert summary.inputs == 1 and again.already_present == 2
     rows = connect(str(out)).execute("SELECT count(*), count(DISTINCT article_id) FROM articles")
     assert rows.fetchall() == [(2, 2)]
+    command = [sys.executable, "-m", "nordwire.pipeline", "feeds", "status"]
+    # No poller state here: feed health comes from the feeds table, one row per fetch.
+    status = subprocess.run(
+        [*command, "--output", str(out), "--format", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert status.returncode == 0, status.stderr
+    health = {r["url"].rsplit("/", 1)[1]: r for r in json.loads(status.stdout)}
+    assert health["feed"]["health"] == "ok" and health["feed"]["new_items"] == 2
+    assert (health["feed"]["fetches"], health["feed"]["failures"]) == (2, 0)
+    assert health["down"]["health"] == "failing" and health["down"]["failures"] == 2
+    assert health["down"]["last_status"] == 503 and "503" in health["down"]["last_error"]
+    _, sections = report_sections(str(out), None, out / "no-poller-state.sqlite")
+    assert "feeds" in [section.key for section in sections]

@@ -47,8 +47,9 @@ def test_undated_items_take_the_best_date_their_feed_gives() -> None:
     assert oslo["Only dc:date"] == (datetime(2022, 10, 9, 5, 30, tzinfo=UTC), "updated", "time")
     # a date in the link is a day, the start of it in Oslo
     assert oslo["Date in its link"] == (datetime(2022, 10, 7, 22, 0, tzinfo=UTC), "url", "day")
-    # nothing of its own, in a feed sorted newest first: the nearest newer dated item above it
-    assert oslo["Nothing dated"] == (datetime(2022, 10, 9, 5, 30, tzinfo=UTC), "feed_order", "time")
+    # nothing of its own, in a feed sorted newest first: the day of the nearest newer dated item
+    # above it (07:30 in Oslo on 9 October): a day, never that item's time of day
+    assert oslo["Nothing dated"] == (datetime(2022, 10, 8, 22, 0, tzinfo=UTC), "feed_order", "day")
     # no article of this dated feed lands on the day of the run (FETCHED is 2024-03-15)
     assert {item_partition(i)[0] for i in items.values()} <= {
         "2022-10-08",
@@ -73,16 +74,17 @@ def test_a_front_page_out_of_date_order_takes_the_channel_date_not_a_neighbours(
         for o in outs
         if isinstance(o, Item) and o.title_raw == "Nothing dated"
     ]
-    assert [(i.published_at, i.date_basis) for i in undated] == [
-        (datetime(2022, 10, 12, 12, 5, tzinfo=UTC), "channel")
+    assert [(i.published_at, i.date_basis, i.date_precision) for i in undated] == [
+        (datetime(2022, 10, 11, 22, 0, tzinfo=UTC), "channel", "day")
     ]
 
 
 def test_a_channel_dated_feed_dates_its_items_by_the_channel() -> None:
     items = finished("channel_dated.xml")
-    # lastBuildDate wins over the channel's pubDate
-    assert {(i.published_at, i.date_basis) for i in items} == {
-        (datetime(2022, 10, 2, 19, 30, tzinfo=UTC), "channel")
+    # lastBuildDate (21:30 in Oslo on 2 October) wins over the channel's pubDate; the items
+    # take its day, not its time
+    assert {(i.published_at, i.date_basis, i.date_precision) for i in items} == {
+        (datetime(2022, 10, 1, 22, 0, tzinfo=UTC), "channel", "day")
     }
     assert {item_partition(i)[0] for i in items} == {"2022-10-02"}
 

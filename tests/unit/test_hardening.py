@@ -109,7 +109,11 @@ def test_a_feed_where_half_the_items_have_no_date() -> None:
     assert [o.date_basis for o in outs] == ["feed_newest"] + ["published", "feed_order"] * 2 + [
         "published"
     ]
-    assert {o.published_at for o in outs} == {datetime(2024, 3, 11, 8, 15, tzinfo=UTC)}
+    # the dated ones at their time; the undated ones on that day (in Oslo), without a time
+    assert {(o.published_at, o.date_precision) for o in outs} == {
+        (datetime(2024, 3, 11, 8, 15, tzinfo=UTC), "time"),
+        (datetime(2024, 3, 10, 23, 0, tzinfo=UTC), "day"),
+    }
 
 
 def test_items_over_the_cap_are_rejected_as_too_long(monkeypatch: pytest.MonkeyPatch) -> None:

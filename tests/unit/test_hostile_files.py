@@ -18,20 +18,14 @@ import zstandard
 from nordwire.pipeline.config import parse
 from nordwire.pipeline.io.decompress import TooLarge, Unreadable, read_capped, sniff
 from nordwire.pipeline.io.sources import display_path
-from nordwire.pipeline.query import connect
 from nordwire.pipeline.runner import run_job
 
 from tests.conftest import ROOT
+from tests.helpers.bombs import gzip_bomb as bomb
 from tests.helpers.feedserver import rss
+from tests.helpers.tables import rows
 
 FEED = rss([("sak-1910", "Skolen bygges ut"), ("sak-1911", "Ny bru over fjorden")])
-
-
-def bomb(expanded: int) -> bytes:
-    """gzip of `expanded` zero bytes, made in pieces so the test itself stays small."""
-    c = zlib.compressobj(9, wbits=31)
-    block = bytes(1 << 20)
-    return b"".join([*(c.compress(block) for _ in range(expanded >> 20)), c.flush()])
 
 
 @pytest.mark.parametrize(
@@ -77,10 +71,6 @@ def test_sniffing_does_not_mistake_text_for_compression() -> None:
         assert sniff(text) is None
 
 
-def rows(out: Path, sql: str) -> list[tuple[object, ...]]:
-    return connect(str(out)).execute(sql).fetchall()
-
-
 def test_a_run_over_hostile_files_keeps_going(tmp_path: Path) -> None:
     corpus = tmp_path / "in"
     corpus.mkdir()
@@ -92,7 +82,9 @@ def test_a_run_over_hostile_files_keeps_going(tmp_path: Path) -> None:
     with open(odd, "wb") as handle:
         handle.write(rss([("sak-1913", "Rart filnavn")]))
     out = tmp_path / "out"
-    run_job(parse("run", {"input": [str(corpus)], "output": str(out)}))  # the bomb expands past 50 MB
+    run_job(
+        parse("run", {"input": [str(corpus)], "output": str(out)})
+    )  # the bomb expands past 50 MB
     guids = {g for (g,) in rows(out, "SELECT guid FROM articles")}
     assert guids == {"sak-1910", "sak-1911", "sak-1912", "sak-1913"}
     read = dict(rows(out, "SELECT regexp_extract(input, '[^/]+$'), reason FROM rejects"))

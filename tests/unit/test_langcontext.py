@@ -48,8 +48,7 @@ def test_country_domains() -> None:
 
 
 def test_votes_leave_the_item_itself_out() -> None:
-    judged = {"a": ("nb", 0.99), "b": ("nn", 0.95), "c": ("sv", 0.99), "d": ("da", 0.5)}
-    votes = document_votes(list(judged), judged.__getitem__)
+    votes = document_votes([("nb", 0.99), ("nn", 0.95), ("sv", 0.99), ("da", 0.5)])
     assert votes[0] == (("nn", 1), ("sv", 1))  # b and c; d is unsure and does not vote
     assert votes[2] == (("nb", 1), ("nn", 1))
     assert votes[3] == (("nb", 1), ("nn", 1), ("sv", 1))

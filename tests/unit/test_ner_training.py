@@ -6,7 +6,7 @@ from pathlib import Path
 
 from nordwire.pipeline.tools.conll import read_conll, read_conll_documents
 from nordwire.pipeline.tools.ner_lexicon import clusters, entity_tags, merge
-from nordwire.pipeline.tools.train_ner import held_out, strict_f1
+from nordwire.pipeline.tools.train_ner import document, official_like_split, source, strict_f1
 from nordwire.transforms.ner import consistent
 
 CONLL = """# source_file = ap001_0000.conll
@@ -31,11 +31,17 @@ def test_documents_come_from_source_file_comments(tmp_path: Path) -> None:
     assert read_conll(path) == [(w, t) for _, w, t in docs]
 
 
-def test_the_held_out_split_is_whole_documents_and_stable() -> None:
-    names = [f"ap{i:03d}_0000.conll" for i in range(400)]
-    chosen = [n for n in names if held_out(n)]
-    assert chosen == [n for n in names if held_out(n)]  # no randomness between runs
-    assert 20 <= len(chosen) <= 60  # about one in ten
+def test_our_split_is_cut_like_the_official_one() -> None:
+    # Per source, in order: the first 72 % trains, the next 14 % is dev, the last 14 % test;
+    # the chunks of a document (ap005_0003) never name a document of their own.
+    assert document("ap005_0003.conll") == "ap005" and source("ap005_0003.conll") == "ap"
+    assert source("blogg-nn001_0000.conll") == "blogg-nn"
+    labelled = [(f"ap{i:03d}_0000.conll", ["x"], ["O"]) for i in range(100)]
+    labelled += [(f"db{i:03d}_0000.conll", ["y"], ["O"]) for i in range(50)]
+    train, dev, test = official_like_split(labelled)
+    assert [len(p) for p in (train, dev, test)] == [72 + 36, 14 + 7, 14 + 7]
+    assert test[0][0] == "ap086_0000.conll" and test[-1][0] == "db049_0000.conll"
+    assert max(n for n, _, _ in train if n.startswith("ap")) < min(n for n, _, _ in dev)
 
 
 def test_entity_tags_need_most_uses_inside_one_label() -> None:

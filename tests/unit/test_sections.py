@@ -70,3 +70,55 @@ def test_signals_keep_feed_order_then_the_link(sections: SectionMap) -> None:
         ("sport", "category"),
         ("economy-business-finance", "url"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("category", "slug"),
+    [
+        # Hard-news desks that used to map to nothing.
+        ("Drapet på Birgitte Tengs", "crime-law-justice"),
+        ("Kongsbergdrapene", "crime-law-justice"),  # definite plural of a compound
+        ("Skyting i Oslo", "crime-law-justice"),
+        ("Politisaker i Møre og Romsdal", "crime-law-justice"),
+        ("Flom og ras i Norge", "disaster-accident-emergency"),
+        ("Orkanen «Ian»", "disaster-accident-emergency"),
+        ("Kreft", "health"),
+        ("Sykehuset Telemark", "health"),
+        ("Lønnsoppgjøret 2022", "labour"),
+        ("Lærerstreiken", "labour"),  # the head decides: a strike, not a school
+        ("Senterpartiet", "politics"),
+        ("Miljøpartiet De Grønne", "politics"),  # a party, whatever its name says
+        ("Regjeringa Støre", "politics"),
+        ("Statsbudsjettet 2023", "politics"),
+        ("Barnevern", "society"),
+        ("Strøm", "economy-business-finance"),
+        ("Næringslivet i Nordland", "economy-business-finance"),  # not `livet` (human interest)
+        ("Veitransport", "economy-business-finance"),  # vei-transport, not veitran-sport
+        ("Premier League 2022/2023", "sport"),  # the season is not a path
+        ("Molde FK", "sport"),  # a club's name ends with its kind
+        ("Idrettspolitikk", "sport"),
+        ("NRK anmelder lyrikk", "arts-culture-entertainment-media"),
+    ],
+)
+def test_norwegian_desk_names_map_to_their_topic(
+    sections: SectionMap, category: str, slug: str
+) -> None:
+    assert sections.category(category)[:1] == [slug]
+
+
+@pytest.mark.parametrize(
+    "category",
+    ["Rusmiljøet i Oslo", "Brann", "Trøndelag", "Nyheiter frå Vestland", "NRK Stor-Oslo", "Urix"],
+)
+def test_milieus_ambiguous_names_and_news_desks_map_to_nothing(
+    sections: SectionMap, category: str
+) -> None:
+    # `rusmiljø` is a drug scene, not the environment; `Brann` is a fire or a Bergen football
+    # club; regional and general news desks name no topic.
+    assert sections.category(category) == []
+
+
+def test_a_compound_ending_in_sport_is_not_sport(sections: SectionMap) -> None:
+    assert sections.word(fold("våpeneksport")) == "economy-business-finance"
+    assert sections.word(fold("sjøtransport")) == "economy-business-finance"
+    assert sections.word(fold("hestesport")) == "sport"

@@ -1,0 +1,156 @@
+"""Revisions of a story: which copy is the newest (the document's clock), and what changed.
+
+One rule for every writer: the batch dedup, the streaming dedup, the poller and the sink
+all call these functions, so a copy that wins in one place wins everywhere.
+
+- `revision_clock(item)`: when the document says this version of the item was current: the
+  item's own updated date, else the channel's lastBuildDate (or pubDate), else the newest
+  date any item of the same document carries, else the fetch time (the file's modification
+  time for files). A date more than a day after the fetch is a feed error and is skipped.
+- `newest_first(item)`: the sort key of copies of one story, newest revision first.
+- `field_hashes(item)` / `content_hash(...)`: a digest per field a reader sees, and one for the
+  whole version; two copies with the same content hash are the same revision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from nordwire.schemas.items import Item
+from nordwire.schemas.revisions import Version
+from nordwire.transforms.dates import OSLO, parse_date
+
+# A clock more than this after the fetch is a feed error, never the time of the version.
+CLOCK_TOLERANCE = timedelta(days=1)
+# The fields a reader sees, in the order `changed` lists them. published_at counts only when it
+# is the item's own pubDate: a date borrowed from the channel or the fetch moves on every poll.
+CONTENT_FIELDS = (
+    "title",
+    "summary",
+    "body",
+    "caption",
+    "byline",
+    "credits",
+    "categories",
+    "url",
+    "published_at",
+)
+CLOCK_BASES = ("updated", "channel", "feed_newest", "fetched", "file_mtime")
+# The item's raw fields, for the poller's question "seen exactly this before?" (before any
+# stage has run).
+RAW_FIELDS = (
+    "title_raw",
+    "summary_raw",
+    "content_raw",
+    "caption_raw",
+    "link",
+    "guid",
+    "categories",
+    "authors",
+    "credits",
+    "published_raw",
+    "updated_raw",
+)
+
+
+def revision_clock(item: Item, tz: ZoneInfo = OSLO) -> tuple[datetime, str]:
+    """(UTC time, basis): when the document says this version of the item was current."""
+    latest = item.fetched_at + CLOCK_TOLERANCE
+    updated = parse_date(item.updated_raw, None, tz)[0] if item.updated_raw else None
+    for basis, value in (
+        ("updated", updated),
+        ("channel", item.channel_date),
+        ("feed_newest", item.newest_item_date),
+    ):
+        if value is not None and value <= latest:
+            return value, basis
+    polled = item.input.lower().startswith(("http://", "https://"))
+    return item.fetched_at, "fetched" if polled else "file_mtime"
+
+
+def newest_first(item: Item) -> tuple[Any, ...]:
+    """Sort key of the copies of one story: the newest revision first.
+
+    Newest by the document's clock, then the later fetch; among copies of the same moment,
+    one that carries its own date, then the richest text; the input name and position make
+    the choice deterministic. The last two members are always (input, item_index).
+    """
+    clock, _ = revision_clock(item)
+    dated = item.published_raw is not None or item.published_fallback is not None
+    text = len(item.content_raw or "") + len(item.summary_raw or "")
+    return (
+        -clock.timestamp(),
+        -item.fetched_at.timestamp(),
+        -int(dated),
+        -text,
+        item.input,
+        item.item_index,
+    )
+
+
+def supersedes(new: tuple[datetime, datetime], old: tuple[datetime, datetime]) -> bool:
+    """Whether a version seen as (clock, fetched_at) `new` is newer than the stored `old`."""
+    return new > old
+
+
+def _canonical(value: object) -> str:
+    if value is None:
+        return "\x00"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "\x1f".join(_canonical(v) for v in value)
+    return str(value)
+
+
+def _digest(text: str, size: int) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:size]
+
+
+def field_hashes(item: Item) -> dict[str, str]:
+    """A short digest of each field a reader sees, from a finished (normalised) item."""
+    return hashes_of({f: getattr(item, f) for f in CONTENT_FIELDS}, item.date_basis)
+
+
+def hashes_of(values: Mapping[str, object], date_basis: str) -> dict[str, str]:
+    """The field digests of a version given as values (an item's fields or an articles row)."""
+    own = {
+        **values,
+        "published_at": values.get("published_at") if date_basis == "published" else None,
+    }
+    return {f: _digest(_canonical(own.get(f)), 16) for f in CONTENT_FIELDS}
+
+
+def content_hash(hashes: Mapping[str, str]) -> str:
+    """The digest of one version of a story, from its field digests."""
+    return _digest("\n".join(f"{k}={hashes[k]}" for k in sorted(hashes)), 20)
+
+
+def changed_fields(old: Mapping[str, str] | None, new: Mapping[str, str]) -> list[str]:
+    """The fields whose digest differs, in CONTENT_FIELDS order; empty for a first version."""
+    if old is None:
+        return []
+    return [f for f in CONTENT_FIELDS if old.get(f) != new.get(f)]
+
+
+def raw_digest(item: Item) -> str:
+    """A digest of the item as the feed gave it: equal for an unchanged item on every poll."""
+    return _digest("\n".join(_canonical(getattr(item, f)) for f in RAW_FIELDS), 20)
+
+
+def first_version(item: Item) -> Version:
+    """The version a finished item would be as a story seen for the first time."""
+    hashes = field_hashes(item)
+    clock, basis = revision_clock(item)
+    return Version(
+        revision=1,
+        content_hash=content_hash(hashes),
+        field_hashes=tuple(hashes.items()),
+        revised_at=clock,
+        clock_basis=basis,
+        first_seen_at=item.fetched_at,
+    )
