@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import duckdb
 import pytest
+from nordwire.pipeline.query import connect
 
 from tests.conftest import ROOT
 from tests.flink.conftest import Cluster, nordwire
@@ -21,15 +21,18 @@ TABLES = {
     "entities": "entity_id",
     "quotes": "quote_id",
     "rejects": "reject_id",
+    "revisions": "article_id",
 }
 
 
 def rows(output: Path, table: str) -> list[tuple[object, ...]]:
-    files = sorted(str(p) for p in (output / table).rglob("*.parquet"))
-    if not files:
-        return []
-    relation = duckdb.read_parquet(files, hive_partitioning=True)
-    return sorted(relation.order(TABLES[table]).fetchall(), key=repr)
+    """A table's rows as its Delta snapshot holds them, in a stable order."""
+    con = connect(str(output))
+    try:
+        found = con.execute(f"SELECT * FROM {table} ORDER BY {TABLES[table]}").fetchall()
+    finally:
+        con.close()
+    return sorted(found, key=repr)
 
 
 def counts(summary: str) -> str:
