@@ -291,3 +291,13 @@ def test_run_with_feeds_fetches_each_feed_once_and_writes_what_it_got(
     assert health["down"]["last_status"] == 503 and "503" in health["down"]["last_error"]
     _, sections = report_sections(str(out), None, out / "no-poller-state.sqlite")
     assert "feeds" in [section.key for section in sections]
+    # The report of a cloud job's output reads the tables where they are (a URI, as gs://).
+    page = tmp_path / "report.html"
+    report = subprocess.run(
+        [*command[:-2], "report", "--output", out.as_uri(), "--html", str(page)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert report.returncode == 0, report.stderr
+    assert "Feed health" in page.read_text() and "HTTP 503" in page.read_text()
