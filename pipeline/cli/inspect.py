@@ -17,7 +17,7 @@ from nordwire.pipeline.cli.common import (
 # them equal to pipeline/query.py and schemas/reference.py.
 FORMATS = ("table", "line", "markdown", "csv", "json")
 DEFAULT_WIDTH = 60
-SCHEMA_TABLES = ("articles", "entities", "quotes", "rejects", "revisions")
+SCHEMA_TABLES = ("articles", "entities", "quotes", "rejects", "revisions", "feeds")
 SCHEMA_FORMATS = ("text", "json", "bigquery", "markdown")
 
 
