@@ -26,7 +26,12 @@ REASONS = (
     "no_items",  # a well-formed feed with zero items
     "not_found",  # an input path or pattern that matches no file
     "unreadable",  # a file that exists but cannot be read
-    "too_large",  # input over the size cap
+    "too_large",  # input over the size cap (a feed body too)
+    "http_error",  # a feed answered with an HTTP error status (detail: HTTP 404, ...)
+    "unreachable",  # a feed's server could not be reached (refused, no such host, reset)
+    "timeout",  # a feed's server did not answer in time
+    "truncated",  # a feed's body was cut short in transit
+    "redirect",  # a feed redirected too often, or to a page that is not a feed
     "too_long",  # an item whose text exceeds the cap
     "not_norwegian",  # detected language is not Norwegian (detail has the language)
     "duplicate",  # same article_id as another item of this run (detail has the kept input)

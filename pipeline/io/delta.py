@@ -34,7 +34,7 @@ from deltalake import (
     write_deltalake,
 )
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
-from nordwire.schemas import articles, entities, quotes, rejects, revisions
+from nordwire.schemas import articles, entities, feeds, quotes, rejects, revisions
 from nordwire.schemas.columns import partitions_of, with_partitions
 
 # Bundle and day transactions older than this are dropped from the log's state: retries of a
@@ -64,6 +64,7 @@ TABLES: dict[str, tuple[pa.Schema, str, str]] = {
     "quotes": (quotes.SCHEMA, "quote_id", ""),
     "revisions": (revisions.SCHEMA, "article_id", "seen_at"),
     "rejects": (rejects.SCHEMA, "reject_id", "fetched_at"),
+    "feeds": (feeds.SCHEMA, "fetch_id", "fetched_at"),
 }
 WRITER = WriterProperties(compression="ZSTD")
 # Below a table's root: its data files, its log entries (Parquet without a log is an old output).
