@@ -4,7 +4,8 @@ One rule for every writer: the batch dedup, the streaming dedup, the poller and 
 all call these functions, so a copy that wins in one place wins everywhere.
 
 - `revision_clock(item)`: when the document says this version of the item was current: the
-  item's own updated date, else the channel's lastBuildDate (or pubDate), else the newest
+  item's own updated date when it is later than its publication (NRK's dc:date and many Atom
+  feeds repeat the pubDate there, which dates the story, not the copy), else the channel's lastBuildDate (or pubDate), else the newest
   date any item of the same document carries, else the fetch time (the file's modification
   time for files). A date more than a day after the fetch is a feed error and is skipped.
 - `newest_first(item)`: the sort key of copies of one story, newest revision first.
@@ -62,6 +63,10 @@ def revision_clock(item: Item, tz: ZoneInfo = OSLO) -> tuple[datetime, str]:
     """(UTC time, basis): when the document says this version of the item was current."""
     latest = item.fetched_at + CLOCK_TOLERANCE
     updated = parse_date(item.updated_raw, None, tz)[0] if item.updated_raw else None
+    if updated is not None and item.published_raw:
+        published = parse_date(item.published_raw, None, tz)[0]
+        if published is not None and updated <= published:
+            updated = None  # the publication restated: every copy of the story carries it
     for basis, value in (
         ("updated", updated),
         ("channel", item.channel_date),

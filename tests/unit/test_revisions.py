@@ -36,6 +36,23 @@ def test_the_clock_is_the_items_updated_date_first() -> None:
     assert revision_clock(clocked) == (datetime(2024, 3, 15, 9, 30, tzinfo=UTC), "updated")
 
 
+def test_an_updated_date_that_restates_the_publication_leaves_the_order_to_the_document() -> None:
+    # NRK's items carry <dc:date> equal to <pubDate>: every capture of a story has the same
+    # "updated", so only the document's own date can tell the later capture.
+    stamp = "Fri, 15 Mar 2024 08:00:00 GMT"
+    early = item(published_raw=stamp, updated_raw="2024-03-15T08:00:00Z", newest_item_date=at(9))
+    later = item(
+        published_raw=stamp,
+        updated_raw="2024-03-15T08:00:00Z",
+        newest_item_date=at(12),
+        summary_raw="kort",
+    )
+    assert revision_clock(later) == (at(12), "feed_newest")
+    assert min((early, later), key=newest_first) is later
+    edited = item(published_raw=stamp, updated_raw="2024-03-15T10:30:00Z", newest_item_date=at(9))
+    assert revision_clock(edited)[1] == "updated"
+
+
 def test_then_the_channels_last_build_date_then_the_documents_newest_item() -> None:
     assert revision_clock(item(channel_date=at(11), newest_item_date=at(10))) == (at(11), "channel")
     assert revision_clock(item(newest_item_date=at(10))) == (at(10), "feed_newest")
