@@ -69,7 +69,10 @@ def _quote_lines(quotes: Sequence[Row]) -> list[str]:
         speaker = q.get("speaker") or "?"
         raw = q.get("speaker_raw")
         who = f"{speaker} (as «{raw}»)" if raw and raw != speaker else speaker
-        lines.append(f"  «{_short(q.get('quote'), 140)}» — {who}")
+        text = _short(q.get("quote"), 140)
+        # Reported speech ("ifølge ...") is the writer's words, not the speaker's: no «».
+        said = f"(reported) {text}" if q.get("kind") == "reported" else f"«{text}»"
+        lines.append(f"  {said} — {who}")
     if len(quotes) > MAX_QUOTES:
         lines.append(f"  +{len(quotes) - MAX_QUOTES} more")
     return lines or ["  -"]

@@ -103,11 +103,15 @@ def test_render_article_groups_entities_and_lists_quotes_and_dates() -> None:
         {"label": "PER", "text": "Jonas Gahr Støre", "normalised": "Jonas Gahr Støre"},
         {"label": "LOC", "text": "Oslo", "normalised": "Oslo"},
     ]
-    quotes = [{"quote": "Vi må handle nå", "speaker": "Jonas Gahr Støre", "speaker_raw": "Støre"}]
+    quotes = [
+        {"quote": "Vi må handle nå", "speaker": "Jonas Gahr Støre", "speaker_raw": "Støre"},
+        {"quote": "prisene stiger", "speaker": "SSB", "speaker_raw": "SSB", "kind": "reported"},
+    ]
     text = render_article(article, entities, quotes)
     assert "2022-10-11 09:15 Europe/Oslo (07:15 UTC)  precision time, basis channel" in text
     assert "  PER      Jonas Gahr Støre (Støre)" in text and "  LOC      Oslo" in text
     assert "«Vi må handle nå» — Jonas Gahr Støre (as «Støre»)" in text
+    assert "(reported) prisene stiger — SSB" in text and "«prisene" not in text
     assert "i går" in text and "2022-10-10 (day, body)" in text
     assert "nb, confidence 0.93" in text
     assert max(len(line) for line in text.splitlines()) <= 100  # long text is shortened
