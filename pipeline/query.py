@@ -47,7 +47,7 @@ from nordwire.pipeline.io.delta import (
     table_uri,
 )
 from nordwire.schemas.tables import TABLES
-from nordwire.transforms.controls import json_safe, visible
+from nordwire.transforms.feed.controls import json_safe, visible
 
 FORMATS = ("table", "line", "markdown", "csv", "json")
 DEFAULT_WIDTH = 60

@@ -18,7 +18,7 @@ import duckdb
 from nordwire.pipeline import charts
 from nordwire.pipeline.poller.state import failing, read_feed_rows
 from nordwire.pipeline.query import connect, select
-from nordwire.transforms.mentions import surname_links
+from nordwire.transforms.extract.mentions import surname_links
 
 TOP_SERIES = 7  # sources / topics drawn by name; the rest are "other"
 TOP_NAMES = 10

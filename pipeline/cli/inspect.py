@@ -35,7 +35,7 @@ def detect(fmt: str) -> None:
     """
     import json
 
-    from nordwire.transforms.language import LanguageDetector
+    from nordwire.transforms.language.detect import LanguageDetector
 
     text = sys.stdin.read()
     result = LanguageDetector().detect(text)

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import click
 from nordwire.pipeline.cli.app import main
 from nordwire.pipeline.cli.common import fail, is_remote
-from nordwire.transforms.controls import visible
-from nordwire.transforms.dates import OSLO
+from nordwire.transforms.feed.controls import visible
+from nordwire.transforms.feed.dates import OSLO
 
 WIDTH = 100
 SUMMARY_CHARS = 400

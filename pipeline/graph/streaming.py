@@ -25,7 +25,7 @@ from nordwire.pipeline.io.feeds import PollFeeds
 from nordwire.pipeline.io.sink import WriteTables
 from nordwire.pipeline.windowing import fixed_windows
 from nordwire.schemas.items import Item
-from nordwire.transforms.metadata import best_date
+from nordwire.transforms.extract.metadata import best_date
 
 
 def event_time(item: Item, lateness: timedelta, tz: ZoneInfo) -> datetime:

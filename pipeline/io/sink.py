@@ -27,7 +27,7 @@ from nordwire.pipeline.windowing import windowed
 from nordwire.schemas import PIPELINE_VERSION, articles, entities, quotes
 from nordwire.schemas.items import Item
 from nordwire.schemas.rejects import Reject
-from nordwire.transforms.dates import local_date
+from nordwire.transforms.feed.dates import local_date
 from nordwire.transforms.partition import item_partition
 from nordwire.transforms.revisions import first_version
 

@@ -47,8 +47,8 @@ from nordwire.pipeline.runner import Summary, breakdown, new_pipeline, submit
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.schemas.rejects import Reject
 from nordwire.transforms.contract import apply_stage
-from nordwire.transforms.identity import assign_id
-from nordwire.transforms.parse import parse_document
+from nordwire.transforms.feed.identity import assign_id
+from nordwire.transforms.feed.parse import parse_document
 from nordwire.transforms.revisions import raw_digest
 
 EXIT_FEEDS_FAILING = 3

@@ -22,11 +22,11 @@ from urllib.parse import urlsplit
 
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.schemas.topics import Vocabulary
-from nordwire.transforms.identity import assign_id
+from nordwire.transforms.feed.identity import assign_id
+from nordwire.transforms.feed.parse import parse_document
 from nordwire.transforms.normalise import normalise
-from nordwire.transforms.parse import parse_document
-from nordwire.transforms.sections import SectionMap, fold
-from nordwire.transforms.topic_model import HARD_NEWS, topic_text, words
+from nordwire.transforms.topics.model import HARD_NEWS, topic_text, words
+from nordwire.transforms.topics.sections import SectionMap, fold
 
 # A keyword label needs this many weighted hits (headline words count twice) and a clear lead.
 SEED_MIN_HITS = 3

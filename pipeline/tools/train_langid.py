@@ -24,7 +24,8 @@ import numpy as np
 from nordwire.pipeline.tools.conll import read_conll
 from nordwire.pipeline.tools.otherlang import default_cache, other_samples
 from nordwire.transforms.archive import text_array
-from nordwire.transforms.langid import (
+from nordwire.transforms.language.detect import too_short
+from nordwire.transforms.language.model import (
     CLASSES,
     NB_CLASSES,
     NORWEGIAN,
@@ -33,7 +34,6 @@ from nordwire.transforms.langid import (
     Profiles,
     features,
 )
-from nordwire.transforms.language import too_short
 
 DEV_FILES = {
     "nb": "nob.txt",

@@ -53,7 +53,7 @@ from nordwire.pipeline.io.revise import Story
 from nordwire.pipeline.io.sink import commit_rows, story_of
 from nordwire.schemas.items import Item, Mention, QuoteMention
 from nordwire.schemas.topics import vocabulary
-from nordwire.transforms.dates import OSLO
+from nordwire.transforms.feed.dates import OSLO
 
 from tests.conftest import ROOT, make_item
 

@@ -14,7 +14,7 @@ from nordwire.pipeline.io.delta import Tables
 from nordwire.pipeline.io.sink import commit_rows, story_of
 from nordwire.pipeline.query import connect
 from nordwire.schemas import PIPELINE_VERSION, articles, entities, quotes
-from nordwire.transforms.dates import OSLO
+from nordwire.transforms.feed.dates import OSLO
 from nordwire.transforms.revisions import first_version
 
 from tests.helpers.tables import ITEMS

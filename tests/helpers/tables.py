@@ -8,7 +8,7 @@ from pathlib import Path
 from nordwire.pipeline.query import connect
 from nordwire.schemas.items import Item, Mention, QuoteMention
 from nordwire.schemas.rejects import Reject
-from nordwire.transforms.dates import OSLO
+from nordwire.transforms.feed.dates import OSLO
 
 from tests.conftest import make_item
 

@@ -20,7 +20,7 @@ from nordwire.pipeline.io.sources import check_regular, display_path
 from nordwire.pipeline.query import connect
 from nordwire.pipeline.runner import run_job
 from nordwire.schemas.items import Item, RawDocument
-from nordwire.transforms.parse import MAX_INPUT_BYTES, parse_document
+from nordwire.transforms.feed.parse import MAX_INPUT_BYTES, parse_document
 
 
 @dataclass

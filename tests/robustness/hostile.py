@@ -32,7 +32,7 @@ from nordwire.pipeline.io.sources import display_path
 from nordwire.pipeline.poller.cycles import run_cycle
 from nordwire.pipeline.poller.state import StreamState
 from nordwire.pipeline.query import connect
-from nordwire.transforms.dates import OSLO
+from nordwire.transforms.feed.dates import OSLO
 
 from tests.helpers.bombs import gzip_bomb, layered, zstd_bomb
 from tests.helpers.feedserver import encoded, feed_server, rss

@@ -41,7 +41,7 @@ CHECKS = {
 def _stories(round_: int) -> list[object]:
     """The round's new stories (version 1) and the previous round's corrected (version 2)."""
     from nordwire.pipeline.io.sink import story_of
-    from nordwire.transforms.dates import OSLO
+    from nordwire.transforms.feed.dates import OSLO
 
     from tests.stages.test_writers import story
 

@@ -21,7 +21,7 @@ from nordwire.schemas import articles, quotes
 from nordwire.schemas.items import Item, Mention, QuoteMention
 from nordwire.schemas.rejects import Reject
 from nordwire.schemas.tables import NAMES as TABLES
-from nordwire.transforms.dates import OSLO
+from nordwire.transforms.feed.dates import OSLO
 from nordwire.transforms.partition import PARTITION_RE
 
 from tests.conftest import FETCHED, local_pipeline, make_item

@@ -22,7 +22,7 @@ from nordwire.pipeline.graph.stages import (
     _Stage,
 )
 from nordwire.schemas.items import Item, RawDocument
-from nordwire.transforms.dates import OSLO
+from nordwire.transforms.feed.dates import OSLO
 
 from tests.conftest import FETCHED, local_pipeline, make_item
 from tests.helpers.documents import RSS

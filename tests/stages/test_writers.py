@@ -16,7 +16,7 @@ from nordwire.pipeline.io.delta import Tables
 from nordwire.pipeline.io.sink import commit_rows, story_of
 from nordwire.pipeline.query import connect
 from nordwire.schemas.items import Item, Mention, QuoteMention
-from nordwire.transforms.dates import OSLO
+from nordwire.transforms.feed.dates import OSLO
 
 from tests.conftest import ROOT
 from tests.stages.test_sink import finished, write
@@ -152,7 +152,7 @@ import sys
 from datetime import UTC, datetime
 from nordwire.pipeline.io.delta import Tables
 from nordwire.pipeline.io.sink import commit_rows, story_of
-from nordwire.transforms.dates import OSLO
+from nordwire.transforms.feed.dates import OSLO
 from tests.stages.test_writers import story
 
 out, first, last, name, clock = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])

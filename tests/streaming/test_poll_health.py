@@ -187,7 +187,7 @@ def test_a_full_disk_fails_a_cycle_and_a_roll_not_the_poller(
     from nordwire.pipeline.config import JobConfig
     from nordwire.pipeline.feeds import Feed
     from nordwire.pipeline.poller import cycles
-    from nordwire.transforms.dates import OSLO
+    from nordwire.transforms.feed.dates import OSLO
 
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")

@@ -14,7 +14,7 @@ from nordwire.pipeline.io.fetch import Fetcher
 from nordwire.pipeline.poller.cycles import CycleReport, run_cycle
 from nordwire.pipeline.poller.state import StreamState
 from nordwire.pipeline.query import connect
-from nordwire.transforms.dates import OSLO
+from nordwire.transforms.feed.dates import OSLO
 
 from tests.helpers.feedserver import (
     FeedServer,

@@ -16,7 +16,7 @@ from nordwire.pipeline.config import JobConfig
 from nordwire.pipeline.graph.streaming import event_time, stream_stages
 from nordwire.pipeline.query import connect
 from nordwire.schemas.items import RawDocument
-from nordwire.transforms.dates import OSLO
+from nordwire.transforms.feed.dates import OSLO
 
 from tests.conftest import make_item
 from tests.helpers.feedserver import rss

@@ -25,7 +25,7 @@ from nordwire.pipeline.io.netguard import is_private_address
 from nordwire.pipeline.poller.cycles import next_attempt, run_cycle
 from nordwire.pipeline.poller.state import StreamState
 from nordwire.pipeline.query import connect
-from nordwire.transforms.dates import OSLO
+from nordwire.transforms.feed.dates import OSLO
 
 from tests.helpers.feedserver import FeedServer, feed_server, rss, send
 

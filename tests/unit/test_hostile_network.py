@@ -29,7 +29,7 @@ from nordwire.pipeline.io.netguard import RequestGuard, is_private_address
 from nordwire.pipeline.poller.cycles import run_cycle
 from nordwire.pipeline.poller.state import StreamState
 from nordwire.pipeline.query import connect
-from nordwire.transforms.dates import OSLO
+from nordwire.transforms.feed.dates import OSLO
 
 from tests.helpers.bombs import stacked
 from tests.helpers.feedserver import FeedServer, encoded, feed_server, rss, send

@@ -4,7 +4,7 @@ Trained by `make train-topics` (pipeline/tools/train_topics.py) on weak labels (
 signals of real feeds, news desks, plus keyword seeds) and shipped inside the package. Besides
 the vocabulary's topics the model has a class of its own, `news`: hard news without a finer
 topic, so that such a story has somewhere to go other than the nearest soft topic. Each topic's
-probability is calibrated (Platt scaling, transforms/topic_calibration.py) and comes with the
+probability is calibrated (Platt scaling, transforms/topics/calibration.py) and comes with the
 threshold above which the text may name it. Scoring needs only numpy: each word's feature rows
 are summed once and cached, like the language model's.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 from nordwire.transforms.archive import read_archive
-from nordwire.transforms.topic_calibration import logit, platt_apply
+from nordwire.transforms.topics.calibration import logit, platt_apply
 
 MODEL_FILE = "topics.npz"
 # The model's class for hard news without a finer topic ("news, not sport"); not a vocabulary

@@ -20,14 +20,14 @@ from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.lang_detect_exception import LangDetectException
 from nordwire.schemas.items import Item, LanguageEvidence
 from nordwire.schemas.rejects import Reject, excerpt_of
-from nordwire.transforms.langcontext import (
+from nordwire.transforms.language.context import (
     Context,
     channel_group,
     document_votes,
     domain_group,
 )
-from nordwire.transforms.langcues import cues
-from nordwire.transforms.langid import (
+from nordwire.transforms.language.cues import cues
+from nordwire.transforms.language.model import (
     CLASSES,
     MAX_CHARS,
     NORWEGIAN,
