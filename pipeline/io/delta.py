@@ -123,7 +123,7 @@ def plain_output(output: str) -> PlainParquetOutput:
 
 def check_not_plain(output: str) -> None:
     """Raise PlainParquetOutput when a table holds Parquet files but no Delta log."""
-    # Imported here: pipeline/query.py checks a local output itself, without Beam.
+    # Imported here: pipeline/read/query.py checks a local output itself, without Beam.
     from apache_beam.io.filesystems import FileSystems
 
     for table in TABLES:

@@ -36,7 +36,7 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from nordwire.pipeline.compaction import compact, days_written_since, disk_full
 from nordwire.pipeline.config import JobConfig
-from nordwire.pipeline.feeds import Feed
+from nordwire.pipeline.feedlist import Feed
 from nordwire.pipeline.graph.batch import process_items
 from nordwire.pipeline.io.delta import check_not_plain
 from nordwire.pipeline.io.fetch import Fetcher, FetchResult

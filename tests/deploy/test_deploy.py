@@ -153,7 +153,7 @@ def test_step_labels_are_unique_and_stable() -> None:
     from datetime import timedelta
 
     from nordwire.pipeline.config import JobConfig
-    from nordwire.pipeline.feeds import Feed
+    from nordwire.pipeline.feedlist import Feed
     from nordwire.pipeline.graph.batch import build
     from nordwire.pipeline.graph.streaming import build_streaming
 

@@ -19,7 +19,7 @@ from nordwire.pipeline.compaction import compact
 from nordwire.pipeline.io import revise
 from nordwire.pipeline.io.delta import DELETED_FILE_RETENTION_HOURS, Tables
 from nordwire.pipeline.io.sink import commit_rows, story_of
-from nordwire.pipeline.query import connect, run_query
+from nordwire.pipeline.read.query import connect, run_query
 from nordwire.transforms.feed.dates import OSLO
 
 from tests.conftest import ROOT

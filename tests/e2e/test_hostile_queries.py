@@ -13,7 +13,7 @@ from nordwire.pipeline.cli import main
 from nordwire.pipeline.config import parse
 from nordwire.pipeline.io.delta import Tables
 from nordwire.pipeline.io.sink import commit_rows, story_of
-from nordwire.pipeline.query import QueryRefused, connect, select
+from nordwire.pipeline.read.query import QueryRefused, connect, select
 from nordwire.pipeline.runner import run_job
 from nordwire.transforms.feed.dates import OSLO
 

@@ -12,7 +12,7 @@ from nordwire.pipeline import migrate
 from nordwire.pipeline.cli import main
 from nordwire.pipeline.io.delta import Tables
 from nordwire.pipeline.io.sink import commit_rows, story_of
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.read.query import connect
 from nordwire.schemas import PIPELINE_VERSION, articles, entities, quotes
 from nordwire.transforms.feed.dates import OSLO
 from nordwire.transforms.revisions import first_version

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from nordwire.pipeline.config import parse
-from nordwire.pipeline.query import connect, run_query
+from nordwire.pipeline.read.query import connect, run_query
 from nordwire.pipeline.runner import run_job
 
 from tests.conftest import FIXTURES

@@ -83,8 +83,8 @@ def test_the_readers_own_check_of_a_local_output_agrees_with_the_writers(
 ) -> None:
     # query globs a local output itself (no Beam); run, poll and compact match it through
     # Beam's filesystems. Both refuse an old plain Parquet output and accept Delta tables.
-    from nordwire.pipeline import query
     from nordwire.pipeline.io.delta import PlainParquetOutput, check_not_plain
+    from nordwire.pipeline.read import query
 
     from tests.e2e.test_migrate import old_output
 

@@ -26,12 +26,12 @@ from pathlib import Path
 
 import zstandard
 from nordwire.pipeline.config import JobConfig
-from nordwire.pipeline.feeds import Feed
+from nordwire.pipeline.feedlist import Feed
 from nordwire.pipeline.io.fetch import Fetcher
 from nordwire.pipeline.io.sources import display_path
 from nordwire.pipeline.poller.cycles import run_cycle
 from nordwire.pipeline.poller.state import StreamState
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.read.query import connect
 from nordwire.transforms.feed.dates import OSLO
 
 from tests.helpers.bombs import gzip_bomb, layered, zstd_bomb

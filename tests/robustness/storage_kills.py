@@ -103,7 +103,7 @@ def _kill_at_random(procs: list[subprocess.Popen[str]], rng: random.Random) -> l
 
 def check(output: str) -> list[str]:
     """What is wrong with the tables as a reader sees them now (nothing: [])."""
-    from nordwire.pipeline.query import connect
+    from nordwire.pipeline.read.query import connect
 
     con = connect(output)
     try:
@@ -118,7 +118,7 @@ def check(output: str) -> list[str]:
 
 def final_state(output: str, rounds: int) -> list[str]:
     """After every round's writes ran to the end: what is wrong (nothing: [])."""
-    from nordwire.pipeline.query import connect
+    from nordwire.pipeline.read.query import connect
 
     con = connect(output)
     try:

@@ -16,7 +16,7 @@ from nordwire.pipeline.io import delta
 from nordwire.pipeline.io.delta import Tables
 from nordwire.pipeline.io.revise import bundle_id
 from nordwire.pipeline.io.sink import WriteTables, commit_rows, reject_of, story_of
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.read.query import connect
 from nordwire.schemas import articles, quotes
 from nordwire.schemas.items import Item, Mention, QuoteMention
 from nordwire.schemas.rejects import Reject

@@ -14,7 +14,7 @@ from deltalake.exceptions import CommitFailedError
 from nordwire.pipeline.io import delta, revise
 from nordwire.pipeline.io.delta import Tables
 from nordwire.pipeline.io.sink import commit_rows, story_of
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.read.query import connect
 from nordwire.schemas.items import Item, Mention, QuoteMention
 from nordwire.transforms.feed.dates import OSLO
 

@@ -14,7 +14,7 @@ from apache_beam.testing.util import assert_that, equal_to_per_window
 from apache_beam.transforms.window import IntervalWindow, TimestampedValue
 from nordwire.pipeline.config import JobConfig
 from nordwire.pipeline.graph.streaming import event_time, stream_stages
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.read.query import connect
 from nordwire.schemas.items import RawDocument
 from nordwire.transforms.feed.dates import OSLO
 

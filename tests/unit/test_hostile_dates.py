@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from nordwire.pipeline.config import parse
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.read.query import connect
 from nordwire.pipeline.runner import run_job
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.transforms.extract.metadata import best_date

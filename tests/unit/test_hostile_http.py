@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from nordwire.pipeline.config import JobConfig
-from nordwire.pipeline.feeds import Feed
+from nordwire.pipeline.feedlist import Feed
 from nordwire.pipeline.io.fetch import (
     MAX_RETRY_AFTER_SECONDS,
     Fetcher,
@@ -24,7 +24,7 @@ from nordwire.pipeline.io.fetch import (
 from nordwire.pipeline.io.netguard import is_private_address
 from nordwire.pipeline.poller.cycles import next_attempt, run_cycle
 from nordwire.pipeline.poller.state import StreamState
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.read.query import connect
 from nordwire.transforms.feed.dates import OSLO
 
 from tests.helpers.feedserver import FeedServer, feed_server, rss, send

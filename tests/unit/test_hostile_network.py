@@ -23,12 +23,12 @@ import zstandard
 from click.testing import CliRunner
 from nordwire.pipeline.cli import main
 from nordwire.pipeline.config import JobConfig
-from nordwire.pipeline.feeds import Feed
+from nordwire.pipeline.feedlist import Feed
 from nordwire.pipeline.io.fetch import Fetcher, proxy_notice
 from nordwire.pipeline.io.netguard import RequestGuard, is_private_address
 from nordwire.pipeline.poller.cycles import run_cycle
 from nordwire.pipeline.poller.state import StreamState
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.read.query import connect
 from nordwire.transforms.feed.dates import OSLO
 
 from tests.helpers.bombs import stacked

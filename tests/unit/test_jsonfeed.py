@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from nordwire.pipeline.config import parse
 from nordwire.pipeline.io.fetch import Fetcher, truncated
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.read.query import connect
 from nordwire.pipeline.runner import run_job
 from nordwire.schemas.items import Item
 from nordwire.schemas.rejects import Reject

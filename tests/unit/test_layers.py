@@ -25,10 +25,7 @@ NOT_ON_WORKERS = (
     "nordwire.pipeline.poller",
     "nordwire.pipeline.tools",
     "nordwire.pipeline.progress",
-    "nordwire.pipeline.query",
-    "nordwire.pipeline.shell",
-    "nordwire.pipeline.report",
-    "nordwire.pipeline.charts",
+    "nordwire.pipeline.read",
     "nordwire.pipeline.launch",
 )
 

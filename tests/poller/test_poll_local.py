@@ -1,4 +1,4 @@
-"""`nordwire stream` cycles against a real local HTTP server whose feeds change between polls."""
+"""`nordwire poll` cycles against a real local HTTP server whose feeds change between polls."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from nordwire.pipeline.config import JobConfig
-from nordwire.pipeline.feeds import Feed, FeedsError, load_feeds
+from nordwire.pipeline.feedlist import Feed, FeedsError, load_feeds
 from nordwire.pipeline.io.fetch import Fetcher
 from nordwire.pipeline.poller.cycles import CycleReport, run_cycle
 from nordwire.pipeline.poller.state import StreamState
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.read.query import connect
 from nordwire.transforms.feed.dates import OSLO
 
 from tests.helpers.feedserver import (

@@ -97,7 +97,7 @@ def feeds_status(
 ) -> None:
     """Per feed: health (ok, failing, stale), last success, failures in a row, new items, and
     why it fails."""
-    from nordwire.pipeline.query import render
+    from nordwire.pipeline.read.render import render
 
     try:
         limit = parse_duration(max_age)
