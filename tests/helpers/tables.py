@@ -81,9 +81,9 @@ def _write_rest(out: Path, with_state: bool) -> None:
     ]
     commit_rows(Tables(str(out)), [reject_of(r, OSLO) for r in rejected])
     if with_state:
-        from nordwire.pipeline.poller.state import FeedUpdate, StreamState
+        from nordwire.pipeline.poller.state import FeedUpdate, PollerState
 
-        state = StreamState(out / "_state")
+        state = PollerState(out / "_state")
         try:
             updates = [
                 FeedUpdate(

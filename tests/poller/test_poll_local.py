@@ -12,7 +12,7 @@ from nordwire.pipeline.config import JobConfig
 from nordwire.pipeline.feedlist import Feed, FeedsError, load_feeds
 from nordwire.pipeline.io.fetch import Fetcher
 from nordwire.pipeline.poller.cycles import CycleReport, run_cycle
-from nordwire.pipeline.poller.state import StreamState
+from nordwire.pipeline.poller.state import PollerState
 from nordwire.pipeline.read.query import connect
 from nordwire.transforms.feed.dates import OSLO
 
@@ -40,7 +40,7 @@ class Poller:
 
     def __init__(self, tmp: Path, server: FeedServer, paths: list[str]) -> None:
         self.output = str(tmp / "out")
-        self.state = StreamState(tmp / "out" / "_state")
+        self.state = PollerState(tmp / "out" / "_state")
         self.fetcher = Fetcher(read_timeout=1.0, total_timeout=3.0)
         self.feeds = [Feed(p.strip("/"), server.url(p)) for p in paths]
         self.config = JobConfig(

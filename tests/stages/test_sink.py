@@ -12,7 +12,6 @@ import pytest
 from apache_beam.transforms.window import FixedWindows
 from deltalake import DeltaTable
 from nordwire.pipeline.compaction import compact
-from nordwire.pipeline.io import delta
 from nordwire.pipeline.io.delta import Tables
 from nordwire.pipeline.io.revise import bundle_id
 from nordwire.pipeline.io.sink import WriteTables, commit_rows, reject_of, story_of
@@ -21,6 +20,8 @@ from nordwire.schemas import articles, quotes
 from nordwire.schemas.items import Item, Mention, QuoteMention
 from nordwire.schemas.rejects import Reject
 from nordwire.schemas.tables import NAMES as TABLES
+from nordwire.schemas.tables import TABLES as REGISTRY
+from nordwire.schemas.tables import Table
 from nordwire.transforms.feed.dates import OSLO
 from nordwire.transforms.partition import PARTITION_RE
 
@@ -161,13 +162,25 @@ def test_rejects_are_appended_once_per_reject_id(tmp_path: Path) -> None:
     assert column(tmp_path, "rejects", "reject_id") == sorted([one.reject_id, two.reject_id])
 
 
+def declare_older(patch: pytest.MonkeyPatch, table: str, schema: pa.Schema) -> None:
+    """The registry declares `table` with `schema`, as an older nordwire did."""
+    entry = REGISTRY[table]
+
+    class Older(Table):
+        @property
+        def schema(self) -> pa.Schema:
+            return schema
+
+    patch.setitem(REGISTRY, table, Older(entry.name, entry.key, entry.row, entry.stats))
+
+
 def test_a_column_added_later_merges_into_the_table_and_old_rows_read_null(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The first run writes with a declaration that does not have `caption` yet.
     older = articles.SCHEMA.remove(articles.SCHEMA.get_field_index("caption"))
     with monkeypatch.context() as patch:
-        patch.setitem(delta.TABLES, "articles", (older, *delta.TABLES["articles"][1:]))
+        declare_older(patch, "articles", older)
         commit_rows(Tables(str(tmp_path)), [story_of(finished("old", "sport", 10), OSLO)])
     assert "caption" not in DeltaTable(str(tmp_path / "articles")).schema().to_arrow().names
     new = finished("new", "sport", 10, caption="Foto: NTB")
@@ -189,7 +202,7 @@ def test_a_required_column_added_later_stays_nullable_so_older_files_compact_and
     said = (QuoteMention("body", "Vi må ta grep", 1, 14, "Erna Solberg", "Solberg", "sa"),)
     older = quotes.SCHEMA.remove(quotes.SCHEMA.get_field_index("kind"))
     with monkeypatch.context() as patch:
-        patch.setitem(delta.TABLES, "quotes", (older, *delta.TABLES["quotes"][1:]))
+        declare_older(patch, "quotes", older)
         commit_rows(
             Tables(str(tmp_path)), [story_of(finished("old", "sport", 10, quotes=said), OSLO)]
         )
@@ -212,7 +225,7 @@ def test_a_reworded_column_description_still_takes_writes_into_an_older_table(
         at, articles.SCHEMA.field(at).with_metadata({"description": "An older wording."})
     )
     with monkeypatch.context() as patch:
-        patch.setitem(delta.TABLES, "articles", (older, *delta.TABLES["articles"][1:]))
+        declare_older(patch, "articles", older)
         commit_rows(Tables(str(tmp_path)), [story_of(finished("old", "sport", 10), OSLO)])
     out = commit_rows(Tables(str(tmp_path)), [story_of(finished("new", "sport", 10), OSLO)])
     assert out.new == {"sport": 1}
