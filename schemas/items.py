@@ -7,6 +7,9 @@ import operator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# The texts of an item that mentions are found in (entities.field, quotes.field), in this order.
+MENTION_FIELDS = ("title", "summary", "body", "caption")
+
 
 @dataclass(frozen=True, slots=True)
 class RawDocument:

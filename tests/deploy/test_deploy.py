@@ -65,7 +65,7 @@ def test_beam_version_agrees_everywhere() -> None:
 
 # Modules whose code runs inside the pipeline: every path must go through Beam's FileSystems.
 IN_PIPELINE = [
-    *sorted((ROOT / "transforms").glob("*.py")),
+    *sorted((ROOT / "transforms").rglob("*.py")),
     *sorted((ROOT / "pipeline" / "graph").glob("*.py")),
     # lock.py is the driver's lock of a local output folder (a no-op for remote ones).
     *sorted(p for p in (ROOT / "pipeline" / "io").glob("*.py") if p.name != "lock.py"),
