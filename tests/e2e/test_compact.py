@@ -23,7 +23,7 @@ from nordwire.pipeline.read.query import connect, run_query
 from nordwire.transforms.feed.dates import OSLO
 
 from tests.conftest import ROOT
-from tests.stages.test_writers import AGREE, story
+from tests.helpers.stories import AGREE, story
 
 
 def small_commits(out: Path, first: int, commits: int, per: int = 2, day: int = 10) -> int:

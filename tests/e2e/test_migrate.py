@@ -17,8 +17,8 @@ from nordwire.schemas import PIPELINE_VERSION, articles, entities, quotes
 from nordwire.transforms.feed.dates import OSLO
 from nordwire.transforms.revisions import first_version
 
+from tests.helpers.stories import AGREE
 from tests.helpers.tables import ITEMS
-from tests.stages.test_writers import AGREE
 
 NEW = {"revision", "first_seen_at", "revised_at", "content_hash"}
 

@@ -20,7 +20,7 @@ from nordwire.transforms.revisions import revision_clock
 
 from tests.conftest import SHARED
 from tests.helpers.cli import nordwire
-from tests.stages.test_writers import AGREE
+from tests.helpers.stories import AGREE
 
 FEEDS = SHARED / "data" / "feeds"
 

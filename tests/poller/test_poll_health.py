@@ -20,7 +20,7 @@ from nordwire.pipeline.poller.state import display_name
 from tests.conftest import ROOT
 from tests.helpers.cli import Lines, Ran, nordwire, wait_for
 from tests.helpers.feedserver import FeedServer, feed_server, poll_args, poll_command, rss, send
-from tests.poller.test_poll_local import Poller
+from tests.helpers.poller import Poller
 
 HTML = b"<!doctype html><html><head><title>Feil</title></head><body><p>Beklager</p></body></html>"
 EMPTY = (

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import apache_beam as beam
 import pyarrow as pa
 import pytest
-from apache_beam.transforms.window import FixedWindows
 from deltalake import DeltaTable
 from nordwire.pipeline.compaction import compact
 from nordwire.pipeline.io.delta import Tables
 from nordwire.pipeline.io.revise import bundle_id
-from nordwire.pipeline.io.sink import WriteTables, commit_rows, reject_of, story_of
+from nordwire.pipeline.io.sink import commit_rows, reject_of, story_of
 from nordwire.pipeline.read.query import connect
 from nordwire.schemas import articles, quotes
 from nordwire.schemas.items import Item, Mention, QuoteMention
@@ -25,41 +23,8 @@ from nordwire.schemas.tables import Table
 from nordwire.transforms.feed.dates import OSLO
 from nordwire.transforms.partition import PARTITION_RE
 
-from tests.conftest import FETCHED, local_pipeline, make_item
-
-
-def finished(article_id: str, topic: str, day: int, **kw: Any) -> Item:
-    return make_item(
-        **{
-            "article_id": article_id,
-            "identity_basis": "url",
-            "title": f"Sak {article_id}",
-            "language": "nb",
-            "variety": "nb",
-            "topic": topic,
-            "published_at": datetime(2024, 3, day, 12, tzinfo=UTC),
-            "date_precision": "time",
-            "date_basis": "published",
-            **kw,
-        }
-    )
-
-
-def write(
-    output: Path,
-    items: list[Item],
-    rejects: list[Reject],
-    *,
-    windowed: bool = False,
-    **options: Any,
-) -> None:
-    with local_pipeline() as p:
-        a = p | "Items" >> beam.Create(items)
-        r = p | "Rejects" >> beam.Create(rejects)
-        if windowed:  # a stream: one commit per window and day
-            a = a | "WindowItems" >> beam.WindowInto(FixedWindows(3600))
-            r = r | "WindowRejects" >> beam.WindowInto(FixedWindows(3600))
-        _ = (a, r) | WriteTables(str(output), OSLO, **options)
+from tests.conftest import FETCHED
+from tests.helpers.stories import finished, write
 
 
 def versions(output: Path) -> dict[str, int]:

@@ -1,7 +1,7 @@
 """The dependency direction, read from the source: no import circles, nothing imports upward.
 
 Layers, lowest first: schemas < transforms (its stage folders one way) < the worker code (pipeline/io, pipeline/graph and
-the small modules they use) < the driver side (runner, poller, query, report, ...) <
+the small modules they use) < the driver side (runner, poller, read/, ...) <
 pipeline/cli. Imports inside functions count as well: a lazy import is still a dependency.
 """
 
