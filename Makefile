@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime-stamp
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint install clean robustness train-langid train-ner train-topics bench bench-startup bench-freshness bench-compaction bench-history storage-checks
+.PHONY: demo test lint install clean robustness train-langid train-ner train-topics bench bench-startup bench-freshness bench-compaction bench-history storage-checks flink flink-stop flink-test
 
 # A .venv made by another Python (another version or install) is made again, not patched:
 # pip would keep its interpreter, and the stamps would say it is up to date.
@@ -40,7 +40,7 @@ demo: $(RUNTIME)
 # mypy cannot follow the editable install's import hook, so the namespace is laid out as links.
 TYPECHECK := build/typecheck/nordwire
 lint: $(STAMP)
-	$(BIN)/ruff check pipeline transforms schemas tests
+	$(BIN)/ruff check pipeline transforms schemas tests deploy
 	mkdir -p $(TYPECHECK)
 	for d in pipeline transforms schemas; do ln -sfn ../../../$$d $(TYPECHECK)/$$d; done
 	$(BIN)/mypy
@@ -101,6 +101,20 @@ robustness: $(STAMP)
 	$(BIN)/python -m tests.robustness.accounting ../shared/data/feedparser-tests ../shared/data/feeds
 	$(BIN)/python -m tests.robustness.hostile
 	$(BIN)/python -m tests.robustness.storage_kills --rounds 20
+
+# A Flink session cluster on this machine as plain processes (JobManager, two TaskManagers, a
+# Beam worker pool beside each, Beam's Flink job server); downloads are cached in .cache/flink.
+FLINK_REST_PORT ?= 8081
+FLINK_JOB_PORT ?= 8099
+flink: $(STAMP)
+	$(BIN)/python deploy/flink/cluster.py start --rest-port $(FLINK_REST_PORT) --job-port $(FLINK_JOB_PORT)
+
+flink-stop:
+	@if [ -x $(BIN)/python ]; then $(BIN)/python deploy/flink/cluster.py stop; fi
+
+# The batch and streaming jobs on a cluster of their own (random ports), stopped at the end.
+flink-test: $(STAMP)
+	$(BIN)/python -m pytest tests/flink -o addopts="-q -rs" -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -70,7 +70,8 @@ class Param:
 
 
 _LIST = r"[^,\s]+(,[^,\s]+)*"
-_URLS = r"https?://[^,\s]+(,https?://[^,\s]+)*"
+_FEED = r"(https?://[^,\s]+|gs://[^,\s]+\.ya?ml)"
+_URLS = f"{_FEED}(,{_FEED})*"
 _SECONDS = r"^[0-9]+(\.[0-9]+)?$"
 
 PARAMETERS: tuple[Param, ...] = (
@@ -99,8 +100,8 @@ PARAMETERS: tuple[Param, ...] = (
     Param(
         "feeds",
         "Feed URLs",
-        "Feed URL (or, on the command line, a YAML file `feeds: [{name, url}]`); "
-        "repeatable or comma-separated.",
+        "Feed URL, or a feeds file `feeds: [{name, url}]` (a local YAML file, or gs://.../*.yaml "
+        "for the Flex Template and scheduled jobs); repeatable or comma-separated.",
         COMMANDS,
         "list",
         metavar="URL|FEEDS.yaml",
@@ -142,7 +143,8 @@ PARAMETERS: tuple[Param, ...] = (
     Param(
         "window",
         "Window (s)",
-        "Seconds per fixed window; each window's rows are written once.",
+        "Seconds per fixed window of fetch time; a window writes what arrived after each poll "
+        "(an early pane) and the rest when the watermark passes its end.",
         ("stream",),
         "float",
         default=300.0,
@@ -153,8 +155,9 @@ PARAMETERS: tuple[Param, ...] = (
     Param(
         "lateness",
         "Allowed lateness (s)",
-        "How far behind the newest items (by publication time) an item may arrive and still be "
-        "written in its own window; older items go to the oldest open window, dated as published.",
+        "How far behind the watermark (fetch time) an element may arrive and still be written in "
+        "a late pane of its window. Elements carry their fetch time, so only a stalled runner "
+        "makes one late; the partition date is still the publication day.",
         ("stream",),
         "float",
         default=21600.0,
@@ -165,7 +168,8 @@ PARAMETERS: tuple[Param, ...] = (
     Param(
         "dedup-days",
         "Dedup memory (days)",
-        "How long an article id is remembered, so a story still in the feed is not written again.",
+        "How long after it was last seen an article id is remembered, so a story still in the "
+        "feed is not processed again (a newer revision is).",
         ("poll", "stream"),
         "float",
         default=30.0,
@@ -311,6 +315,7 @@ def _beam_parser() -> Any:
     import apache_beam.options.pipeline_options as po
 
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    from nordwire.pipeline.preflight import FlinkJobOptions  # noqa: F401 - registers its flags
     from nordwire.pipeline.template import NordwireOptions
 
     seen: set[type[Any]] = {NordwireOptions}  # nordwire's own are checked by name, not as Beam's
@@ -425,6 +430,6 @@ def _check_command(config: JobConfig) -> None:
     if config.command == "stream" and config.local:
         raise ConfigError(
             "`nordwire stream` builds the unbounded graph for a streaming runner "
-            "(--runner DataflowRunner, or PortableRunner for Flink); on this machine use "
+            "(--runner DataflowRunner, or FlinkRunner); on this machine use "
             "`nordwire poll`"
         )

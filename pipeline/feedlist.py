@@ -1,4 +1,8 @@
-"""The feeds to poll: URLs and YAML feed lists (`feeds: [{name, url}]`), checked once."""
+"""The feeds to poll: URLs and YAML feed lists (`feeds: [{name, url}]`), checked once.
+
+A feed list is a local file, or a `gs://...yaml` object read through Beam's FileSystems (how
+the Flex Template and the scheduled job take the feeds file).
+"""
 
 from __future__ import annotations
 
@@ -32,19 +36,37 @@ def _check_url(url: str, where: str) -> str:
     return url
 
 
+def is_feed_list(spec: str) -> bool:
+    """A remote feeds file (gs://bucket/feeds.yaml) rather than a feed's URL."""
+    return not spec.startswith(("http://", "https://")) and spec.endswith((".yaml", ".yml"))
+
+
+def _read_list(spec: str) -> bytes:
+    if "://" not in spec:
+        path = Path(spec)
+        if not path.is_file():
+            raise FeedsError(f"--feeds {spec!r} is neither a URL nor a file")
+        return path.read_bytes()
+    from apache_beam.io.filesystems import FileSystems
+
+    try:
+        with FileSystems.open(spec) as handle:
+            data: bytes = handle.read()
+    except Exception as exc:  # no such object, no access, no filesystem for the scheme
+        raise FeedsError(f"--feeds {spec!r} cannot be read: {str(exc).splitlines()[0]}") from exc
+    return data
+
+
 def load_feeds(specs: list[str]) -> list[Feed]:
     """Feeds from URLs and YAML files (`feeds: [{name, url}, ...]`), duplicates dropped."""
     feeds: dict[str, Feed] = {}
     for spec in specs:
-        if "://" in spec:
+        if "://" in spec and not is_feed_list(spec):
             url = _check_url(spec, "--feeds")
             feeds.setdefault(url, Feed(urlsplit(url).hostname or url, url))
             continue
-        path = Path(spec)
-        if not path.is_file():
-            raise FeedsError(f"--feeds {spec!r} is neither a URL nor a file")
         try:
-            data = yaml.safe_load(path.read_text("utf-8"))
+            data = yaml.safe_load(_read_list(spec).decode("utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise FeedsError(f"{spec}: not valid YAML ({str(exc).splitlines()[0]})") from exc
         entries = data.get("feeds") if isinstance(data, dict) else None

@@ -42,7 +42,7 @@ DESCRIPTIONS = {
     "language_text": "What the detector read: title+summary, title+summary+body, ...",
     "topics": "Every topic with a score.",
     "topics.topic": "Topic slug from the closed vocabulary.",
-    "topics.score": "Score in [0, 1]; 1.0 when it comes from a feed category.",
+    "topics.score": "Score in [0, 1]: 1.0 when a feed section (category, URL section or subdomain) names the topic; from the text model, the calibrated probability that the topic is right (named only at or above the topic's threshold).",
     "topic_basis": "How the primary topic was chosen: category (a feed section), url (a URL section or subdomain), text (the trained model) or none.",
     "word_count": "Words in title, summary and body (whitespace-separated tokens).",
     "people": "Distinct person names (PER), normalised.",

@@ -22,7 +22,7 @@ PARTITIONS: dict[str, tuple[pa.DataType, str]] = {
     "date": (
         pa.date32(),
         "partition: the story's first publication day in Europe/Oslo, kept through its "
-        "revisions (rejects: the fetch day)",
+        "revisions (rejects and feeds: the fetch day)",
     ),
     "topic": (
         pa.string(),

@@ -17,10 +17,11 @@ SCHEMA_VERSION = 1
 # The output tag a stage's rejects leave by (its dead-letter output), at every edge and stage.
 REJECTS = "rejects"
 
-# The stages that reject, in the order an input meets them (rejects.stage). A feed that cannot
-# be fetched is no reject: it is counted (fetch/failed), and the poller keeps it in feed health.
+# The stages that reject, in the order an input meets them (rejects.stage). `fetch`: a feed the
+# Beam jobs could not fetch (the poller keeps those in its feed health instead).
 STAGES = (
     "read",
+    "fetch",
     "parse",
     "identity",
     "dedup",
@@ -40,7 +41,12 @@ REASONS = (
     "no_items",  # a well-formed feed with zero items
     "not_found",  # an input path or pattern that matches no file
     "unreadable",  # a file that exists but cannot be read
-    "too_large",  # input over the size cap
+    "too_large",  # input over the size cap (a feed body too)
+    "http_error",  # a feed answered with an HTTP error status (detail: HTTP 404, ...)
+    "unreachable",  # a feed's server could not be reached (refused, no such host, reset)
+    "timeout",  # a feed's server did not answer in time
+    "truncated",  # a feed's body was cut short in transit
+    "redirect",  # a feed redirected too often, or to a page that is not a feed
     "too_long",  # an item whose text exceeds the cap
     "not_norwegian",  # detected language is not Norwegian (detail has the language)
     "duplicate",  # same article_id as another item of this run (detail has the kept input)

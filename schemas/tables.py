@@ -64,6 +64,12 @@ TABLES: dict[str, Table] = {
             "one row per version of a story (articles holds the newest)",
             "seen_at",
         ),
+        Table(
+            "feeds",
+            "fetch_id",
+            "one row per fetch of a feed by the streaming or scheduled job (feed health)",
+            "fetched_at",
+        ),
     )
 }
 NAMES = tuple(TABLES)

@@ -1,5 +1,6 @@
-"""`nordwire feeds status`: feed health from the poller's state, narrow by default, and a
-`--check` that exits non-zero when a feed is failing or stale (for cron, systemd, alerting)."""
+"""`nordwire feeds status`: feed health from the poller's state, or from the output's `feeds`
+table for the streaming and scheduled jobs, narrow by default, and a `--check` that exits
+non-zero when a feed is failing or stale (for cron, systemd, alerting)."""
 
 from __future__ import annotations
 
@@ -65,19 +66,51 @@ def _narrow(name: str, row: dict[str, Any], state: str, now: datetime) -> list[o
     ]
 
 
+def _feed_rows(output: str, state_dir: Path | None) -> list[dict[str, Any]]:
+    from nordwire.pipeline.cli.common import is_remote
+
+    folder = None if is_remote(output) and state_dir is None else state_folder(output, state_dir)
+    state = read_feed_rows(folder) if folder is not None else None
+    if state is not None:
+        return state
+    from nordwire.pipeline.io.delta import PlainParquetOutput
+    from nordwire.pipeline.read.feedlog import feed_rows
+    from nordwire.pipeline.read.query import connect
+
+    try:
+        con = connect(output)
+    except (PlainParquetOutput, OSError) as exc:
+        fail(str(exc))
+    try:
+        rows = feed_rows(con)
+    finally:
+        con.close()
+    if not rows:
+        where = f"in {str(folder)!r}" if folder is not None else "here"
+        fail(
+            f"no poller state {where} and no feeds table in {output!r}; run `nordwire poll`, "
+            "`nordwire stream` or `nordwire run --feeds` first"
+        )
+    return rows
+
+
 @main.group()
 def feeds() -> None:
-    """Feed health from the poller's state."""
+    """Feed health from the poller's state or the `feeds` table of the jobs that poll."""
 
 
 @feeds.command(
     name="status",
     epilog="Exit codes: 0 healthy (or no --check), 2 usage error, 3 with --check: a feed is "
     "failing or stale.\n\nExamples:\n\n  nordwire feeds status --output out --wide\n\n"
-    "  nordwire feeds status --output out --check --max-age 1h || notify-team   # cron",
+    "  nordwire feeds status --output out --check --max-age 1h || notify-team   # cron\n\n"
+    "  nordwire feeds status --output gs://BUCKET/nordwire   # the stream or scheduled job",
 )
 @click.option(
-    "--output", default="out", show_default=True, help="Output folder of `nordwire poll`."
+    "--output",
+    default="out",
+    show_default=True,
+    help="Output of `nordwire poll` (its state), or of `stream` / `run --feeds` (the feeds table).",
 )
 @state_dir_option
 @table_format_option
@@ -96,17 +129,15 @@ def feeds_status(
     output: str, state_dir: Path | None, fmt: str, wide: bool, check: bool, max_age: str
 ) -> None:
     """Per feed: health (ok, failing, stale), last success, failures in a row, new items, and
-    why it fails."""
+    why it fails. From the poller's state when there is one, else from the output's `feeds`
+    table (the streaming job and `run --feeds` log every fetch there)."""
     from nordwire.pipeline.read.render import render
 
     try:
         limit = parse_duration(max_age)
     except ValueError as exc:
         fail(f"--max-age: {exc}")
-    folder = state_folder(output, state_dir)
-    rows = read_feed_rows(folder)
-    if rows is None:
-        fail(f"no poller state in {str(folder)!r}; run `nordwire poll` first")
+    rows = _feed_rows(output, state_dir)
     now = datetime.now(UTC)
     states = [health(r, now, limit) for r in rows]
     names = [display_name(str(r["name"]), str(r["url"])) for r in rows]

@@ -21,6 +21,9 @@ from nordwire.pipeline.cli.common import (
     job_options,
 )
 from nordwire.pipeline.config import ConfigError, JobConfig, parse
+from nordwire.pipeline.preflight import SubmitError
+
+EXIT_FEEDS_FAILING = 3  # as a bounded `nordwire poll` whose feeds fail
 
 _BEAM_EPILOG = (
     "Any other option must be one of Beam's (--runner, --project, --direct_num_workers ...) "
@@ -36,13 +39,23 @@ def configure(ctx: click.Context, command: str, values: dict[str, Any]) -> JobCo
             config = parse(command, values, ctx.args)
     except ConfigError as exc:
         fail(str(exc))
-    except SystemExit:  # Beam's argparse refused a value (--direct_num_workers abc): keep its reason
+    except (
+        SystemExit
+    ):  # Beam's argparse refused a value (--direct_num_workers abc): keep its reason
         lines = said.getvalue().strip().splitlines() or ["a Beam option was refused"]
         fail(lines[-1].split(" error: ", 1)[-1])
     sys.stderr.write(said.getvalue())
     if config.local:  # a cloud or Flink job reads and writes its paths where it runs
         check_inputs(config.inputs)
         check_output(config.output)
+    else:
+        from nordwire.pipeline.preflight import local_paths_warning
+
+        warning = local_paths_warning(
+            str(config.runner), {"--input": list(config.inputs), "--output": [config.output]}
+        )
+        if warning:
+            click.echo(f"nordwire: warning: {warning}", err=True)
     if config.feeds:
         from nordwire.pipeline.io.fetch import proxy_notice
 
@@ -81,6 +94,8 @@ def _submit(config: JobConfig) -> None:
     try:
         with reporting(lambda text: click.echo(text, err=True), enabled=show):
             summary = run_job(config)
+    except SubmitError as exc:  # a runner's options or servers missing: said before submitting
+        fail(str(exc), exc.exit_code)
     except (KeyboardInterrupt, Exception) as exc:
         if _signals or isinstance(exc, KeyboardInterrupt):
             # Each Delta commit is atomic and idempotent: a reader never sees half of one,
@@ -88,12 +103,23 @@ def _submit(config: JobConfig) -> None:
             # shells report it: 130 for Ctrl-C, 143 for SIGTERM.
             fail(INTERRUPTED, 128 + (_signals[0] if _signals else signal.SIGINT))
         if isinstance(exc, ValueError):  # Beam refusing the options: the user's mistake
-            fail(first_line(exc).split(": ", 1)[-1])
+            fail(one_line(exc))
         fail(f"the pipeline failed: {first_line(exc)}", 1)  # say why in one line
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     click.echo(summary.line())
+    if config.feeds and len(summary.failed_feeds) >= len(config.feeds):
+        sys.exit(EXIT_FEEDS_FAILING)  # nothing could be fetched: a scheduler must hear of it
+
+
+def one_line(exc: BaseException) -> str:
+    """A multi-line message (Beam lists its validation errors below a header) as one line."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    head, *rest = lines
+    return f"{head.rstrip(': ')}: {'; '.join(rest)}" if rest else head
 
 
 @main.command(
@@ -141,8 +167,7 @@ def poll(ctx: click.Context, **values: Any) -> None:
 
 @main.command(
     context_settings=BEAM_PASSTHROUGH,
-    epilog=_BEAM_EPILOG
-    + "\n\nExample:\n\n  nordwire stream --runner DataflowRunner --project P "
+    epilog=_BEAM_EPILOG + "\n\nExample:\n\n  nordwire stream --runner DataflowRunner --project P "
     "--region europe-north1 --temp_location gs://B/tmp --feeds https://www.nrk.no/toppsaker.rss "
     "--output gs://B/nordwire",
 )

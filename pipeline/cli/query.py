@@ -15,7 +15,7 @@ from nordwire.pipeline.cli.common import (
 from nordwire.schemas.tables import NAMES
 
 # Spelled out here so that `nordwire --help` does not import DuckDB, Beam or pyarrow; a test keeps
-# them equal to pipeline/read/query.py and schemas/reference.py (the tables' names cost no import).
+# them equal to pipeline/read/render.py and schemas/reference.py (the tables' names cost no import).
 FORMATS = ("table", "line", "markdown", "csv", "json")
 DEFAULT_WIDTH = 60
 SCHEMA_FORMATS = ("text", "json", "bigquery", "markdown")

@@ -13,7 +13,9 @@ from nordwire.pipeline.config import state_folder
 
 
 @main.command()
-@click.option("--output", default="out", show_default=True, help="Folder the tables are in.")
+@click.option(
+    "--output", default="out", show_default=True, help="Folder (or gs://...) the tables are in."
+)
 @click.option(
     "--since",
     type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -25,7 +27,7 @@ from nordwire.pipeline.config import state_folder
     "html_file",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Where to write the page. Default: OUTPUT/report.html.",
+    help="Where to write the page. Default: OUTPUT/report.html (./report.html for gs://).",
 )
 @state_dir_option
 def report(
@@ -35,13 +37,15 @@ def report(
 
     Articles per day by source and by topic, language and variety, most mentioned people,
     organisations and places, most quoted speakers with a sample quote, rejects by reason
-    and stage, and feed health when `nordwire poll`/`stream` state exists. The page needs
-    no network and no script: open it in any browser or mail it.
+    and stage, and feed health (the poller's state, or the feeds table `stream` and
+    `run --feeds` write). The page needs no network and no script: open it in any browser
+    or mail it.
 
     \b
     Examples:
       nordwire report
       nordwire report --output out --since 2024-03-01 --html march.html
+      nordwire report --output gs://my-bucket/nordwire     # the cloud jobs' tables
     """
     import duckdb
 
@@ -53,11 +57,15 @@ def report(
         fail("the report needs matplotlib: pip install 'nordwire[report]'")
 
     if is_remote(output):
-        fail("report reads a local --output; copy the tables down first (gsutil -m cp -r ...)")
-    if not os.path.isdir(output):
-        fail(f"--output {output!r} is not a folder; run `nordwire run` first")
-    target = html_file or Path(output) / "report.html"
-    state_file = state_folder(output, state_dir) / "state.sqlite"
+        # The tables are read where they are, as `nordwire query` reads them (the cloud jobs'
+        # feed health from their feeds table); the page is written here.
+        target = html_file or Path("report.html")
+        state_file = (state_dir or Path(os.devnull)) / "state.sqlite"
+    else:
+        if not os.path.isdir(output):
+            fail(f"--output {output!r} is not a folder; run `nordwire run` first")
+        target = html_file or Path(output) / "report.html"
+        state_file = state_folder(output, state_dir) / "state.sqlite"
     day: date | None = since.date() if since else None
     from nordwire.pipeline.io.delta import PlainParquetOutput
 

@@ -40,17 +40,22 @@ class Outputs:
     written: PCollection
 
 
-def process_items(items: PCollection, tz: ZoneInfo) -> tuple[PCollection, PCollection]:
-    """Identified items -> (finished articles, rejects): dedup, normalise, language, extract, topic."""
-    unique = items | "DropDuplicates" >> DropDuplicates()
-    clean = unique.items | "Normalise" >> Normalise()
+def analyse(unique: PCollection, tz: ZoneInfo) -> tuple[PCollection, list[PCollection]]:
+    """One copy per story -> (finished articles, each stage's rejects): normalise, language,
+    extract, topic. The batch and the stream share it after their own dedup."""
+    clean = unique | "Normalise" >> Normalise()
     norwegian = clean.items | "DetectLanguage" >> DetectLanguage()
     extracted = norwegian.items | "ExtractMetadata" >> ExtractMetadata(tz)
     analysed = extracted.items | "ExtractMentions" >> ExtractMentions(tz)
     topics = analysed.items | "ClassifyTopic" >> ClassifyTopic()
-    stages = [unique, clean, norwegian, extracted, analysed, topics]
-    rejects = [s[REJECTS] for s in stages] | "ItemRejects" >> beam.Flatten()
-    return topics.items, rejects
+    return topics.items, [s[REJECTS] for s in (clean, norwegian, extracted, analysed, topics)]
+
+
+def process_items(items: PCollection, tz: ZoneInfo) -> tuple[PCollection, PCollection]:
+    """Identified items -> (finished articles, rejects): dedup, normalise, language, extract, topic."""
+    unique = items | "DropDuplicates" >> DropDuplicates()
+    articles, rejects = analyse(unique.items, tz)
+    return articles, [unique[REJECTS], *rejects] | "ItemRejects" >> beam.Flatten()
 
 
 def process(documents: PCollection, tz: ZoneInfo) -> tuple[PCollection, PCollection]:
@@ -66,13 +71,14 @@ def build(p: beam.Pipeline, config: JobConfig) -> Outputs:
     """Add the bounded graph to `p`: over input files (matched lazily, so building touches no
     file), or over every feed fetched once."""
     tz = config.timezone
+    fetches: tuple[PCollection, ...] = ()  # a poll-once job's fetch log, for the feeds table
     if config.feeds:
-        documents = p | "FetchFeeds" >> FetchFeeds(config.feed_urls)
-        articles, rejects = process(documents, tz)
+        documents, read_rejects, fetched = p | "FetchFeeds" >> FetchFeeds(list(config.feeds))
+        fetches = (fetched,)
     else:
         inputs = list(config.inputs) or sample_inputs()
         documents, read_rejects = p | "ReadInputs" >> ReadInputs(inputs)
-        articles, stage_rejects = process(documents, tz)
-        rejects = (read_rejects, stage_rejects) | "AllRejects" >> beam.Flatten()
-    written = (articles, rejects) | "WriteTables" >> WriteTables(config.output, tz)
+    articles, stage_rejects = process(documents, tz)
+    rejects = (read_rejects, stage_rejects) | "AllRejects" >> beam.Flatten()
+    written = (articles, rejects, *fetches) | "WriteTables" >> WriteTables(config.output, tz)
     return Outputs(articles=articles, rejects=rejects, written=written)

@@ -18,7 +18,8 @@ a kill at any point (there are no transactions across Delta tables):
    they see the old version's children until this commit and the new ones after.
 6. **Cleanup**: children of the replaced version are deleted (a kill before this leaves rows
    readers never see; `nordwire compact` sweeps them).
-7. **Rejects**: rows whose reject_id is not in that day's partition yet.
+7. **Rejects** and **feeds** (the fetch log of the jobs that poll): rows whose id is not in
+   that day's partition yet.
 
 Every commit carries the days it depends on as application ids (delta.py); the bundle's own
 id rides on the commits that complete it (the last articles commit, the rejects commit), so a
@@ -30,17 +31,15 @@ bundle finds everything in place and commits nothing.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import random
 import time
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from nordwire.pipeline.io.delta import CommitFailedError, Tables, as_date, quoted
+from nordwire.pipeline.io.bundle import FetchRow, Outcome, RejectRow, Row, Story, bundle_id
+from nordwire.pipeline.io.delta import CommitFailedError, Table, Tables, as_date, quoted
 from nordwire.schemas import revisions
 from nordwire.schemas.revisions import Version
 from nordwire.schemas.topics import UNCLASSIFIED
@@ -54,55 +53,6 @@ LOOKBACK_DAYS = 14
 LOOKAHEAD_DAYS = 3
 ATTEMPTS = 10
 CHILDREN = ("entities", "quotes")
-
-Row = dict[str, Any]
-
-
-@dataclass
-class Story:
-    """A finished article as the sink hands it over: its rows in their first version."""
-
-    day: str  # the partition date its own dates give (YYYY-MM-DD)
-    topic: str
-    row: Row  # the articles row (without partition columns)
-    entities: list[Row]
-    quotes: list[Row]
-    version: Version
-
-    @property
-    def article_id(self) -> str:
-        """The story's id."""
-        return str(self.row["article_id"])
-
-    @property
-    def seen(self) -> tuple[datetime, datetime]:
-        """(the document's clock, fetch time): what decides which copy is newer."""
-        return self.version.revised_at, self.row["fetched_at"]
-
-
-@dataclass
-class RejectRow:
-    """A rejects row and its partition date (the fetch day)."""
-
-    day: str
-    row: Row
-
-
-@dataclass
-class Outcome:
-    """What one commit did, for counters and summary lines."""
-
-    new: Counter[str] = field(
-        default_factory=Counter
-    )  # stories stored for the first time, by topic
-    revised: Counter[str] = field(default_factory=Counter)  # a newer version applied, by topic
-    unchanged: int = 0  # the same version was already stored
-    older: int = 0  # a copy older than the stored version
-    rejects: Counter[str] = field(default_factory=Counter)  # new reject rows, by reason
-    rejects_present: int = 0
-    attempts: int = 1
-    skipped: bool = False  # the bundle had already been committed (a retry)
-
 
 @dataclass(frozen=True)
 class _Stored:
@@ -134,17 +84,6 @@ class _Plan:
     apply: bool
     replace: bool  # an articles row exists and is replaced
     kind: str  # new, revised, repaired, unchanged, older
-
-
-def bundle_id(stories: Sequence[Story], rejects: Sequence[RejectRow]) -> str:
-    """The application id of a bundle: a digest of its rows, the same on every retry."""
-    digest = hashlib.sha256()
-    for s in sorted(stories, key=lambda s: s.article_id):
-        parts = (s.article_id, s.version.content_hash, s.version.revised_at, s.row["fetched_at"])
-        digest.update("\x1f".join(map(str, parts)).encode() + b"\n")
-    for r in sorted(rejects, key=lambda r: str(r.row["reject_id"])):
-        digest.update(str(r.row["reject_id"]).encode() + b"\n")
-    return "nordwire-" + digest.hexdigest()[:32]
 
 
 def _days_around(day: str) -> list[str]:
@@ -379,39 +318,47 @@ def _stories(
     }
 
 
-def _rejects(tables: Tables, rejects: Sequence[RejectRow], app_id: str, out: Outcome) -> None:
-    table = tables["rejects"]
-    by_id = {str(r.row["reject_id"]): r for r in rejects}
+def _append_new(
+    table: Table, rows: Sequence[RejectRow | FetchRow], app_id: str, extra: Row
+) -> tuple[list[Row], int]:
+    """Append the rows whose id is not in their day's partition yet: (rows added, rows present)."""
+    by_id = {str(r.row[table.key]): r for r in rows}
     days = {r.day for r in by_id.values()}
-    found = table.read(days, ["reject_id", "date"], by_id)
+    found = table.read(days, [table.key, "date"], by_id)
     present = {
         (rid, d.isoformat())
         for rid, d in zip(
-            found.column("reject_id").to_pylist(), found.column("date").to_pylist(), strict=True
+            found.column(table.key).to_pylist(), found.column("date").to_pylist(), strict=True
         )
     }
     fresh = [r for rid, r in by_id.items() if (rid, r.day) not in present]
-    out.rejects_present += len(by_id) - len(fresh)
     if fresh:
         table.write(
-            [{**r.row, "date": as_date(r.day), "topic": UNCLASSIFIED} for r in fresh],
-            app_id=app_id,
-            days=days,
+            [{**r.row, "date": as_date(r.day), **extra} for r in fresh], app_id=app_id, days=days
         )
-        out.rejects.update(str(r.row["reason"]) for r in fresh)
+    return [r.row for r in fresh], len(by_id) - len(fresh)
 
 
-def commit(tables: Tables, stories: Sequence[Story], rejects: Sequence[RejectRow]) -> Outcome:
-    """Commit a bundle: every story once in its newest revision, every reject once.
+def commit(
+    tables: Tables,
+    stories: Sequence[Story],
+    rejects: Sequence[RejectRow],
+    fetches: Sequence[FetchRow] = (),
+    scope: str = "",
+) -> Outcome:
+    """Commit a bundle: every story once in its newest revision, every reject and fetch once.
 
-    A bundle whose last commit is already in the tables (a retried Beam bundle, a poll cycle
-    run again after a kill) is skipped at once. A conflict with a concurrent writer restarts
-    the sequence after a random pause, longer each time; CommitFailedError only after ATTEMPTS
-    conflicts in a row.
+    A bundle whose last commit is already in the tables (a retried Beam bundle, a stream's
+    firing replayed, a poll cycle run again after a kill) is skipped at once; `scope` names the
+    window and pane of a firing. A conflict with a concurrent writer restarts the sequence
+    after a random pause, longer each time; CommitFailedError only after ATTEMPTS conflicts in
+    a row.
     """
-    app_id = bundle_id(stories, rejects)
-    names = (["revisions", "articles", *CHILDREN] if stories else []) + (
-        ["rejects"] if rejects else []
+    app_id = bundle_id(stories, rejects, fetches, scope)
+    names = (
+        (["revisions", "articles", *CHILDREN] if stories else [])
+        + (["rejects"] if rejects else [])
+        + (["feeds"] if fetches else [])
     )
     tables.refresh(names)
     done = Outcome(skipped=True)
@@ -419,7 +366,9 @@ def commit(tables: Tables, stories: Sequence[Story], rejects: Sequence[RejectRow
         done.unchanged, stories = len(stories), []
     if rejects and tables["rejects"].committed(app_id):
         done.rejects_present, rejects = len(rejects), []
-    if not stories and not rejects:
+    if fetches and tables["feeds"].committed(app_id):
+        fetches = []
+    if not stories and not rejects and not fetches:
         return done
     for attempt in range(1, ATTEMPTS + 1):
         out = Outcome(
@@ -428,7 +377,13 @@ def commit(tables: Tables, stories: Sequence[Story], rejects: Sequence[RejectRow
         try:
             replaced = _stories(tables, stories, app_id, out) if stories else {}
             if rejects:
-                _rejects(tables, rejects, app_id, out)
+                fresh, present = _append_new(
+                    tables["rejects"], rejects, app_id, {"topic": UNCLASSIFIED}
+                )
+                out.rejects.update(str(r["reason"]) for r in fresh)
+                out.rejects_present += present
+            if fetches:
+                out.fetches = len(_append_new(tables["feeds"], fetches, app_id, {})[0])
         except CommitFailedError:
             if attempt == ATTEMPTS:
                 raise

@@ -1,11 +1,16 @@
-"""Output edge: WriteTables commits articles (with their entities, quotes and revisions) and rejects
-into the output's Delta tables, each story once in its newest revision (pipeline/io/revise.py).
+"""Output edge: WriteTables commits articles (with their entities, quotes and revisions), rejects
+and, for jobs that poll, the feeds' fetch log into the output's Delta tables, each story once in
+its newest revision (pipeline/io/revise.py).
 
 The two faces of the sink commit through the same code, `commit_rows`:
 - bounded runs buffer rows per worker and commit every FLUSH_ROWS rows and at bundle end;
-- windowed streams group each window's rows by day and commit each group once per firing.
-A commit carries an application id derived from its rows (revise.bundle_id), so a retried
-bundle or firing that already landed is a no-op.
+- windowed streams group each window's rows by day and commit each group once per firing
+  (pane). A commit carries an application id derived from its rows, and for a firing from its
+  window and pane index too (bundle.bundle_id), so a retried bundle or a firing that already
+  landed is a no-op. The rows are part of the id because a runner that restarts from a
+  checkpoint (Flink) fires the same pane again with what it fetched anew: skipping that by
+  window and pane alone would lose it, while committing it is safe, every row being
+  idempotent by its key and revision.
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.transforms.window import GlobalWindows
 from apache_beam.utils.windowed_value import WindowedValue
 from nordwire.pipeline.counting import tally
+from nordwire.pipeline.io.bundle import FetchRow, Outcome, RejectRow, Story
 from nordwire.pipeline.io.delta import Tables, borrow, give_back
-from nordwire.pipeline.io.revise import Outcome, RejectRow, Story, commit
+from nordwire.pipeline.io.revise import commit
 from nordwire.pipeline.windowing import windowed
 from nordwire.schemas import PIPELINE_VERSION, articles, entities, quotes
+from nordwire.schemas.feeds import FeedFetch
 from nordwire.schemas.items import Item
 from nordwire.schemas.rejects import Reject
 from nordwire.transforms.feed.dates import local_date
@@ -35,7 +42,8 @@ from nordwire.transforms.revisions import first_version
 # before a bounded run commits: it bounds the memory and sets how many commits a large run makes.
 FLUSH_ROWS = 10_000
 
-Keyed = tuple[str, Story | RejectRow]  # day -> a story or a reject row
+Rows = Story | RejectRow | FetchRow
+Keyed = tuple[str, Rows]  # day -> a story, a reject or a fetch
 
 
 def story_of(item: Item, tz: ZoneInfo) -> Story:
@@ -57,16 +65,24 @@ def reject_of(reject: Reject, tz: ZoneInfo) -> RejectRow:
     return RejectRow(local_date(reject.fetched_at, tz), reject.to_row(PIPELINE_VERSION))
 
 
-def commit_rows(tables: Tables, rows: Iterable[Story | RejectRow]) -> Outcome:
-    """Commit stories and rejects (one bundle, window or poll) and count what it did."""
+def fetch_of(fetch: FeedFetch, tz: ZoneInfo) -> FetchRow:
+    """A feed's fetch as the row the sink commits, under the day it was fetched."""
+    return FetchRow(local_date(fetch.fetched_at, tz), fetch.to_row(PIPELINE_VERSION))
+
+
+def commit_rows(tables: Tables, rows: Iterable[Rows], scope: str = "") -> Outcome:
+    """Commit stories, rejects and fetches (one bundle, firing or poll); count what it did."""
     stories: list[Story] = []
     rejected: list[RejectRow] = []
+    fetches: list[FetchRow] = []
     for row in rows:
         if isinstance(row, Story):
             stories.append(row)
-        else:
+        elif isinstance(row, RejectRow):
             rejected.append(row)
-    out = commit(tables, stories, rejected)
+        else:
+            fetches.append(row)
+    out = commit(tables, stories, rejected, fetches, scope)
     for topic, n in (out.new + out.revised).items():
         Metrics.counter("write", f"articles:{topic}").inc(n)
     if sum(out.revised.values()):
@@ -77,6 +93,8 @@ def commit_rows(tables: Tables, rows: Iterable[Story | RejectRow]) -> Outcome:
         Metrics.counter("write", f"rejects:{reason}").inc(n)
     if out.rejects_present:
         Metrics.counter("write", "rejects:already_present").inc(out.rejects_present)
+    if out.fetches:
+        Metrics.counter("write", "feeds:fetches").inc(out.fetches)
     if out.attempts > 1:
         Metrics.counter("write", "conflicts:retried").inc(out.attempts - 1)
     return out
@@ -111,7 +129,7 @@ def written_counts(result: Any) -> tuple[Counter[str], Counter[str]]:
 
 
 class _WriteDayFn(beam.DoFn):
-    """Windowed streams: commits one day's rows of one window firing."""
+    """Windowed streams: commits one day's rows of one window firing (pane)."""
 
     def __init__(self, output: str) -> None:
         self._output = output
@@ -125,10 +143,16 @@ class _WriteDayFn(beam.DoFn):
             give_back(self._tables)
             self._tables = None
 
-    def process(self, element: tuple[str, Iterable[Story | RejectRow]]) -> Iterator[str]:
+    def process(
+        self,
+        element: tuple[str, Iterable[Rows]],
+        window: Any = beam.DoFn.WindowParam,
+        pane: Any = beam.DoFn.PaneInfoParam,
+    ) -> Iterator[str]:
         assert self._tables is not None
-        _, rows = element
-        yield summary(commit_rows(self._tables, rows))
+        day, rows = element
+        scope = f"{window.start.micros}-{window.end.micros}/{pane.index}/{day}"
+        yield summary(commit_rows(self._tables, rows, scope))
 
 
 class _WriteBufferedFn(beam.DoFn):
@@ -143,7 +167,7 @@ class _WriteBufferedFn(beam.DoFn):
         self._output = output
         self._flush_rows = flush_rows
         self._tables: Tables | None = None
-        self._buffer: list[Story | RejectRow] = []
+        self._buffer: list[Rows] = []
 
     def setup(self) -> None:
         self._tables = borrow(self._output)
@@ -185,8 +209,14 @@ def _reject_value(reject: Reject, tz: ZoneInfo) -> Keyed:
     return row.day, row
 
 
+def _fetch_value(fetch: FeedFetch, tz: ZoneInfo) -> Keyed:
+    row = fetch_of(fetch, tz)
+    return row.day, row
+
+
 class WriteTables(beam.PTransform):
-    """(articles, rejects) -> the Delta tables under output/<table>; yields one line per commit.
+    """(articles, rejects[, fetches]) -> the Delta tables under output/<table>; yields one line
+    per commit. Jobs that poll feeds pass their FeedFetch records as the third.
 
     In windows (a stream) each window's rows are grouped by day and committed once per firing;
     in the global window (bounded runs) rows are committed from a bounded buffer per worker.
@@ -200,13 +230,16 @@ class WriteTables(beam.PTransform):
         self._tz = tz
         self._flush_rows = flush_rows
 
-    def expand(self, pcolls: tuple[Any, Any]) -> Any:
-        items, reject_rows = pcolls
+    def expand(self, pcolls: tuple[Any, ...]) -> Any:
+        items, reject_rows, *fetches = pcolls
         keyed_articles = items | "ArticleRows" >> beam.Map(_article_value, self._tz)
         keyed_rejects = reject_rows | "RejectRows" >> beam.Map(_reject_value, self._tz)
+        kinds = [("Articles", keyed_articles), ("Rejects", keyed_rejects)]
+        if fetches:
+            kinds.append(("Fetches", fetches[0] | "FetchRows" >> beam.Map(_fetch_value, self._tz)))
         if windowed(items):
             return (
-                (keyed_articles, keyed_rejects)
+                [rows for _, rows in kinds]
                 | "AllRows" >> beam.Flatten()
                 | "GroupByDay" >> beam.GroupByKey()
                 | "WriteDay" >> beam.ParDo(_WriteDayFn(self._output))
@@ -215,6 +248,6 @@ class WriteTables(beam.PTransform):
         # Flatten's inputs, which would hold every article row of the run at once.
         written = [
             rows | f"Write{name}" >> beam.ParDo(_WriteBufferedFn(self._output, self._flush_rows))
-            for name, rows in (("Articles", keyed_articles), ("Rejects", keyed_rejects))
+            for name, rows in kinds
         ]
         return written | "Written" >> beam.Flatten()

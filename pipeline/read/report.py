@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 from nordwire.pipeline.poller.state import failing, read_feed_rows
 from nordwire.pipeline.read import charts
+from nordwire.pipeline.read.feedlog import feed_rows
 from nordwire.pipeline.read.query import connect, select
 from nordwire.transforms.extract.mentions import surname_links
 
@@ -192,6 +193,8 @@ def sections(
         entity_groups = _entities(con, since)
         speakers = _speakers(con, since)
         reasons, stages = _rejects(con, since)
+        # The local poller's state, else the fetch log of the streaming or scheduled job.
+        feeds = read_feed_rows(state_file.parent) or feed_rows(con)
     finally:
         con.close()
     summary = {
@@ -250,7 +253,6 @@ def sections(
             "" if reasons else "Nothing was rejected.",
         )
     )
-    feeds = read_feed_rows(state_file.parent) or []  # no state: the section is left out
     if feeds:
         colours = [charts.PALETTE[5] if failing(f) else charts.PALETTE[2] for f in feeds]
         out.append(

@@ -25,6 +25,7 @@ from nordwire.schemas.topics import Vocabulary
 from nordwire.transforms.feed.identity import assign_id
 from nordwire.transforms.feed.parse import parse_document
 from nordwire.transforms.normalise import normalise
+from nordwire.transforms.topics.lexicon import Lexicon
 from nordwire.transforms.topics.model import HARD_NEWS, topic_text, words
 from nordwire.transforms.topics.sections import SectionMap, fold
 
@@ -54,28 +55,14 @@ class Example:
 
 
 class KeywordSeeds:
-    """The vocabulary's keyword lists (`x*` prefix, `*x` suffix) as a weak labeller."""
+    """The vocabulary's keyword lexicon (transforms/topics/lexicon.py) as a weak labeller."""
 
     def __init__(self, vocab: Vocabulary) -> None:
-        self.exact: dict[str, set[str]] = {}
-        self.prefix: list[tuple[str, str]] = []
-        self.suffix: list[tuple[str, str]] = []
-        for topic in vocab.topics:
-            for kw in topic.keywords:
-                if kw.endswith("*"):
-                    self.prefix.append((kw[:-1], topic.slug))
-                elif kw.startswith("*"):
-                    self.suffix.append((kw[1:], topic.slug))
-                else:
-                    self.exact.setdefault(kw, set()).add(topic.slug)
+        self.lexicon = Lexicon(vocab)
 
-    def topics_of(self, word: str) -> set[str]:
+    def topics_of(self, word: str) -> frozenset[str]:
         """Topics whose keywords match one lowercase word."""
-        found = set(self.exact.get(word, ()))
-        found.update(s for p, s in self.prefix if word.startswith(p))
-        # A suffix keyword marks a compound: the word must be longer than the suffix.
-        found.update(s for p, s in self.suffix if len(word) > len(p) and word.endswith(p))
-        return found
+        return self.lexicon.topics_of(word)
 
     def label(self, title: str, lede: str) -> str | None:
         """The one topic the keywords clearly favour, else None."""

@@ -137,7 +137,7 @@ def fit_stacker(x: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray, np.
     # One BLAS thread: on a shared machine a thread pool per core made the fit 50 times slower.
     # Balanced classes: the training mix (many Norwegian sentences, few Danish) is no prior for a
     # feed; the stacker answers as if every language were equally likely, and the feed's
-    # context (langcontext) supplies the prior.
+    # context (transforms/language/context.py) supplies the prior.
     # A class with no rows in this fit (a fold of a tiny corpus) is never the answer.
     coef = np.zeros((len(CLASSES), x.shape[1]))
     intercept = np.full(len(CLASSES), -50.0)

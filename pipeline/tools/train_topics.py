@@ -25,6 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +52,7 @@ from nordwire.transforms.topics.calibration import (
     platt_fit,
     threshold_for_precision,
 )
+from nordwire.transforms.topics.lexicon import Lexicon
 from nordwire.transforms.topics.model import (
     HARD_NEWS,
     TopicModel,
@@ -80,15 +82,33 @@ class Settings:
 
     c: float = 4.0  # inverse L2 strength
     margin: float = 0.05  # out of fold, aim this far above the target: held-out checks run lower
-    fallback: float = 0.9  # threshold of a topic too rare out of fold to measure one
+    fallback: float = 0.9  # threshold of a topic that, out of fold, never kept the target precision
+    # A topic with too few items out of fold to measure its own threshold takes the threshold
+    # measured on all topics together (the calibrated probabilities share one scale); False: `fallback`.
+    pooled_fallback: bool = True
+    rare_floor: float = TARGET_PRECISION  # ... but never below this calibrated probability
+    rare_below: int = MIN_NAMED  # a topic with fewer right items out of fold is too rare to measure
     short_copies: bool = True  # also train on headline + first sentence (other outlets' ledes)
     desk_keywords: bool = True  # a news-desk item with strong keywords takes their topic
+    lexicon: bool = True  # each word's lexicon topics are features (`k:sport`)
+    balance: float = 0.0  # single-label rows weigh (mean class size / class size) ** balance
+    target: float = TARGET_PRECISION
 
 
-def _counts(title: str, lede: str) -> Counter[str]:
+@cache
+def _lexicon() -> Lexicon:
+    return Lexicon(vocabulary())
+
+
+def _counts(title: str, lede: str, lexicon: Lexicon | None) -> Counter[str]:
     n = len(words(title)) + len(words(lede))
     s = scale(n)
-    return Counter({k: v * s for k, v in Counter(features(title, lede)).items()})
+    return Counter({k: v * s for k, v in Counter(features(title, lede, lexicon)).items()})
+
+
+def keyword_topic(e: Example) -> str | None:
+    """The topic a news-desk item's keywords clearly name (judges other hard topics), else None."""
+    return e.label if e.basis == "keywords" and e.gold == HARD_NEWS else None
 
 
 def allowed_set(e: Example, classes: tuple[str, ...], settings: Settings) -> frozenset[str]:
@@ -105,11 +125,15 @@ def _training_rows(
 ) -> list[tuple[str, str, frozenset[str], float]]:
     """(title, lede, allowed classes, weight) rows: labelled items, their short copies, seeds."""
     rows: list[tuple[str, str, frozenset[str], float]] = []
-    for e in train:
-        allowed = allowed_set(e, classes, settings)
+    sets = [allowed_set(e, classes, settings) for e in train]
+    sizes = Counter(next(iter(a)) for a, e in zip(sets, train, strict=True) if len(a) == 1 and e.basis != "seed")
+    mean_size = sum(sizes.values()) / max(len(sizes), 1)
+    for e, allowed in zip(train, sets, strict=True):
         if not allowed:
             continue
         weight = {"seed": SEED_WEIGHT, "keywords": KEYWORD_WEIGHT}.get(e.basis, 1.0)
+        if settings.balance and len(allowed) == 1 and e.basis != "seed":
+            weight *= (mean_size / sizes[next(iter(allowed))]) ** settings.balance
         short = first_sentence(e.lede)
         if settings.short_copies and e.basis != "seed" and short != e.lede:
             rows.append((e.title, e.lede, allowed, weight / 2))
@@ -122,7 +146,8 @@ def _training_rows(
 def fit(train: list[Example], classes: tuple[str, ...], settings: Settings) -> TopicModel:
     """A multinomial logistic regression over the examples' features (uncalibrated)."""
     rows = _training_rows(train, classes, settings)
-    counted = [_counts(t, lede) for t, lede, _, _ in rows]
+    lexicon = _lexicon() if settings.lexicon else None
+    counted = [_counts(t, lede, lexicon) for t, lede, _, _ in rows]
     df: Counter[str] = Counter()
     for cnt in counted:
         df.update(cnt.keys())
@@ -144,6 +169,7 @@ def fit(train: list[Example], classes: tuple[str, ...], settings: Settings) -> T
         intercept=fitted.intercept,
         classes=classes,
         meta={},
+        lexicon=lexicon,
     )
 
 
@@ -196,7 +222,7 @@ def calibrate(
     for k, slug in enumerate(classes):
         if slug == HARD_NEWS:
             continue
-        verdicts = [judge(slug, e.gold or "", e.also) for e, _ in oof]
+        verdicts = [judge(slug, e.gold or "", e.also, keyword_topic(e)) for e, _ in oof]
         mask = np.array([v is not None for v in verdicts])
         right = np.array([v is True for v in verdicts])
         per_class[k] = (scores[mask, k], right[mask], mask)
@@ -207,18 +233,36 @@ def calibrate(
     platt = np.tile(np.array([[1.0], [0.0]]), (1, len(classes)))
     thresholds = np.full(len(classes), np.inf)
     how: dict[str, object] = {"pooled_platt": [round(v, 4) for v in pooled]}
+    goal = settings.target + settings.margin
+    curves: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for k, (s, right, _) in per_class.items():
         a, b = platt_fit(s, right, prior=pooled, strength=PRIOR_STRENGTH)
         platt[:, k] = (a, b)
-        q = platt_apply(s, a, b)
-        t = threshold_for_precision(
-            q, right, TARGET_PRECISION + settings.margin, MIN_NAMED, GRID
-        )
-        thresholds[k] = settings.fallback if t is None else t
+        curves[k] = (platt_apply(s, a, b), right)
+    shared = threshold_for_precision(
+        np.concatenate([q for q, _ in curves.values()]),
+        np.concatenate([r for _, r in curves.values()]),
+        goal,
+        MIN_NAMED,
+        GRID,
+    )
+    how["pooled_threshold"] = shared
+    for k, (q, right) in curves.items():
+        t = threshold_for_precision(q, right, goal, MIN_NAMED, GRID)
+        rare = int(right.sum()) < settings.rare_below
+        if t is not None:
+            thresholds[k], basis = t, "measured"
+        elif rare and shared is not None and settings.pooled_fallback:
+            # Too few items to tell this topic apart from the others: trust the shared scale.
+            thresholds[k], basis = max(shared, settings.rare_floor), "pooled"
+        else:
+            # Enough items out of fold and still never precise enough: ask for more.
+            thresholds[k], basis = max(settings.fallback, shared or 0.0), "fallback"
         how[classes[k]] = {
-            "platt": [round(a, 4), round(b, 4)],
+            "platt": [round(float(v), 4) for v in platt[:, k]],
             "threshold": float(thresholds[k]),
-            "measured": t is not None,
+            "measured": basis == "measured",
+            "basis": basis,
             "positives": int(right.sum()),
         }
     return platt, thresholds, how
@@ -253,6 +297,7 @@ def score(model: TopicModel, e: Example, short: bool) -> Scored:
         top=ranked[0][1],
         probability=ranked[0][0],
         outlet=e.outlet,
+        keywords=keyword_topic(e),
     )
 
 
@@ -333,6 +378,8 @@ def main(argv: list[str] | None = None) -> int:
         "classes": list(classes),
         "settings": report["settings"],
         "features": len(model.vocab),
+        # load_model checks it: `k:` weights only mean something with the keywords they learnt.
+        **({"lexicon": model.lexicon.digest} if model.lexicon is not None else {}),
         "calibration": model.meta["calibration"],
         "heldout_from": HELDOUT_FROM,
         "figures": {k: report[k] for k in ("by_outlet", "heldout")},

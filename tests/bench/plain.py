@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from nordwire.pipeline.io.bundle import Story
 from nordwire.pipeline.io.delta import Tables
-from nordwire.pipeline.io.revise import Story
 from nordwire.pipeline.io.sink import FLUSH_ROWS, commit_rows, story_of
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.transforms.extract.mentions import extract_mentions

@@ -87,7 +87,7 @@ def test_streaming_graph_has_the_source_the_dedup_and_the_windowed_write() -> No
     proto = translated(pipeline)
     found = names(proto)
     assert any(n.startswith("PollFeeds/Tick") for n in found)
-    assert any(n.startswith("WindowAndDeduplicate/DedupAcrossPolls") for n in found)
+    assert any(n.startswith("KeepNewestRevision/NewestRevision") for n in found)
     assert any(n.startswith("WriteTables/GroupByDay") for n in found)
     fixed = [
         w

@@ -6,6 +6,7 @@ import inspect
 import json
 import re
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 
 import apache_beam as beam
@@ -57,6 +58,23 @@ def test_beam_version_agrees_everywhere() -> None:
     assert "FROM apache/beam_python3.11_sdk:${BEAM_VERSION}" in docker
     compose = (DEPLOY / "flink" / "docker-compose.yaml").read_text()
     assert re.findall(r"beam_flink[\d.]+_job_server:(\S+)", compose) == [beam.__version__]
+    # The session cluster of `make flink`: Flink at the minor Beam's Java runner of the job
+    # server is built for (a minor Beam publishes job servers for), the same in the compose
+    # file, and the runner's pom, checksums and constants in step.
+    cluster = (DEPLOY / "flink" / "cluster.py").read_text()
+    flink = re.search(r'^FLINK_VERSION = "(\d+\.\d+)\.\d+"', cluster, re.M).group(1)  # type: ignore[union-attr]
+    jobserver = (DEPLOY / "flink" / "jobserver.py").read_text()
+    assert re.search(r'^RUNNER_FLINK = "(\S+)"', jobserver, re.M).group(1) == flink  # type: ignore[union-attr]
+    runner = re.search(r'^RUNNER_BEAM_VERSION = "(\S+)"', jobserver, re.M).group(1)  # type: ignore[union-attr]
+    pom = (DEPLOY / "flink" / "jobserver" / "pom.xml").read_text()
+    assert f"<beam.version>{runner}</beam.version>" in pom
+    assert f"<artifactId>beam-runners-flink-{flink}</artifactId>" in pom
+    sums = (DEPLOY / "flink" / "jobserver" / "sha256sums.txt").read_text()
+    assert f"  beam-runners-flink-{flink}-{runner}.jar\n" in sums
+    from apache_beam.options.pipeline_options import FlinkRunnerOptions
+
+    assert flink in FlinkRunnerOptions.PUBLISHED_FLINK_VERSIONS
+    assert f"beam_flink{flink}_job_server" in compose and f"flink:{flink}-" in compose
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     spec = next(d for d in deps if d.startswith("apache-beam"))
     major_minor = ".".join(beam.__version__.split(".")[:2])
@@ -123,12 +141,15 @@ def test_every_dofn_pickles_and_loads_heavy_objects_only_in_setup() -> None:
         "_WriteBufferedFn",
         "_KeepWinnerFn",
         "_FetchFn",
+        "_NewestRevisionFn",
     }
     for cls in dofns:
         args = {
             "_StageFn": ("language", _language_fn, ()),
             "_WriteDayFn": ("gs://bucket/out",),
             "_WriteBufferedFn": ("gs://bucket/out",),
+            "_NewestRevisionFn": (timedelta(days=30),),
+            "_FetchFn": ({"https://example.no/rss": "Example"}, "stream"),
         }.get(cls.__name__, ())
         fn = cls(*args)
         clone = pickler.loads(pickler.dumps(fn))
@@ -150,8 +171,6 @@ def _labels(pipeline: beam.Pipeline) -> list[str]:
 
 
 def test_step_labels_are_unique_and_stable() -> None:
-    from datetime import timedelta
-
     from nordwire.pipeline.config import JobConfig
     from nordwire.pipeline.feedlist import Feed
     from nordwire.pipeline.graph.batch import build
@@ -198,7 +217,7 @@ def test_the_documented_dry_runs_exit_0_offline(
     pytest.importorskip("apache_beam.runners.dataflow.internal.apiclient")
     monkeypatch.setenv("GCE_METADATA_HOST", "127.0.0.1:9")
     proc = nordwire(*args)
-    assert "DONE on DataflowRunner" in proc.stdout
+    assert proc.stdout.strip().endswith("job translated, not run (DataflowRunner dry run)")
 
 
 def test_the_worker_image_leaves_the_offline_tools_out() -> None:
@@ -211,3 +230,24 @@ def test_the_worker_image_leaves_the_offline_tools_out() -> None:
         if "tools" in path.parts or path.parts[-2] == "cli":
             continue
         assert "pipeline.tools" not in path.read_text("utf-8"), path
+
+
+def test_scheduled_launches_get_unique_names_and_take_the_feeds_file() -> None:
+    import yaml
+
+    flow = yaml.safe_load((DEPLOY / "dataflow" / "schedule.workflow.yaml").read_text())
+    launch = flow["main"]["steps"][0]["launch"]
+    assert launch["call"] == "googleapis.dataflow.v1b3.projects.locations.flexTemplates.launch"
+    parameter = launch["args"]["body"]["launchParameter"]
+    assert "sys.now()" in parameter["jobName"]  # a name per launch, never a fixed one
+    assert parameter["parameters"]["command"] == "run"
+    makefile = (DEPLOY / "dataflow" / "Makefile").read_text()
+    assert "workflows/nordwire-once/executions" in makefile
+    feeds = next(p for p in template_metadata()["parameters"] if p["name"] == "feeds")  # type: ignore[union-attr]
+    for given, ok in (
+        ("gs://my-bucket/feeds.yaml", True),
+        ("https://www.nrk.no/toppsaker.rss,gs://b/more.yml", True),
+        ("gs://my-bucket/feeds.txt", False),
+        ("/etc/passwd", False),
+    ):
+        assert bool(re.fullmatch(feeds["regexes"][0], given)) is ok, given

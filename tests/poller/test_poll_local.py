@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from nordwire.pipeline.feedlist import Feed, FeedsError, load_feeds
 from nordwire.pipeline.read.query import connect
+from nordwire.pipeline.read.report import sections as report_sections
 
+from tests.conftest import ROOT
 from tests.helpers.feedserver import (
     FeedServer,
     conditional,
@@ -184,7 +189,7 @@ def test_feeds_status_and_once(server: FeedServer, tmp_path: Path) -> None:
         and rows["down"]["next_attempt_at"]
     )
     missing = nordwire("feeds", "status", "--output", str(tmp_path / "nope"), check=False)
-    assert missing.returncode == 2 and "run `nordwire poll` first" in missing.stderr
+    assert missing.returncode == 2 and "no poller state" in missing.stderr
     bad = nordwire("poll", "--feeds", "ftp://x/y", "--once", check=False)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
 
@@ -208,3 +213,29 @@ def test_run_with_feeds_fetches_each_feed_once_and_writes_what_it_got(
     assert summary.inputs == 1 and again.already_present == 2
     rows = connect(str(out)).execute("SELECT count(*), count(DISTINCT article_id) FROM articles")
     assert rows.fetchall() == [(2, 2)]
+    command = [sys.executable, "-m", "nordwire.pipeline", "feeds", "status"]
+    # No poller state here: feed health comes from the feeds table, one row per fetch.
+    status = subprocess.run(
+        [*command, "--output", str(out), "--format", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert status.returncode == 0, status.stderr
+    health = {r["url"].rsplit("/", 1)[1]: r for r in json.loads(status.stdout)}
+    assert health["feed"]["health"] == "ok" and health["feed"]["new_items"] == 2
+    assert (health["feed"]["fetches"], health["feed"]["failures"]) == (2, 0)
+    assert health["down"]["health"] == "failing" and health["down"]["failures"] == 2
+    assert health["down"]["last_status"] == 503 and "503" in health["down"]["last_error"]
+    _, sections = report_sections(str(out), None, out / "no-poller-state.sqlite")
+    assert "feeds" in [section.key for section in sections]
+    # The report of a cloud job's output reads the tables where they are (a URI, as gs://).
+    page = tmp_path / "report.html"
+    report = subprocess.run(
+        [*command[:-2], "report", "--output", out.as_uri(), "--html", str(page)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert report.returncode == 0, report.stderr
+    assert "Feed health" in page.read_text() and "HTTP 503" in page.read_text()

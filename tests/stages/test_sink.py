@@ -10,8 +10,8 @@ import pyarrow as pa
 import pytest
 from deltalake import DeltaTable
 from nordwire.pipeline.compaction import compact
+from nordwire.pipeline.io.bundle import bundle_id
 from nordwire.pipeline.io.delta import Tables
-from nordwire.pipeline.io.revise import bundle_id
 from nordwire.pipeline.io.sink import commit_rows, reject_of, story_of
 from nordwire.pipeline.read.query import connect
 from nordwire.schemas import articles, quotes

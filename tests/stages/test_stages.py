@@ -245,5 +245,5 @@ def test_the_declared_rejects_stages_are_the_stages_that_reject() -> None:
         ExtractMentions(OSLO),
         ClassifyTopic(),
     ]
-    # read: pipeline/io/sources.py; dedup: DropDuplicates (transforms/revisions.py: duplicate_of)
-    assert {stage._stage for stage in made} | {"read", "dedup"} == set(STAGES)
+    # read: io/sources.py; fetch: io/feed_sources.py; dedup: transforms/revisions.py duplicate_of
+    assert {stage._stage for stage in made} | {"read", "fetch", "dedup"} == set(STAGES)

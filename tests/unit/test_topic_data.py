@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from nordwire.pipeline.tools.topic_data import Example, NewsDesks, first_sentence
 from nordwire.pipeline.tools.topic_eval import judge
-from nordwire.pipeline.tools.train_topics import Settings, allowed_set, calibration_folds
+from nordwire.pipeline.tools.train_topics import Settings, allowed_set, calibrate, calibration_folds
 from nordwire.schemas.topics import vocabulary
 from nordwire.transforms.topics.model import HARD_NEWS
 from nordwire.transforms.topics.sections import SectionMap
@@ -71,6 +72,15 @@ def test_judging_against_the_filing() -> None:
     assert judge("politics", "sport") is False
 
 
+def test_a_news_desk_item_whose_keywords_name_a_topic_judges_other_hard_topics_wrong() -> None:
+    # A road death on the news desk: its keywords say accident, so health is wrong ...
+    assert judge("health", HARD_NEWS, (), "disaster-accident-emergency") is False
+    # ... agreeing with the keywords proves nothing (the model reads the same words) ...
+    assert judge("disaster-accident-emergency", HARD_NEWS, (), "disaster-accident-emergency") is None
+    # ... and without clear keywords a hard topic stays unjudgeable.
+    assert judge("health", HARD_NEWS, (), None) is None
+
+
 def test_the_outlet_holding_most_items_is_split_by_feed_file_into_even_folds() -> None:
     data = [Example("T", "L", "sport", "section", "nrk.no", f"nrk/f{i % 6}", "sport") for i in range(60)]
     data += [_example("section", "sport", "sport", "vg.no") for _ in range(20)]
@@ -79,3 +89,26 @@ def test_the_outlet_holding_most_items_is_split_by_feed_file_into_even_folds() -
     nrk = [folds[f"nrk/f{i}"] for i in range(6)]
     assert sorted(set(nrk)) == ["nrk.no#0", "nrk.no#1", "nrk.no#2"]
     assert all(nrk.count(f) == 2 for f in set(nrk))
+
+
+def test_a_topic_too_rare_to_measure_takes_the_shared_threshold_and_an_imprecise_one_a_high_one() -> None:
+    classes = ("sport", "economy-business-finance", "arts-culture-entertainment-media", HARD_NEWS)
+    sport, economy, culture = classes[:3]
+
+    def row(gold: str, p: tuple[float, float, float]) -> tuple[Example, np.ndarray]:
+        probs = np.array([*p, max(1e-3, 1 - sum(p))])
+        return _example("section", gold, gold, "vg.no"), probs / probs.sum()
+
+    oof = [row(sport, (0.95, 0.02, 0.01)) for _ in range(40)]
+    # Economy is named often and is right a third of the time, whatever its score.
+    oof += [row(economy, (0.1, 0.6, 0.01)) for _ in range(10)]
+    oof += [row(sport, (0.1, 0.6, 0.01)) for _ in range(20)]
+    # Culture is named three times out of fold: too few to measure a threshold of its own.
+    oof += [row(culture, (0.01, 0.01, 0.95)) for _ in range(3)]
+    _, thresholds, how = calibrate(oof, classes, Settings())
+    assert how[sport]["basis"] == "measured"  # type: ignore[index]
+    assert how[culture]["basis"] == "pooled"  # type: ignore[index]
+    assert thresholds[2] == max(how["pooled_threshold"], Settings().rare_floor)  # type: ignore[type-var]
+    assert how[economy]["basis"] == "fallback"  # type: ignore[index]
+    assert thresholds[1] >= Settings().fallback
+    assert thresholds[3] == np.inf  # hard news without a finer topic is never named

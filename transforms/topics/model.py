@@ -20,8 +20,10 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
+from nordwire.schemas.topics import vocabulary
 from nordwire.transforms.archive import read_archive
 from nordwire.transforms.topics.calibration import logit, platt_apply
+from nordwire.transforms.topics.lexicon import Lexicon
 
 MODEL_FILE = "topics.npz"
 # The model's class for hard news without a finer topic ("news, not sport"); not a vocabulary
@@ -33,6 +35,7 @@ NGRAM_MAX = 5
 CACHE_WORDS = 200_000  # per-word scores kept per worker; news vocabulary repeats
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _NGRAMS = tuple(range(NGRAM_MIN, NGRAM_MAX + 1))
+LEXICON_PREFIX = "k:"  # a feature per lexicon topic of a word (transforms/topics/lexicon.py)
 
 
 def topic_text(title: str | None, summary: str | None, body: str | None) -> tuple[str, str]:
@@ -49,8 +52,8 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def word_features(word: str, in_title: bool) -> list[str]:
-    """A word, its headline twin (`t:` prefix) and its character 3-5-grams within spaces."""
+def word_features(word: str, in_title: bool, lexicon: Lexicon | None = None) -> list[str]:
+    """A word, its headline twin (`t:`), its character 3-5-grams within spaces, its lexicon topics (`k:`)."""
     if word.isdigit():
         out = []
     else:
@@ -60,16 +63,18 @@ def word_features(word: str, in_title: bool) -> list[str]:
     out.append("w:" + word)
     if in_title:
         out.append("t:" + word)
+    if lexicon is not None:
+        out.extend(LEXICON_PREFIX + slug for slug in sorted(lexicon.topics_of(word)))
     return out
 
 
-def features(title: str, lede: str) -> list[str]:
+def features(title: str, lede: str, lexicon: Lexicon | None = None) -> list[str]:
     """All features of one text, in order (repeats count)."""
     out: list[str] = []
     for word in words(title):
-        out.extend(word_features(word, True))
+        out.extend(word_features(word, True, lexicon))
     for word in words(lede):
-        out.extend(word_features(word, False))
+        out.extend(word_features(word, False, lexicon))
     return out
 
 
@@ -91,6 +96,8 @@ class TopicModel:
     # probability a class needs to be named; None: uncalibrated (a = 1, b = 0), never named.
     platt: np.ndarray | None = None  # (2, classes)
     thresholds: np.ndarray | None = None  # (classes,); inf: the text never names the class
+    # The keyword lexicon the `k:` features were trained with; None: the model has no such features.
+    lexicon: Lexicon | None = None
     _word_score: Callable[[str, bool], np.ndarray] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -98,7 +105,8 @@ class TopicModel:
 
     def _score_word(self, word: str, in_title: bool) -> np.ndarray:
         # One look-up per feature (map + get): this is the cost of a word seen for the first time.
-        rows = [r for r in map(self.vocab.get, word_features(word, in_title)) if r is not None]
+        feats = word_features(word, in_title, self.lexicon)
+        rows = [r for r in map(self.vocab.get, feats) if r is not None]
         return np.asarray(self.coef[rows].sum(axis=0, dtype=np.float64))
 
     def probabilities(self, title: str, lede: str) -> np.ndarray:
@@ -132,15 +140,29 @@ def load_model(path: Path | None = None) -> TopicModel:
     with read_archive(MODEL_FILE, path) as data:
         vocab = bytes(data["vocab"]).decode("utf-8").split("\n")
         calibrated = "platt" in data.files
+        meta = json.loads(bytes(data["meta"]).decode("utf-8"))
         return TopicModel(
             vocab={f: i for i, f in enumerate(vocab)},
             coef=np.array(data["coef"], dtype=np.float32),
             intercept=np.array(data["intercept"], dtype=np.float64),
             classes=tuple(bytes(data["classes"]).decode("utf-8").split("\n")),
-            meta=json.loads(bytes(data["meta"]).decode("utf-8")),
+            meta=meta,
             platt=np.array(data["platt"], dtype=np.float64) if calibrated else None,
             thresholds=np.array(data["thresholds"], dtype=np.float64) if calibrated else None,
+            lexicon=model_lexicon(meta),
         )
+
+
+def model_lexicon(meta: dict[str, object]) -> Lexicon | None:
+    """The lexicon a model was trained with: the vocabulary's, checked against the model's digest."""
+    digest = meta.get("lexicon")
+    if digest is None:
+        return None
+    lexicon = Lexicon(vocabulary())
+    if lexicon.digest != digest:
+        # The keywords changed since training: the `k:` weights would read other words.
+        raise ValueError("the topic model was trained on other keywords: run make train-topics")
+    return lexicon
 
 
 def save_model(model: TopicModel, path: Path) -> None:
