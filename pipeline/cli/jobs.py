@@ -21,7 +21,6 @@ from nordwire.pipeline.cli.common import (
     job_options,
 )
 from nordwire.pipeline.config import ConfigError, JobConfig, parse
-from nordwire.pipeline.preflight import SubmitError
 
 EXIT_FEEDS_FAILING = 3  # as a bounded `nordwire poll` whose feeds fail
 
@@ -87,6 +86,8 @@ def _submit(config: JobConfig) -> None:
             check_not_plain(config.output)
     except PlainParquetOutput as exc:
         fail(str(exc), 1)
+
+    from nordwire.pipeline.preflight import SubmitError  # imports Beam: only when a job runs
 
     # Progress only for a person at a terminal: never in a log, a pipe or cron mail.
     show = config.local and not config.quiet and sys.stderr.isatty()
