@@ -32,13 +32,13 @@ from deltalake import DeltaTable
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 from nordwire.pipeline.io.delta import (
     DELETED_FILE_RETENTION_HOURS,
-    TABLES,
     WRITER,
     check_not_plain,
     partition_columns,
     quoted,
     table_uri,
 )
+from nordwire.schemas.tables import TABLES
 
 TARGET_BYTES = 128 * 1024 * 1024
 ATTEMPTS = 5

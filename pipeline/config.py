@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from nordwire.pipeline.feeds import Feed, FeedsError, load_feeds
+from nordwire.pipeline.feedlist import Feed, FeedsError, load_feeds
 
 if TYPE_CHECKING:  # Beam is imported when a job is configured, not when the CLI starts
     from apache_beam.options.pipeline_options import PipelineOptions

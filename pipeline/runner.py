@@ -120,7 +120,7 @@ def new_pipeline(config: JobConfig, *, streaming: bool = False) -> beam.Pipeline
 
 def summarise(result: Any, seconds: float) -> Summary:
     """Read the stage counters of a finished run into a Summary."""
-    from nordwire.pipeline.io.feeds import FAILED_FEEDS
+    from nordwire.pipeline.io.feed_sources import FAILED_FEEDS
     from nordwire.pipeline.io.sink import written_counts
 
     summary = Summary(seconds=seconds, state=str(result.state))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pyarrow as pa
 from nordwire.schemas.columns import describe
-from nordwire.schemas.items import Item
+from nordwire.schemas.items import MENTION_FIELDS, Item
 
 # 2: start/end -> char_start/char_end (END is reserved in SQL); 3: content_hash
 SCHEMA_VERSION = 3
@@ -17,7 +17,7 @@ DESCRIPTIONS = {
     "entity_id": "Stable id of the mention (article, field, offsets, label); unique among the rows of one revision.",
     "article_id": "The article it belongs to (articles.article_id).",
     "content_hash": "The revision of the article it was found in (articles.content_hash): a row whose value is not the article's current one belongs to a superseded revision.",
-    "field": "title, summary or body: the text char_start and char_end index.",
+    "field": f"{', '.join(MENTION_FIELDS[:-1])} or {MENTION_FIELDS[-1]}: the text char_start and char_end index.",
     "text": "The mention as written (Putins).",
     "label": "NorNE label: PER, ORG, LOC, GPE_LOC, GPE_ORG, PROD, EVT, DRV or MISC.",
     "char_start": "Character offset where the mention starts in that field (0-based).",

@@ -7,6 +7,9 @@ import operator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# The texts of an item that mentions are found in (entities.field, quotes.field), in this order.
+MENTION_FIELDS = ("title", "summary", "body", "caption")
+
 
 @dataclass(frozen=True, slots=True)
 class RawDocument:
@@ -60,7 +63,7 @@ class DateMention:
 @dataclass(frozen=True, slots=True)
 class LanguageEvidence:
     """What an item's own text says about its language: read once, at parse time, where the
-    other items of its document are at hand (transforms/language.py), and decided in its feed's
+    other items of its document are at hand (transforms/language/detect.py), and decided in its feed's
     context by the language stage without reading the text again."""
 
     label: str  # the fields read: title+summary, title+body ...
@@ -134,7 +137,7 @@ class Item:
     # topic
     topic: str = "unclassified"
     topics: tuple[tuple[str, float], ...] = field(default_factory=tuple)
-    topic_basis: str | None = None  # category, url, text or none (transforms/topic.py BASES)
+    topic_basis: str | None = None  # category, url, text or none (transforms/topics/classify.py BASES)
     # entities, quotes, dates
     entities: tuple[Mention, ...] = ()
     quotes: tuple[QuoteMention, ...] = ()

@@ -7,7 +7,7 @@ from typing import Any
 import pyarrow as pa
 from nordwire.schemas.columns import describe
 from nordwire.schemas.entities import row_id
-from nordwire.schemas.items import Item
+from nordwire.schemas.items import MENTION_FIELDS, Item
 
 # 2: start/end -> char_start/char_end (END is reserved in SQL); 3: kind, content_hash
 SCHEMA_VERSION = 3
@@ -17,7 +17,7 @@ DESCRIPTIONS = {
     "quote_id": "Stable id of the quotation (article, field, offsets); unique among the rows of one revision.",
     "article_id": "The article it belongs to (articles.article_id).",
     "content_hash": "The revision of the article it was found in (articles.content_hash): a row whose value is not the article's current one belongs to a superseded revision.",
-    "field": "title, summary or body: the text char_start and char_end index.",
+    "field": f"{', '.join(MENTION_FIELDS[:-1])} or {MENTION_FIELDS[-1]}: the text char_start and char_end index.",
     "quote": "The quoted words, without the quotation marks or dash.",
     "kind": "direct: the words as spoken (dash speech, «», a headline's X: – ...); reported: a statement attributed to the speaker (ifølge X), not verbatim.",
     "speaker": "Who said it, resolved: a short name or pronoun becomes the fullest name the article gives.",

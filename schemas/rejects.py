@@ -17,6 +17,21 @@ SCHEMA_VERSION = 1
 # The output tag a stage's rejects leave by (its dead-letter output), at every edge and stage.
 REJECTS = "rejects"
 
+# The stages that reject, in the order an input meets them (rejects.stage). `fetch`: a feed the
+# Beam jobs could not fetch (the poller keeps those in its feed health instead).
+STAGES = (
+    "read",
+    "fetch",
+    "parse",
+    "identity",
+    "dedup",
+    "normalise",
+    "language",
+    "metadata",
+    "mentions",
+    "topic",
+)
+
 # The closed set of reasons; README documents each.
 REASONS = (
     "unparseable",  # the file or body is not a feed nor wire text we can read
@@ -98,7 +113,7 @@ def excerpt_of(text: str | bytes | None, limit: int = 500) -> str | None:
 # Every column's description (see schemas/columns.py); a column without one fails a test.
 DESCRIPTIONS = {
     "reject_id": "Stable id of the failure (stage, reason, input, item index, article id).",
-    "stage": "Stage that gave up: read, parse, identity, dedup, normalise, language, extract, topic.",
+    "stage": f"Stage that gave up: {', '.join(STAGES)}.",
     "reason": "Why, from a closed set: not_found, unreadable, too_large, undecodable, ... (docs).",
     "detail": "A human sentence: what was found.",
     "error": "The exception, for reason error.",

@@ -1,7 +1,8 @@
 """The registry of nordwire's tables: each table's name, row key and what a row is.
 
-Every list of tables reads this one: the schema reference and docs/tables.md, the query views,
-`nordwire tables` and `nordwire schema`. Each table's schema and version are in its own module,
+Every list of tables reads this one: the Delta tables a writer opens (pipeline/io/delta.py,
+their schema, key and statistics column), compaction, the schema reference and docs/tables.md,
+the query views, `nordwire tables` and `nordwire schema`. Each table's schema and version are in its own module,
 schemas/<name>.py, imported when asked for, so that the command line can name the tables
 without importing pyarrow. The order is the order of the reference.
 """

@@ -1,1 +1,1 @@
-"""Pure functions, one module per stage; no Beam and no I/O in here."""
+"""Pure functions, grouped by stage in subpackages (feed, language, extract, topics); no Beam and no I/O in here."""

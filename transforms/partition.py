@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from nordwire.schemas.items import Item
 from nordwire.schemas.topics import SLUG_RE, UNCLASSIFIED, vocabulary
-from nordwire.transforms.dates import OSLO, local_date
+from nordwire.transforms.feed.dates import OSLO, local_date
 
 PARTITION_RE = re.compile(r"^date=\d{4}-\d{2}-\d{2}/topic=[a-z0-9-]+$")
 

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from nordwire.schemas.items import Item
 from nordwire.schemas.rejects import Reject, excerpt_of
 from nordwire.schemas.revisions import Version
-from nordwire.transforms.dates import OSLO, parse_date
+from nordwire.transforms.feed.dates import OSLO, parse_date
 
 # A clock more than this after the fetch is a feed error, never the time of the version.
 CLOCK_TOLERANCE = timedelta(days=1)

@@ -7,7 +7,7 @@ import logging
 # command line prints its own lines; Beam's log shows with -v.
 logging.getLogger().addHandler(logging.NullHandler())
 
-from nordwire.pipeline.cli import evaluate, feeds, inspect, jobs, maintain, report, show  # noqa: E402
+from nordwire.pipeline.cli import evaluate, feed_health, jobs, maintain, query, report, show  # noqa: E402
 from nordwire.pipeline.cli.app import main  # noqa: E402
 
-__all__ = ["evaluate", "feeds", "inspect", "jobs", "main", "maintain", "report", "show"]
+__all__ = ["evaluate", "feed_health", "jobs", "main", "maintain", "query", "report", "show"]

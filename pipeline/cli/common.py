@@ -8,9 +8,12 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+
+if TYPE_CHECKING:
+    from nordwire.pipeline.config import Param
 
 _GLOB = re.compile(r"[*?\[]")
 EXIT_USAGE = 2
@@ -57,12 +60,6 @@ def check_output(output: str) -> None:
 
 # Options the job commands share; anything click does not know is left for Beam.
 BEAM_PASSTHROUGH = {"ignore_unknown_options": True, "allow_extra_args": True}
-state_dir_option = click.option(
-    "--state-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where seen ids and feed health live. Default: OUTPUT/_state.",
-)
 table_format_option = click.option(
     "--format",
     "fmt",
@@ -90,33 +87,45 @@ def read_or_fail(
         fail(str(exc))
 
 
+def param_option(p: Param) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The click option of one declared parameter (config.PARAMETERS)."""
+    flag = f"--{p.name}"
+    if p.kind == "list":
+        return click.option(flag, p.dest, multiple=True, metavar=p.metavar, help=p.help)
+    if p.kind == "flag":
+        return click.option(flag, p.dest, is_flag=True, help=p.help)
+    if p.kind in ("float", "int"):
+        kind = click.FloatRange(min=p.minimum) if p.kind == "float" else click.IntRange(
+            min=None if p.minimum is None else int(p.minimum)
+        )
+        return click.option(
+            flag, p.dest, type=kind, default=p.default, show_default=True, help=p.help
+        )
+    if p.kind == "path":
+        return click.option(
+            flag,
+            p.dest,
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help=p.help,
+        )
+    return click.option(flag, p.dest, default=p.default, show_default=True, help=p.help)
+
+
 def job_options(command: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The click options of one job command, generated from config.PARAMETERS."""
     from nordwire.pipeline.config import PARAMETERS
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         for p in reversed([p for p in PARAMETERS if command in p.commands]):
-            flag = f"--{p.name}"
-            if p.kind == "list":
-                option = click.option(flag, p.dest, multiple=True, metavar=p.metavar, help=p.help)
-            elif p.kind == "flag":
-                option = click.option(flag, p.dest, is_flag=True, help=p.help)
-            elif p.kind in ("float", "int"):
-                kind = click.FloatRange(min=p.minimum) if p.kind == "float" else click.IntRange(
-                    min=None if p.minimum is None else int(p.minimum)
-                )
-                option = click.option(
-                    flag, p.dest, type=kind, default=p.default, show_default=True, help=p.help
-                )
-            elif p.kind == "path":
-                option = click.option(
-                    flag, p.dest, type=click.Path(file_okay=False), default=None, help=p.help
-                )
-            else:
-                option = click.option(
-                    flag, p.dest, default=p.default, show_default=True, help=p.help
-                )
-            fn = option(fn)
+            fn = param_option(p)(fn)
         return fn
 
     return decorate
+
+
+def state_dir_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--state-dir for the commands that read the poller's state, as config.PARAMETERS declares it."""
+    from nordwire.pipeline.config import BY_NAME
+
+    return param_option(BY_NAME["state-dir"])(fn)

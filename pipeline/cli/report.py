@@ -50,7 +50,7 @@ def report(
     import duckdb
 
     try:
-        from nordwire.pipeline.report import build_report
+        from nordwire.pipeline.read.report import build_report
     except ModuleNotFoundError as exc:
         if exc.name != "matplotlib":
             raise

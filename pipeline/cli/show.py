@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import click
 from nordwire.pipeline.cli.app import main
 from nordwire.pipeline.cli.common import fail, is_remote
-from nordwire.transforms.controls import visible
-from nordwire.transforms.dates import OSLO
+from nordwire.transforms.feed.controls import visible
+from nordwire.transforms.feed.dates import OSLO
 
 WIDTH = 100
 SUMMARY_CHARS = 400
@@ -157,7 +157,7 @@ def render_article(
 
 
 def _rows(con: Any, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
-    from nordwire.pipeline.query import select  # one read-only statement, or QueryRefused
+    from nordwire.pipeline.read.query import select  # one read-only statement, or QueryRefused
 
     cursor = select(con, sql, params)
     columns = [d[0] for d in cursor.description or []]
@@ -220,7 +220,7 @@ def show(
     its revisions (the versions of the story nordwire has seen, the current one marked)."""
     import duckdb
     from nordwire.pipeline.io.delta import PlainParquetOutput
-    from nordwire.pipeline.query import QueryRefused, connect
+    from nordwire.pipeline.read.query import QueryRefused, connect
 
     if (article_id is None) == (count is None):
         fail("give an ARTICLE_ID or --random N (not both)")

@@ -20,7 +20,7 @@ from nordwire.pipeline.graph.stages import (
     Normalise,
     ParseDocuments,
 )
-from nordwire.pipeline.io.feeds import FetchFeeds
+from nordwire.pipeline.io.feed_sources import FetchFeeds
 from nordwire.pipeline.io.sink import WriteTables
 from nordwire.pipeline.io.sources import ReadInputs
 

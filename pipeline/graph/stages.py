@@ -15,15 +15,15 @@ from nordwire.pipeline.windowing import windowed
 from nordwire.schemas.items import Item
 from nordwire.schemas.rejects import REJECTS, Reject
 from nordwire.transforms.contract import StageFn, apply_stage
-from nordwire.transforms.identity import assign_id
-from nordwire.transforms.language import LanguageDetector, detect_language
-from nordwire.transforms.mentions import extract_mentions
-from nordwire.transforms.metadata import date_bound, extract_metadata, with_bound
-from nordwire.transforms.ner import NerModel
+from nordwire.transforms.extract.mentions import extract_mentions
+from nordwire.transforms.extract.metadata import date_bound, extract_metadata, with_bound
+from nordwire.transforms.extract.ner import NerModel
+from nordwire.transforms.feed.identity import assign_id
+from nordwire.transforms.feed.parse import parse_document
+from nordwire.transforms.language.detect import LanguageDetector, detect_language
 from nordwire.transforms.normalise import normalise_or_reject
-from nordwire.transforms.parse import parse_document
 from nordwire.transforms.revisions import duplicate_of, newest_first, winner
-from nordwire.transforms.topic import TopicClassifier, assign_topic
+from nordwire.transforms.topics.classify import TopicClassifier, assign_topic
 
 
 class _StageFn(beam.DoFn):

@@ -27,7 +27,7 @@ from apache_beam.utils.timestamp import Duration
 from nordwire.pipeline.config import JobConfig
 from nordwire.pipeline.graph.batch import Outputs, analyse
 from nordwire.pipeline.graph.stages import AssignIds, ParseDocuments
-from nordwire.pipeline.io.feeds import PollFeeds
+from nordwire.pipeline.io.feed_sources import PollFeeds
 from nordwire.pipeline.io.sink import WriteTables
 from nordwire.pipeline.windowing import fetch_windows
 from nordwire.schemas.items import Item

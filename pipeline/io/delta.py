@@ -34,8 +34,8 @@ from deltalake import (
     write_deltalake,
 )
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
-from nordwire.schemas import articles, entities, feeds, quotes, rejects, revisions
 from nordwire.schemas.columns import partitions_of, with_partitions
+from nordwire.schemas.tables import TABLES
 
 # Bundle and day transactions older than this are dropped from the log's state: retries of a
 # Beam bundle or a poll come within minutes, and rows are idempotent by key anyway.
@@ -54,18 +54,6 @@ CHECKPOINT_INTERVAL = 100
 # to `compact`.
 POST_COMMIT = PostCommitHookProperties(create_checkpoint=True, cleanup_expired_logs=False)
 
-# table -> (schema, row key, columns Delta keeps min/max statistics for). Statistics on one
-# small column at most: every commit and every open replays them from the log (a long text
-# column's would make that grow with the table), and a date partition already narrows reads
-# by time. Row counts are kept for every file.
-TABLES: dict[str, tuple[pa.Schema, str, str]] = {
-    "articles": (articles.SCHEMA, "article_id", "published_at"),
-    "entities": (entities.SCHEMA, "entity_id", ""),
-    "quotes": (quotes.SCHEMA, "quote_id", ""),
-    "revisions": (revisions.SCHEMA, "article_id", "seen_at"),
-    "rejects": (rejects.SCHEMA, "reject_id", "fetched_at"),
-    "feeds": (feeds.SCHEMA, "fetch_id", "fetched_at"),
-}
 WRITER = WriterProperties(compression="ZSTD")
 # Below a table's root: its data files, its log entries (Parquet without a log is an old output).
 PLAIN_PATTERNS = ("/date=*/*/*.parquet", "/_delta_log/*.json")
@@ -90,17 +78,18 @@ def table_uri(output: str, table: str) -> str:
 
 def physical_schema(table: str) -> pa.Schema:
     """The table's schema as Delta stores it: the file columns, then its partition columns."""
-    return with_partitions(TABLES[table][0])
+    return with_partitions(TABLES[table].schema)
 
 
 def partition_columns(table: str) -> list[str]:
     """The table's Hive partition columns, in path order."""
-    return list(partitions_of(TABLES[table][0]))
+    return list(partitions_of(TABLES[table].schema))
 
 
 def configuration(table: str) -> dict[str, str | None]:
     """The Delta table properties a new table is created with."""
-    stats = TABLES[table][2]
+    # Statistics on one small column at most (the registry's `stats`); row counts for every file.
+    stats = TABLES[table].stats
     return {
         **(
             {"delta.dataSkippingStatsColumns": stats}
@@ -124,7 +113,7 @@ def plain_output(output: str) -> PlainParquetOutput:
 
 def check_not_plain(output: str) -> None:
     """Raise PlainParquetOutput when a table holds Parquet files but no Delta log."""
-    # Imported here: pipeline/query.py checks a local output itself, without Beam.
+    # Imported here: pipeline/read/query.py checks a local output itself, without Beam.
     from apache_beam.io.filesystems import FileSystems
 
     for table in TABLES:
@@ -161,7 +150,7 @@ class Table:
         self.output = output
         self.name = name
         self.uri = table_uri(output, name)
-        self.key = TABLES[name][1]
+        self.key = TABLES[name].key
         self.schema = physical_schema(name)
         self._handle: DeltaTable | None = None
 

@@ -22,8 +22,8 @@ from nordwire.pipeline.io.netguard import (
     resolve,
 )
 from nordwire.schemas import PIPELINE_VERSION
-from nordwire.transforms import jsonfeed
-from nordwire.transforms.controls import visible
+from nordwire.transforms.feed import jsonfeed
+from nordwire.transforms.feed.controls import visible
 
 USER_AGENT = f"nordwire/{PIPELINE_VERSION} (+https://github.com/nordwire; feed ingestion)"
 MAX_BODY_BYTES = 20 * 1024 * 1024

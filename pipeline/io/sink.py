@@ -6,7 +6,7 @@ The two faces of the sink commit through the same code, `commit_rows`:
 - bounded runs buffer rows per worker and commit every FLUSH_ROWS rows and at bundle end;
 - windowed streams group each window's rows by day and commit each group once per firing
   (pane). A commit carries an application id derived from its rows, and for a firing from its
-  window and pane index too (revise.bundle_id), so a retried bundle or a firing that already
+  window and pane index too (bundle.bundle_id), so a retried bundle or a firing that already
   landed is a no-op. The rows are part of the id because a runner that restarts from a
   checkpoint (Flink) fires the same pane again with what it fetched anew: skipping that by
   window and pane alone would lose it, while committing it is safe, every row being
@@ -26,14 +26,15 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.transforms.window import GlobalWindows
 from apache_beam.utils.windowed_value import WindowedValue
 from nordwire.pipeline.counting import tally
+from nordwire.pipeline.io.bundle import FetchRow, Outcome, RejectRow, Story
 from nordwire.pipeline.io.delta import Tables, borrow, give_back
-from nordwire.pipeline.io.revise import FetchRow, Outcome, RejectRow, Story, commit
+from nordwire.pipeline.io.revise import commit
 from nordwire.pipeline.windowing import windowed
 from nordwire.schemas import PIPELINE_VERSION, articles, entities, quotes
 from nordwire.schemas.feeds import FeedFetch
 from nordwire.schemas.items import Item
 from nordwire.schemas.rejects import Reject
-from nordwire.transforms.dates import local_date
+from nordwire.transforms.feed.dates import local_date
 from nordwire.transforms.partition import item_partition
 from nordwire.transforms.revisions import first_version
 

@@ -19,7 +19,7 @@ from nordwire.pipeline.counting import tally
 from nordwire.pipeline.io.decompress import TooLarge, read_capped
 from nordwire.schemas.items import RawDocument
 from nordwire.schemas.rejects import REJECTS, Reject
-from nordwire.transforms.parse import MAX_INPUT_BYTES
+from nordwire.transforms.feed.parse import MAX_INPUT_BYTES
 
 _GLOB = re.compile(r"[*?\[]")
 

@@ -36,19 +36,19 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from nordwire.pipeline.compaction import compact, days_written_since, disk_full
 from nordwire.pipeline.config import JobConfig
-from nordwire.pipeline.feeds import Feed
+from nordwire.pipeline.feedlist import Feed
 from nordwire.pipeline.graph.batch import process_items
 from nordwire.pipeline.io.delta import check_not_plain
 from nordwire.pipeline.io.fetch import Fetcher, FetchResult
 from nordwire.pipeline.io.sink import WriteTables
-from nordwire.pipeline.poller.state import FeedUpdate, PendingRaw, StreamState, display_name
+from nordwire.pipeline.poller.state import FeedUpdate, PendingRaw, PollerState, display_name
 from nordwire.pipeline.poller.stop import PollInterrupted, StopFlag
 from nordwire.pipeline.runner import Summary, breakdown, new_pipeline, submit
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.schemas.rejects import Reject
 from nordwire.transforms.contract import apply_stage
-from nordwire.transforms.identity import assign_id
-from nordwire.transforms.parse import parse_document
+from nordwire.transforms.feed.identity import assign_id
+from nordwire.transforms.feed.parse import parse_document
 from nordwire.transforms.revisions import raw_digest
 
 EXIT_FEEDS_FAILING = 3
@@ -210,7 +210,7 @@ def _write(items: list[Item], rejects: list[Reject], config: JobConfig) -> Summa
 
 def run_cycle(
     config: JobConfig,
-    state: StreamState,
+    state: PollerState,
     fetcher: Fetcher,
     *,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -300,7 +300,7 @@ def _content_health(
     items: list[Item],
     rejects: list[Reject],
     report: CycleReport,
-    state: StreamState,
+    state: PollerState,
     interval: float,
     moment: datetime,
 ) -> None:
@@ -364,7 +364,7 @@ class Roller:
         )
 
 
-def _cycle(config: JobConfig, state: StreamState, fetcher: Fetcher) -> CycleReport:
+def _cycle(config: JobConfig, state: PollerState, fetcher: Fetcher) -> CycleReport:
     """One cycle; a full disk ends it early with the reason in its line, never the poller."""
     started, moment = time.perf_counter(), datetime.now(UTC)
     try:
@@ -377,7 +377,7 @@ def _cycle(config: JobConfig, state: StreamState, fetcher: Fetcher) -> CycleRepo
         return report
 
 
-def unhealthy(config: JobConfig, state: StreamState) -> list[str]:
+def unhealthy(config: JobConfig, state: PollerState) -> list[str]:
     """The configured feeds whose last fetch failed (backing off included)."""
     return [display_name(f.name, f.url) for f in config.feeds if state.failing(f.url)]
 
@@ -390,7 +390,7 @@ def poll(config: JobConfig, echo: Callable[[str], None] = print) -> int:
     """
     stop = StopFlag()
     check_not_plain(config.output)
-    state = StreamState(config.state_folder)
+    state = PollerState(config.state_folder)
     roller = Roller(config)
     roll = f", compacting after {config.compact_after:g} s" if config.compact_after else ""
     echo(

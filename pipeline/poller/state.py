@@ -73,7 +73,7 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-class StreamState:
+class PollerState:
     """The state database beside the output."""
 
     def __init__(self, directory: Path) -> None:

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nordwire.transforms.language import LanguageDetector
+from nordwire.transforms.language.detect import LanguageDetector
 
 if TYPE_CHECKING:
-    from nordwire.transforms.ner import NerModel
-    from nordwire.transforms.topic import TopicClassifier
+    from nordwire.transforms.extract.ner import NerModel
+    from nordwire.transforms.topics.classify import TopicClassifier
 
 LABEL_ALIASES = {
     "nob": "nb",
@@ -187,9 +187,9 @@ def evaluate_feeds(
 ) -> FeedReport:
     """Parse, normalise and detect every item of these feed files, as the pipeline does."""
     from nordwire.schemas.items import Item, RawDocument
-    from nordwire.transforms.language import detect_language, detection_text
+    from nordwire.transforms.feed.parse import parse_document
+    from nordwire.transforms.language.detect import detect_language, detection_text
     from nordwire.transforms.normalise import normalise
-    from nordwire.transforms.parse import parse_document
 
     detector = detector or LanguageDetector()
     report = FeedReport(LABEL_ALIASES.get(gold.lower(), gold.lower()))
@@ -270,7 +270,7 @@ def evaluate_ner(
     sentences: list[tuple[list[str], list[str]]], model: NerModel | None = None
 ) -> NerReport:
     """Tag the given tokens and score against their tags."""
-    from nordwire.transforms.ner import NerModel, spans
+    from nordwire.transforms.extract.ner import NerModel, spans
 
     model = model or NerModel()
     started = time.perf_counter()
@@ -364,7 +364,7 @@ def evaluate_topics(
 ) -> TopicReport:
     """Classify each text alone (no section, no link) and score against its gold topic."""
     from nordwire.schemas.topics import UNCLASSIFIED
-    from nordwire.transforms.topic import TopicClassifier
+    from nordwire.transforms.topics.classify import TopicClassifier
 
     gold = topic_gold(pairs)
     classifier = classifier or TopicClassifier()

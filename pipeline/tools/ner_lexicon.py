@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from nordwire.transforms.ner import Lexicon, spans, tokenize
+from nordwire.transforms.extract.ner import Lexicon, spans, tokenize
 
 Sentence = tuple[list[str], list[str]]
 MIN_ZIPF = 2.0  # wordfreq words below this are left out: "rare" is the absence of a tag

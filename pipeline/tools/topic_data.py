@@ -22,12 +22,12 @@ from urllib.parse import urlsplit
 
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.schemas.topics import Vocabulary
-from nordwire.transforms.identity import assign_id
+from nordwire.transforms.feed.identity import assign_id
+from nordwire.transforms.feed.parse import parse_document
 from nordwire.transforms.normalise import normalise
-from nordwire.transforms.parse import parse_document
-from nordwire.transforms.sections import SectionMap, fold
-from nordwire.transforms.topic_lexicon import Lexicon
-from nordwire.transforms.topic_model import HARD_NEWS, topic_text, words
+from nordwire.transforms.topics.lexicon import Lexicon
+from nordwire.transforms.topics.model import HARD_NEWS, topic_text, words
+from nordwire.transforms.topics.sections import SectionMap, fold
 
 # A keyword label needs this many weighted hits (headline words count twice) and a clear lead.
 SEED_MIN_HITS = 3
@@ -55,7 +55,7 @@ class Example:
 
 
 class KeywordSeeds:
-    """The vocabulary's keyword lexicon (transforms/topic_lexicon.py) as a weak labeller."""
+    """The vocabulary's keyword lexicon (transforms/topics/lexicon.py) as a weak labeller."""
 
     def __init__(self, vocab: Vocabulary) -> None:
         self.lexicon = Lexicon(vocab)

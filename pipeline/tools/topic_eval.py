@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from nordwire.schemas.topics import UNCLASSIFIED
-from nordwire.transforms.topic_calibration import reliability
-from nordwire.transforms.topic_model import HARD_NEWS
+from nordwire.transforms.topics.calibration import reliability
+from nordwire.transforms.topics.model import HARD_NEWS
 
 SPORT = "sport"
 ECONOMY = "economy-business-finance"

@@ -24,7 +24,8 @@ import numpy as np
 from nordwire.pipeline.tools.conll import read_conll
 from nordwire.pipeline.tools.otherlang import default_cache, other_samples
 from nordwire.transforms.archive import text_array
-from nordwire.transforms.langid import (
+from nordwire.transforms.language.detect import too_short
+from nordwire.transforms.language.model import (
     CLASSES,
     NB_CLASSES,
     NORWEGIAN,
@@ -33,7 +34,6 @@ from nordwire.transforms.langid import (
     Profiles,
     features,
 )
-from nordwire.transforms.language import too_short
 
 DEV_FILES = {
     "nb": "nob.txt",
@@ -137,7 +137,7 @@ def fit_stacker(x: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray, np.
     # One BLAS thread: on a shared machine a thread pool per core made the fit 50 times slower.
     # Balanced classes: the training mix (many Norwegian sentences, few Danish) is no prior for a
     # feed; the stacker answers as if every language were equally likely, and the feed's
-    # context (langcontext) supplies the prior.
+    # context (transforms/language/context.py) supplies the prior.
     # A class with no rows in this fit (a fold of a tiny corpus) is never the answer.
     coef = np.zeros((len(CLASSES), x.shape[1]))
     intercept = np.full(len(CLASSES), -50.0)

@@ -39,7 +39,7 @@ from nordwire.pipeline.tools.ner_lexicon import (
     person_names,
     unlabelled_words,
 )
-from nordwire.transforms.ner import (
+from nordwire.transforms.extract.ner import (
     LEXICON_FILE,
     MODEL_FILE,
     Lexicon,

@@ -46,15 +46,14 @@ from nordwire.pipeline.tools.topic_eval import (
     summary,
 )
 from nordwire.schemas.topics import UNCLASSIFIED, vocabulary
-from nordwire.transforms.sections import SectionMap
-from nordwire.transforms.topic_calibration import (
+from nordwire.transforms.topics.calibration import (
     logit,
     platt_apply,
     platt_fit,
     threshold_for_precision,
 )
-from nordwire.transforms.topic_lexicon import Lexicon
-from nordwire.transforms.topic_model import (
+from nordwire.transforms.topics.lexicon import Lexicon
+from nordwire.transforms.topics.model import (
     HARD_NEWS,
     TopicModel,
     features,
@@ -62,6 +61,7 @@ from nordwire.transforms.topic_model import (
     scale,
     words,
 )
+from nordwire.transforms.topics.sections import SectionMap
 from scipy.sparse import csr_matrix
 
 MIN_COUNT = 2  # features seen fewer times are dropped (shrinks the model, no loss measured)

@@ -22,9 +22,9 @@ from pathlib import Path
 from nordwire.pipeline.compaction import compact
 from nordwire.pipeline.io.delta import Tables
 from nordwire.pipeline.io.sink import commit_rows, story_of
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.read.query import connect
 from nordwire.schemas.items import Item, Mention, QuoteMention
-from nordwire.transforms.dates import OSLO
+from nordwire.transforms.feed.dates import OSLO
 
 TOPICS = [
     "politics",

@@ -41,6 +41,7 @@ from typing import Any
 import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
 from nordwire.pipeline.compaction import compact
+from nordwire.pipeline.io.bundle import Story
 from nordwire.pipeline.io.delta import (
     WRITER,
     Tables,
@@ -49,11 +50,10 @@ from nordwire.pipeline.io.delta import (
     physical_schema,
     table_uri,
 )
-from nordwire.pipeline.io.revise import Story
 from nordwire.pipeline.io.sink import commit_rows, story_of
 from nordwire.schemas.items import Item, Mention, QuoteMention
 from nordwire.schemas.topics import vocabulary
-from nordwire.transforms.dates import OSLO
+from nordwire.transforms.feed.dates import OSLO
 
 from tests.conftest import ROOT, make_item
 

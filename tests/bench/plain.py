@@ -22,19 +22,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from nordwire.pipeline.io.bundle import Story
 from nordwire.pipeline.io.delta import Tables
-from nordwire.pipeline.io.revise import Story
 from nordwire.pipeline.io.sink import FLUSH_ROWS, commit_rows, story_of
 from nordwire.schemas.items import Item, RawDocument
-from nordwire.transforms.dates import OSLO
-from nordwire.transforms.identity import assign_id
-from nordwire.transforms.language import LanguageDetector, detect_language, shared_detector
-from nordwire.transforms.mentions import extract_mentions
-from nordwire.transforms.metadata import extract_metadata
-from nordwire.transforms.ner import NerModel
+from nordwire.transforms.extract.mentions import extract_mentions
+from nordwire.transforms.extract.metadata import extract_metadata
+from nordwire.transforms.extract.ner import NerModel
+from nordwire.transforms.feed.dates import OSLO
+from nordwire.transforms.feed.identity import assign_id
+from nordwire.transforms.feed.parse import parse_document
+from nordwire.transforms.language.detect import LanguageDetector, detect_language, shared_detector
 from nordwire.transforms.normalise import normalise
-from nordwire.transforms.parse import parse_document
-from nordwire.transforms.topic import TopicClassifier, assign_topic
+from nordwire.transforms.topics.classify import TopicClassifier, assign_topic
 
 # The loop's steps in pipeline order: what `stages_ms_per_article` reports.
 STAGES = (
@@ -57,12 +57,12 @@ PARTS = (
     (
         "parse",
         "language votes",
-        "nordwire.transforms.parse",
+        "nordwire.transforms.feed.parse",
         ("with_language_evidence", "with_document_votes"),
     ),
-    ("parse", "feedparser", "nordwire.transforms.parse", ("feedparser.parse",)),
-    ("mentions", "quotes", "nordwire.transforms.mentions", ("attribute", "find_quotes")),
-    ("mentions", "dates", "nordwire.transforms.mentions", ("find_dates",)),
+    ("parse", "feedparser", "nordwire.transforms.feed.parse", ("feedparser.parse",)),
+    ("mentions", "quotes", "nordwire.transforms.extract.mentions", ("attribute", "find_quotes")),
+    ("mentions", "dates", "nordwire.transforms.extract.mentions", ("find_dates",)),
 )
 
 

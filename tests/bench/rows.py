@@ -1,7 +1,7 @@
 """Are two outputs the same rows? The check that a speed change changed nothing written.
 
 `python -m tests.bench.rows OUT_A OUT_B` reads every table of both outputs through the same
-views a user queries (`nordwire.pipeline.query.connect`), orders each by its key, and compares
+views a user queries (`nordwire.pipeline.read.query.connect`), orders each by its key, and compares
 them row by row, every column and the partition columns included. It prints one line per
 table (rows, and a digest of the rows) and exits 1 when any table differs, naming the first
 differing key and columns. Files, their names and how the rows are split among them may
@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.read.query import connect
 
 # table -> its key columns (one row per key)
 KEYS: dict[str, tuple[str, ...]] = {

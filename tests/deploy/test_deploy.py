@@ -83,7 +83,7 @@ def test_beam_version_agrees_everywhere() -> None:
 
 # Modules whose code runs inside the pipeline: every path must go through Beam's FileSystems.
 IN_PIPELINE = [
-    *sorted((ROOT / "transforms").glob("*.py")),
+    *sorted((ROOT / "transforms").rglob("*.py")),
     *sorted((ROOT / "pipeline" / "graph").glob("*.py")),
     # lock.py is the driver's lock of a local output folder (a no-op for remote ones).
     *sorted(p for p in (ROOT / "pipeline" / "io").glob("*.py") if p.name != "lock.py"),
@@ -172,7 +172,7 @@ def _labels(pipeline: beam.Pipeline) -> list[str]:
 
 def test_step_labels_are_unique_and_stable() -> None:
     from nordwire.pipeline.config import JobConfig
-    from nordwire.pipeline.feeds import Feed
+    from nordwire.pipeline.feedlist import Feed
     from nordwire.pipeline.graph.batch import build
     from nordwire.pipeline.graph.streaming import build_streaming
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
-from nordwire.pipeline.io.feeds import fetch_reason
+from nordwire.pipeline.io.feed_sources import fetch_reason
 from nordwire.pipeline.io.fetch import FetchResult
 from nordwire.pipeline.preflight import (
     PROBE_SECONDS,
@@ -22,7 +22,7 @@ from nordwire.pipeline.preflight import (
     dataflow_missing,
     tcp_answers,
 )
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.read.query import connect
 from nordwire.schemas.rejects import REASONS
 
 from tests.conftest import ROOT

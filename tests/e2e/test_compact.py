@@ -19,11 +19,11 @@ from nordwire.pipeline.compaction import compact
 from nordwire.pipeline.io import revise
 from nordwire.pipeline.io.delta import DELETED_FILE_RETENTION_HOURS, Tables
 from nordwire.pipeline.io.sink import commit_rows, story_of
-from nordwire.pipeline.query import connect, run_query
-from nordwire.transforms.dates import OSLO
+from nordwire.pipeline.read.query import connect, run_query
+from nordwire.transforms.feed.dates import OSLO
 
 from tests.conftest import ROOT
-from tests.stages.test_writers import AGREE, story
+from tests.helpers.stories import AGREE, story
 
 
 def small_commits(out: Path, first: int, commits: int, per: int = 2, day: int = 10) -> int:

@@ -13,9 +13,9 @@ from nordwire.pipeline.cli import main
 from nordwire.pipeline.config import parse
 from nordwire.pipeline.io.delta import Tables
 from nordwire.pipeline.io.sink import commit_rows, story_of
-from nordwire.pipeline.query import QueryRefused, connect, select
+from nordwire.pipeline.read.query import QueryRefused, connect, select
 from nordwire.pipeline.runner import run_job
-from nordwire.transforms.dates import OSLO
+from nordwire.transforms.feed.dates import OSLO
 
 from tests.conftest import make_item
 from tests.helpers.tables import write_output

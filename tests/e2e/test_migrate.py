@@ -12,13 +12,13 @@ from nordwire.pipeline import migrate
 from nordwire.pipeline.cli import main
 from nordwire.pipeline.io.delta import Tables
 from nordwire.pipeline.io.sink import commit_rows, story_of
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.read.query import connect
 from nordwire.schemas import PIPELINE_VERSION, articles, entities, quotes
-from nordwire.transforms.dates import OSLO
+from nordwire.transforms.feed.dates import OSLO
 from nordwire.transforms.revisions import first_version
 
+from tests.helpers.stories import AGREE
 from tests.helpers.tables import ITEMS
-from tests.stages.test_writers import AGREE
 
 NEW = {"revision", "first_seen_at", "revised_at", "content_hash"}
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from nordwire.pipeline.cli import inspect as inspect_cli
 from nordwire.pipeline.cli import main
+from nordwire.pipeline.cli import query as query_cli
 
 from tests.helpers.tables import write_output
 
@@ -49,11 +49,11 @@ def test_the_table_registry_is_whole_and_costs_no_import() -> None:
 
 
 def test_cli_choices_match_the_modules() -> None:
-    from nordwire.pipeline import query
+    from nordwire.pipeline.read import render
     from nordwire.schemas import reference
 
-    assert inspect_cli.FORMATS == query.FORMATS and inspect_cli.DEFAULT_WIDTH == query.DEFAULT_WIDTH
-    assert inspect_cli.SCHEMA_FORMATS == reference.SCHEMA_FORMATS
+    assert query_cli.FORMATS == render.FORMATS and query_cli.DEFAULT_WIDTH == render.DEFAULT_WIDTH
+    assert query_cli.SCHEMA_FORMATS == reference.SCHEMA_FORMATS
 
 
 def test_sql_from_stdin_and_from_a_file(out: Path, tmp_path: Path) -> None:
@@ -195,7 +195,7 @@ def test_attach_install_and_settings_are_refused(out: Path, tmp_path: Path) -> N
 def test_the_sandbox_holds_below_the_statement_check(out: Path) -> None:
     # Even a statement that got past the check could not widen the rights: DuckDB is locked.
     import duckdb
-    from nordwire.pipeline.query import connect
+    from nordwire.pipeline.read.query import connect
 
     con = connect(str(out))
     try:
@@ -229,7 +229,7 @@ def at_the_prompt(
     Ctrl-C); what the screen shows, and the prompts it showed."""
     import io
 
-    from nordwire.pipeline.shell import Shell
+    from nordwire.pipeline.read.shell import Shell
 
     prompts: list[str] = []
 

@@ -34,7 +34,7 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def build(out: Path, since: date | None = None) -> str:
-    from nordwire.pipeline.report import build_report
+    from nordwire.pipeline.read.report import build_report
 
     return build_report(str(out), since, out / "_state" / "state.sqlite", NOW)
 
@@ -66,7 +66,7 @@ def test_since_keeps_later_partitions_only(out: Path) -> None:
 
 
 def test_names_from_the_data_are_escaped(tmp_path: Path) -> None:
-    from nordwire.pipeline.report import render_html
+    from nordwire.pipeline.read.report import render_html
 
     page = render_html(
         "out",
@@ -84,7 +84,7 @@ def test_names_from_the_data_are_escaped(tmp_path: Path) -> None:
         NOW,
     )
     assert "no articles" in page
-    from nordwire.pipeline import charts
+    from nordwire.pipeline.read import charts
 
     svg = charts.horizontal_bars([("<script>alert(1)</script> $x$", 3)], "n")
     assert "<script>" not in svg and "&lt;script&gt;" in svg and "$x$" in svg
@@ -205,8 +205,8 @@ def test_every_chart_draws_in_headless_chromium(out: Path, tmp_path: Path) -> No
 
 
 def test_names_are_counted_as_the_articles_table_groups_them(tmp_path: Path) -> None:
-    from nordwire.pipeline.query import connect
-    from nordwire.pipeline.report import _entities
+    from nordwire.pipeline.read.query import connect
+    from nordwire.pipeline.read.report import _entities
     from nordwire.schemas.items import Mention
 
     from tests.conftest import make_item

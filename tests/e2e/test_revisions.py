@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from nordwire.pipeline.config import parse
-from nordwire.pipeline.query import connect, run_query
+from nordwire.pipeline.read.query import connect, run_query
 from nordwire.pipeline.runner import run_job
 
 from tests.conftest import FIXTURES
 from tests.helpers.cli import nordwire
 from tests.helpers.feedserver import feed_server, poll_args, send
-from tests.stages.test_writers import AGREE
+from tests.helpers.stories import AGREE
 
 BEFORE = FIXTURES / "feeds" / "correction_before.xml"
 AFTER = FIXTURES / "feeds" / "correction_after.xml"

@@ -12,7 +12,7 @@ from nordwire.pipeline.cli import main
 from nordwire.pipeline.cli.show import render_article
 from nordwire.pipeline.config import parse
 from nordwire.pipeline.poller.cycles import identify
-from nordwire.pipeline.poller.state import StreamState
+from nordwire.pipeline.poller.state import PollerState
 from nordwire.pipeline.runner import run_job
 from nordwire.schemas.items import RawDocument
 from nordwire.transforms.revisions import raw_digest
@@ -121,7 +121,7 @@ def test_the_poller_knows_a_story_it_saw_under_its_permalink(tmp_path: Path) -> 
     fetched = datetime(2022, 10, 11, 9, 0, tzinfo=UTC)
     url = "https://www.fjordposten.no/rss"
     first, _ = identify([RawDocument(url, (FEEDS / "story_poll1.xml").read_bytes(), fetched)])
-    state = StreamState(tmp_path)
+    state = PollerState(tmp_path)
     try:
         seen = [(i.article_id or "", raw_digest(i)) for i in first]
         state.commit([], seen, [], fetched, timedelta(days=30))
@@ -132,7 +132,7 @@ def test_the_poller_knows_a_story_it_saw_under_its_permalink(tmp_path: Path) -> 
         state.close()
     assert [i.title_raw for i in second if i.article_id in fresh] == ["Ny sak om skolen"]
     # The story under its new headline is no new id, but its content changed: a revision.
-    again = StreamState(tmp_path)
+    again = PollerState(tmp_path)
     try:
         changed = again.changed((i.article_id or "", raw_digest(i)) for i in second)
     finally:

@@ -13,14 +13,14 @@ import pytest
 from nordwire.pipeline.config import parse
 from nordwire.pipeline.runner import run_job
 from nordwire.schemas.items import Item, RawDocument
-from nordwire.transforms.identity import assign_id
+from nordwire.transforms.feed.identity import assign_id
+from nordwire.transforms.feed.parse import parse_document
 from nordwire.transforms.normalise import normalise
-from nordwire.transforms.parse import parse_document
 from nordwire.transforms.revisions import revision_clock
 
 from tests.conftest import SHARED
 from tests.helpers.cli import nordwire
-from tests.stages.test_writers import AGREE
+from tests.helpers.stories import AGREE
 
 FEEDS = SHARED / "data" / "feeds"
 

@@ -24,8 +24,8 @@ HEAVY = (
     "apache_beam",
     "nordwire.pipeline.graph",
     "nordwire.pipeline.runner",
-    "nordwire.transforms.ner",
-    "nordwire.transforms.language",
+    "nordwire.transforms.extract.ner",
+    "nordwire.transforms.language.detect",
     "nordwire.pipeline.tools",
     "sklearn",
 )
@@ -75,7 +75,7 @@ def test_a_job_command_still_loads_beam_when_it_runs(tmp_path: Path) -> None:
     # The probe itself must be able to see Beam: a run imports it (lazily, when it starts).
     code, _, loaded = run_probe("run", "--output", str(tmp_path / "o"), "--quiet")
     assert code == 0
-    assert "apache_beam" in loaded and "nordwire.transforms.ner" in loaded
+    assert "apache_beam" in loaded and "nordwire.transforms.extract.ner" in loaded
 
 
 def test_the_readers_own_check_of_a_local_output_agrees_with_the_writers(
@@ -83,8 +83,8 @@ def test_the_readers_own_check_of_a_local_output_agrees_with_the_writers(
 ) -> None:
     # query globs a local output itself (no Beam); run, poll and compact match it through
     # Beam's filesystems. Both refuse an old plain Parquet output and accept Delta tables.
-    from nordwire.pipeline import query
     from nordwire.pipeline.io.delta import PlainParquetOutput, check_not_plain
+    from nordwire.pipeline.read import query
 
     from tests.e2e.test_migrate import old_output
 

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.read.query import connect
 
 from tests.conftest import ROOT
 from tests.flink.conftest import Cluster, nordwire

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.read.query import connect
 
 from tests.flink.conftest import Cluster, alive, nordwire
 from tests.helpers.feedserver import FeedServer, feed_server, send

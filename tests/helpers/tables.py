@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.read.query import connect
 from nordwire.schemas.items import Item, Mention, QuoteMention
 from nordwire.schemas.rejects import Reject
-from nordwire.transforms.dates import OSLO
+from nordwire.transforms.feed.dates import OSLO
 
 from tests.conftest import make_item
 
@@ -81,9 +81,9 @@ def _write_rest(out: Path, with_state: bool) -> None:
     ]
     commit_rows(Tables(str(out)), [reject_of(r, OSLO) for r in rejected])
     if with_state:
-        from nordwire.pipeline.poller.state import FeedUpdate, StreamState
+        from nordwire.pipeline.poller.state import FeedUpdate, PollerState
 
-        state = StreamState(out / "_state")
+        state = PollerState(out / "_state")
         try:
             updates = [
                 FeedUpdate(

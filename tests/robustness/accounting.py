@@ -17,10 +17,10 @@ from pathlib import Path
 from nordwire.pipeline.config import parse
 from nordwire.pipeline.io.decompress import read_capped
 from nordwire.pipeline.io.sources import check_regular, display_path
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.read.query import connect
 from nordwire.pipeline.runner import run_job
 from nordwire.schemas.items import Item, RawDocument
-from nordwire.transforms.parse import MAX_INPUT_BYTES, parse_document
+from nordwire.transforms.feed.parse import MAX_INPUT_BYTES, parse_document
 
 
 @dataclass

@@ -26,13 +26,13 @@ from pathlib import Path
 
 import zstandard
 from nordwire.pipeline.config import JobConfig
-from nordwire.pipeline.feeds import Feed
+from nordwire.pipeline.feedlist import Feed
 from nordwire.pipeline.io.fetch import Fetcher
 from nordwire.pipeline.io.sources import display_path
 from nordwire.pipeline.poller.cycles import run_cycle
-from nordwire.pipeline.poller.state import StreamState
-from nordwire.pipeline.query import connect
-from nordwire.transforms.dates import OSLO
+from nordwire.pipeline.poller.state import PollerState
+from nordwire.pipeline.read.query import connect
+from nordwire.transforms.feed.dates import OSLO
 
 from tests.helpers.bombs import gzip_bomb, layered, zstd_bomb
 from tests.helpers.feedserver import encoded, feed_server, rss
@@ -188,7 +188,7 @@ def poll_bombs(output: Path, gz_bomb: bytes, zst_bomb: bytes) -> tuple[list[str]
             server.routes[f"/{name}"] = encoded(body, coding)
         feeds = tuple(Feed(name, server.url(f"/{name}")) for name in bodies)
         config = JobConfig("poll", output=str(output), timezone=OSLO, feeds=feeds, interval=300.0)
-        state = StreamState(output / "_state")
+        state = PollerState(output / "_state")
         try:
             with Fetcher() as fetcher:
                 report = run_cycle(config, state, fetcher, now=lambda: datetime.now(UTC))

@@ -41,7 +41,7 @@ CHECKS = {
 def _stories(round_: int) -> list[object]:
     """The round's new stories (version 1) and the previous round's corrected (version 2)."""
     from nordwire.pipeline.io.sink import story_of
-    from nordwire.transforms.dates import OSLO
+    from nordwire.transforms.feed.dates import OSLO
 
     from tests.stages.test_writers import story
 
@@ -103,7 +103,7 @@ def _kill_at_random(procs: list[subprocess.Popen[str]], rng: random.Random) -> l
 
 def check(output: str) -> list[str]:
     """What is wrong with the tables as a reader sees them now (nothing: [])."""
-    from nordwire.pipeline.query import connect
+    from nordwire.pipeline.read.query import connect
 
     con = connect(output)
     try:
@@ -118,7 +118,7 @@ def check(output: str) -> list[str]:
 
 def final_state(output: str, rounds: int) -> list[str]:
     """After every round's writes ran to the end: what is wrong (nothing: [])."""
-    from nordwire.pipeline.query import connect
+    from nordwire.pipeline.read.query import connect
 
     con = connect(output)
     try:

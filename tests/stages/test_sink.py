@@ -2,63 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import apache_beam as beam
 import pyarrow as pa
 import pytest
-from apache_beam.transforms.window import FixedWindows
 from deltalake import DeltaTable
 from nordwire.pipeline.compaction import compact
-from nordwire.pipeline.io import delta
+from nordwire.pipeline.io.bundle import bundle_id
 from nordwire.pipeline.io.delta import Tables
-from nordwire.pipeline.io.revise import bundle_id
-from nordwire.pipeline.io.sink import WriteTables, commit_rows, reject_of, story_of
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.io.sink import commit_rows, reject_of, story_of
+from nordwire.pipeline.read.query import connect
 from nordwire.schemas import articles, quotes
 from nordwire.schemas.items import Item, Mention, QuoteMention
 from nordwire.schemas.rejects import Reject
 from nordwire.schemas.tables import NAMES as TABLES
-from nordwire.transforms.dates import OSLO
+from nordwire.schemas.tables import TABLES as REGISTRY
+from nordwire.schemas.tables import Table
+from nordwire.transforms.feed.dates import OSLO
 from nordwire.transforms.partition import PARTITION_RE
 
-from tests.conftest import FETCHED, local_pipeline, make_item
-
-
-def finished(article_id: str, topic: str, day: int, **kw: Any) -> Item:
-    return make_item(
-        **{
-            "article_id": article_id,
-            "identity_basis": "url",
-            "title": f"Sak {article_id}",
-            "language": "nb",
-            "variety": "nb",
-            "topic": topic,
-            "published_at": datetime(2024, 3, day, 12, tzinfo=UTC),
-            "date_precision": "time",
-            "date_basis": "published",
-            **kw,
-        }
-    )
-
-
-def write(
-    output: Path,
-    items: list[Item],
-    rejects: list[Reject],
-    *,
-    windowed: bool = False,
-    **options: Any,
-) -> None:
-    with local_pipeline() as p:
-        a = p | "Items" >> beam.Create(items)
-        r = p | "Rejects" >> beam.Create(rejects)
-        if windowed:  # a stream: one commit per window and day
-            a = a | "WindowItems" >> beam.WindowInto(FixedWindows(3600))
-            r = r | "WindowRejects" >> beam.WindowInto(FixedWindows(3600))
-        _ = (a, r) | WriteTables(str(output), OSLO, **options)
+from tests.conftest import FETCHED
+from tests.helpers.stories import finished, write
 
 
 def versions(output: Path) -> dict[str, int]:
@@ -161,13 +127,25 @@ def test_rejects_are_appended_once_per_reject_id(tmp_path: Path) -> None:
     assert column(tmp_path, "rejects", "reject_id") == sorted([one.reject_id, two.reject_id])
 
 
+def declare_older(patch: pytest.MonkeyPatch, table: str, schema: pa.Schema) -> None:
+    """The registry declares `table` with `schema`, as an older nordwire did."""
+    entry = REGISTRY[table]
+
+    class Older(Table):
+        @property
+        def schema(self) -> pa.Schema:
+            return schema
+
+    patch.setitem(REGISTRY, table, Older(entry.name, entry.key, entry.row, entry.stats))
+
+
 def test_a_column_added_later_merges_into_the_table_and_old_rows_read_null(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The first run writes with a declaration that does not have `caption` yet.
     older = articles.SCHEMA.remove(articles.SCHEMA.get_field_index("caption"))
     with monkeypatch.context() as patch:
-        patch.setitem(delta.TABLES, "articles", (older, *delta.TABLES["articles"][1:]))
+        declare_older(patch, "articles", older)
         commit_rows(Tables(str(tmp_path)), [story_of(finished("old", "sport", 10), OSLO)])
     assert "caption" not in DeltaTable(str(tmp_path / "articles")).schema().to_arrow().names
     new = finished("new", "sport", 10, caption="Foto: NTB")
@@ -189,7 +167,7 @@ def test_a_required_column_added_later_stays_nullable_so_older_files_compact_and
     said = (QuoteMention("body", "Vi må ta grep", 1, 14, "Erna Solberg", "Solberg", "sa"),)
     older = quotes.SCHEMA.remove(quotes.SCHEMA.get_field_index("kind"))
     with monkeypatch.context() as patch:
-        patch.setitem(delta.TABLES, "quotes", (older, *delta.TABLES["quotes"][1:]))
+        declare_older(patch, "quotes", older)
         commit_rows(
             Tables(str(tmp_path)), [story_of(finished("old", "sport", 10, quotes=said), OSLO)]
         )
@@ -212,7 +190,7 @@ def test_a_reworded_column_description_still_takes_writes_into_an_older_table(
         at, articles.SCHEMA.field(at).with_metadata({"description": "An older wording."})
     )
     with monkeypatch.context() as patch:
-        patch.setitem(delta.TABLES, "articles", (older, *delta.TABLES["articles"][1:]))
+        declare_older(patch, "articles", older)
         commit_rows(Tables(str(tmp_path)), [story_of(finished("old", "sport", 10), OSLO)])
     out = commit_rows(Tables(str(tmp_path)), [story_of(finished("new", "sport", 10), OSLO)])
     assert out.new == {"sport": 1}

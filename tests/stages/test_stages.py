@@ -16,13 +16,15 @@ from nordwire.pipeline.graph.stages import (
     ClassifyTopic,
     DetectLanguage,
     DropDuplicates,
+    ExtractMentions,
     ExtractMetadata,
     Normalise,
     ParseDocuments,
     _Stage,
 )
 from nordwire.schemas.items import Item, RawDocument
-from nordwire.transforms.dates import OSLO
+from nordwire.schemas.rejects import STAGES
+from nordwire.transforms.feed.dates import OSLO
 
 from tests.conftest import FETCHED, local_pipeline, make_item
 from tests.helpers.documents import RSS
@@ -230,3 +232,18 @@ def test_an_undated_story_is_not_dated_after_the_first_snapshot_that_held_it(
             out.items | beam.Map(lambda i: (i.input, i.published_at, i.date_precision)),
             equal_to([("b.xml", datetime(2022, 10, 6, 22, 0, tzinfo=UTC), "day")]),
         )
+
+
+def test_the_declared_rejects_stages_are_the_stages_that_reject() -> None:
+    # rejects.stage documents STAGES (docs/tables.md): no stage missing, none that no longer is.
+    made = [
+        ParseDocuments(),
+        AssignIds(),
+        Normalise(),
+        DetectLanguage(),
+        ExtractMetadata(OSLO),
+        ExtractMentions(OSLO),
+        ClassifyTopic(),
+    ]
+    # read: io/sources.py; fetch: io/feed_sources.py; dedup: transforms/revisions.py duplicate_of
+    assert {stage._stage for stage in made} | {"read", "fetch", "dedup"} == set(STAGES)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,44 +13,17 @@ from deltalake.exceptions import CommitFailedError
 from nordwire.pipeline.io import delta, revise
 from nordwire.pipeline.io.delta import Tables
 from nordwire.pipeline.io.sink import commit_rows, story_of
-from nordwire.pipeline.query import connect
-from nordwire.schemas.items import Item, Mention, QuoteMention
-from nordwire.transforms.dates import OSLO
+from nordwire.pipeline.read.query import connect
+from nordwire.transforms.feed.dates import OSLO
 
 from tests.conftest import ROOT
-from tests.stages.test_sink import finished, write
+from tests.helpers.stories import AGREE, story, write
 
 
 def count(out: Path, sql: str) -> Any:
     row = connect(str(out)).execute(sql).fetchone()
     assert row is not None
     return row[0]
-
-
-def person(name: str) -> Mention:
-    return Mention("title", name, "PER", 0, len(name), 0, name)
-
-
-def story(article_id: str, day: int, name: str = "Jonas Gahr Støre", clock: int = 9) -> Item:
-    quote = QuoteMention("body", "Vi må ta grep", 1, 14, name, name, "sa")
-    return finished(
-        article_id,
-        "politics",
-        day,
-        title=name,
-        body="«Vi må ta grep», sa han.",
-        entities=(person(name),),
-        quotes=(quote,),
-        channel_date=datetime(2024, 3, day, clock, tzinfo=UTC),
-    )
-
-
-AGREE = (
-    "SELECT count(*) FROM articles a WHERE a.quote_count <> "
-    "(SELECT count(*) FROM quotes q WHERE q.article_id = a.article_id) OR list_sort(a.people) <> "
-    "coalesce((SELECT list_sort(list(DISTINCT e.normalised)) FROM entities e "
-    "WHERE e.article_id = a.article_id AND e.label = 'PER'), [])"
-)
 
 
 @pytest.mark.parametrize("windowed", [False, True])
@@ -152,8 +124,8 @@ import sys
 from datetime import UTC, datetime
 from nordwire.pipeline.io.delta import Tables
 from nordwire.pipeline.io.sink import commit_rows, story_of
-from nordwire.transforms.dates import OSLO
-from tests.stages.test_writers import story
+from nordwire.transforms.feed.dates import OSLO
+from tests.helpers.stories import story
 
 out, first, last, name, clock = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
 tables = Tables(out)

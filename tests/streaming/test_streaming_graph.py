@@ -19,9 +19,9 @@ from apache_beam.transforms.trigger import AccumulationMode, AfterWatermark
 from apache_beam.transforms.window import IntervalWindow, TimestampedValue
 from nordwire.pipeline.config import JobConfig
 from nordwire.pipeline.graph.streaming import early_firing, stream_stages
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.read.query import connect
 from nordwire.schemas.items import RawDocument
-from nordwire.transforms.dates import OSLO
+from nordwire.transforms.feed.dates import OSLO
 
 TEXT = "Kommunestyret vedtok i kveld at skolen skal bygges ut, og ordføreren sier at arbeidet starter til høsten."
 MORE = " Rådmannen legger fram en ny plan for finansieringen neste uke, og foreldrene er fornøyde."

@@ -121,16 +121,35 @@ def test_every_package_folder_is_installed_under_the_nordwire_namespace() -> Non
     assert all(k.startswith("nordwire.") for k in setuptools["package-dir"])
 
 
-def test_the_layout_page_names_every_module() -> None:
-    page = (ROOT / "docs" / "layout.md").read_text("utf-8")
-    listed = set(re.findall(r"^\s+(\w+\.py)\s", page, re.M))
+def layout_paths(page: str) -> set[str]:
+    """The paths the layout page's tree names: two spaces of indent per folder level."""
+    tree = page.split("```")[1]
+    folders: list[str] = []
+    paths = set()
+    for line in tree.splitlines():
+        match = re.match(r"^( *)([\w.]+/?)\s", line + " ")
+        if not match:
+            continue
+        depth = len(match.group(1)) // 2
+        del folders[depth:]
+        name = match.group(2)
+        if name.endswith("/"):
+            folders.append(name)
+        elif name.endswith(".py"):
+            paths.add("".join(folders) + name)
+    return paths
+
+
+def test_the_layout_page_names_every_module_in_its_folder() -> None:
+    listed = layout_paths((ROOT / "docs" / "layout.md").read_text("utf-8"))
     modules = {
-        p.name
+        p.relative_to(ROOT).as_posix()
         for top in ("pipeline", "transforms", "schemas")
         for p in (ROOT / top).rglob("*.py")
         if p.name != "__init__.py"
     }
     assert modules <= listed, f"docs/layout.md misses {sorted(modules - listed)}"
+    assert listed <= modules, f"docs/layout.md names what is gone: {sorted(listed - modules)}"
 
 
 def test_every_parameter_has_help_and_a_home() -> None:

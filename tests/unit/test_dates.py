@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from nordwire.transforms.dates import local_date, parse_date
+from nordwire.transforms.feed.dates import local_date, parse_date
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from nordwire.schemas.items import Item, RawDocument
-from nordwire.transforms.metadata import date_bound, extract_metadata, with_bound
-from nordwire.transforms.parse import parse_document
+from nordwire.transforms.extract.metadata import date_bound, extract_metadata, with_bound
+from nordwire.transforms.extract.text_dates import find_dates
+from nordwire.transforms.feed.parse import parse_document
 from nordwire.transforms.partition import item_partition
-from nordwire.transforms.temporal import find_dates
 
 from tests.conftest import FETCHED, make_item
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.schemas.rejects import Reject
-from nordwire.transforms.identity import assign_id, story_number
-from nordwire.transforms.metadata import extract_metadata
+from nordwire.transforms.extract.metadata import extract_metadata
+from nordwire.transforms.feed.identity import assign_id, story_number
+from nordwire.transforms.feed.parse import parse_document
 from nordwire.transforms.normalise import clean_text, normalise
-from nordwire.transforms.parse import parse_document
 from nordwire.transforms.partition import item_partition
 
 from tests.conftest import FETCHED, FIXTURES
@@ -256,7 +256,7 @@ def test_media_fields_are_kept_apart_in_our_parse_only_and_from_several_threads(
     from concurrent.futures import ThreadPoolExecutor
 
     import feedparser
-    from nordwire.transforms.feedmedia import parse_feed
+    from nordwire.transforms.feed.media import parse_feed
 
     feed = (
         b'<rss xmlns:media="http://search.yahoo.com/mrss/"><channel><item><title>Sak</title>'

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from nordwire.schemas.items import Item
 from nordwire.schemas.rejects import Reject
-from nordwire.transforms import parse
-from nordwire.transforms.identity import assign_id
-from nordwire.transforms.metadata import extract_metadata
+from nordwire.transforms.extract.metadata import extract_metadata
+from nordwire.transforms.feed import parse
+from nordwire.transforms.feed.identity import assign_id
+from nordwire.transforms.feed.parse import parse_document
 from nordwire.transforms.normalise import normalise
-from nordwire.transforms.parse import parse_document
 
 from tests.conftest import FETCHED, make_item
 from tests.helpers.documents import doc

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 from nordwire.pipeline.config import parse
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.read.query import connect
 from nordwire.pipeline.runner import run_job
 from nordwire.schemas.items import Item, RawDocument
-from nordwire.transforms.dates import OSLO, parse_date
-from nordwire.transforms.metadata import best_date
-from nordwire.transforms.parse import parse_document
+from nordwire.transforms.extract.metadata import best_date
+from nordwire.transforms.feed.dates import OSLO, parse_date
+from nordwire.transforms.feed.parse import parse_document
 
 from tests.conftest import FETCHED
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from nordwire.pipeline.config import JobConfig
-from nordwire.pipeline.feeds import Feed
+from nordwire.pipeline.feedlist import Feed
 from nordwire.pipeline.io.fetch import (
     MAX_RETRY_AFTER_SECONDS,
     Fetcher,
@@ -23,9 +23,9 @@ from nordwire.pipeline.io.fetch import (
 )
 from nordwire.pipeline.io.netguard import is_private_address
 from nordwire.pipeline.poller.cycles import next_attempt, run_cycle
-from nordwire.pipeline.poller.state import StreamState
-from nordwire.pipeline.query import connect
-from nordwire.transforms.dates import OSLO
+from nordwire.pipeline.poller.state import PollerState
+from nordwire.pipeline.read.query import connect
+from nordwire.transforms.feed.dates import OSLO
 
 from tests.helpers.feedserver import FeedServer, feed_server, rss, send
 
@@ -39,8 +39,8 @@ def server() -> Iterator[FeedServer]:
         yield s
 
 
-def cycle(tmp_path: Path, feeds: list[Feed], fetcher: Fetcher) -> tuple[object, StreamState]:
-    state = StreamState(tmp_path / "state")
+def cycle(tmp_path: Path, feeds: list[Feed], fetcher: Fetcher) -> tuple[object, PollerState]:
+    state = PollerState(tmp_path / "state")
     config = JobConfig(
         "poll", output=str(tmp_path / "out"), timezone=OSLO, feeds=tuple(feeds), interval=30.0
     )

@@ -23,13 +23,13 @@ import zstandard
 from click.testing import CliRunner
 from nordwire.pipeline.cli import main
 from nordwire.pipeline.config import JobConfig
-from nordwire.pipeline.feeds import Feed
+from nordwire.pipeline.feedlist import Feed
 from nordwire.pipeline.io.fetch import Fetcher, proxy_notice
 from nordwire.pipeline.io.netguard import RequestGuard, is_private_address
 from nordwire.pipeline.poller.cycles import run_cycle
-from nordwire.pipeline.poller.state import StreamState
-from nordwire.pipeline.query import connect
-from nordwire.transforms.dates import OSLO
+from nordwire.pipeline.poller.state import PollerState
+from nordwire.pipeline.read.query import connect
+from nordwire.transforms.feed.dates import OSLO
 
 from tests.helpers.bombs import stacked
 from tests.helpers.feedserver import FeedServer, encoded, feed_server, rss, send
@@ -116,7 +116,7 @@ def test_good_feeds_beside_bombs_are_written(server: FeedServer, tmp_path: Path)
     for i, coding in enumerate(("gzip, gzip", "zstd, zstd", "zstd")):
         server.routes[f"/bomb{i}"] = encoded(bomb(coding), coding)
         feeds.append(Feed(f"bomb{i}", server.url(f"/bomb{i}")))
-    state = StreamState(tmp_path / "state")
+    state = PollerState(tmp_path / "state")
     config = JobConfig(
         "poll", output=str(tmp_path / "out"), timezone=OSLO, feeds=tuple(feeds), interval=30.0
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nordwire.schemas.items import Item
-from nordwire.transforms.identity import assign_id, canonical_url
+from nordwire.transforms.feed.identity import assign_id, canonical_url
 
 from tests.conftest import make_item
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from nordwire.pipeline.config import parse
 from nordwire.pipeline.io.fetch import Fetcher, truncated
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.read.query import connect
 from nordwire.pipeline.runner import run_job
 from nordwire.schemas.items import Item
 from nordwire.schemas.rejects import Reject
-from nordwire.transforms.parse import parse_document, sniff
+from nordwire.transforms.feed.parse import parse_document, sniff
 
 from tests.conftest import FIXTURES, SHARED
 from tests.helpers.documents import doc

@@ -5,11 +5,16 @@ from __future__ import annotations
 import pytest
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.schemas.rejects import Reject
-from nordwire.transforms.langcontext import Context, channel_group, document_votes, domain_group
-from nordwire.transforms.langcues import cues
-from nordwire.transforms.language import LanguageDetector, detect_language
+from nordwire.transforms.feed.parse import parse_document
+from nordwire.transforms.language.context import (
+    Context,
+    channel_group,
+    document_votes,
+    domain_group,
+)
+from nordwire.transforms.language.cues import cues
+from nordwire.transforms.language.detect import LanguageDetector, detect_language
 from nordwire.transforms.normalise import normalise
-from nordwire.transforms.parse import parse_document
 from nordwire.transforms.revisions import first_version
 
 from tests.conftest import FETCHED, make_item

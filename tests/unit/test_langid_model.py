@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from nordwire.pipeline.tools.train_langid import chunks, norne_sentences, save_model, train
-from nordwire.transforms.langid import (
+from nordwire.transforms.language.model import (
     CLASSES,
     MODEL_FILE,
     NB_CLASSES,
@@ -116,7 +116,7 @@ def test_norne_sentences_are_detokenised(tmp_path: Path) -> None:
 
 def test_profile_grams_equal_langdetects_own_ngram_buffer() -> None:
     from langdetect.utils.ngram import NGram
-    from nordwire.transforms.langid import profile_grams
+    from nordwire.transforms.language.model import profile_grams
 
     def reference(text: str) -> list[str]:
         ngram, out = NGram(), []
@@ -138,7 +138,7 @@ def test_profile_grams_equal_langdetects_own_ngram_buffer() -> None:
 
 def test_per_word_scores_equal_scoring_the_whole_text() -> None:
     import numpy as np
-    from nordwire.transforms.langid import (
+    from nordwire.transforms.language.model import (
         MAX_CHARS,
         Profiles,
         features,
@@ -174,7 +174,7 @@ def test_every_word_break_is_a_space_to_langdetect() -> None:
     breaks = " \t\n\r\f\v\xa0\u2028\u2029\u202f\u205f" + "".join(
         chr(c) for c in range(0x2000, 0x200B)
     )
-    from nordwire.transforms.langid import _CHUNK
+    from nordwire.transforms.language.model import _CHUNK
 
     for ch in breaks:
         assert NGram.normalize(ch) == " ", repr(ch)

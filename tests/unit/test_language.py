@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from nordwire.schemas.items import Item
 from nordwire.schemas.rejects import Reject
-from nordwire.transforms.language import LanguageDetector, detect_language
+from nordwire.transforms.language.detect import LanguageDetector, detect_language
 
 from tests.conftest import make_item
 

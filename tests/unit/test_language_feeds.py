@@ -11,10 +11,10 @@ from xml.sax.saxutils import escape
 import pytest
 from nordwire.schemas.items import Item, LanguageEvidence, RawDocument
 from nordwire.schemas.rejects import Reject
-from nordwire.transforms.langcontext import Context
-from nordwire.transforms.language import LanguageDetector, detect_language
+from nordwire.transforms.feed.parse import parse_document
+from nordwire.transforms.language.context import Context
+from nordwire.transforms.language.detect import LanguageDetector, detect_language
 from nordwire.transforms.normalise import normalise
-from nordwire.transforms.parse import parse_document
 
 from tests.conftest import FETCHED
 

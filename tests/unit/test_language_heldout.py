@@ -11,9 +11,9 @@ from collections import Counter
 
 import pytest
 from nordwire.schemas.items import Item, RawDocument
-from nordwire.transforms.language import LanguageDetector, detect_language
+from nordwire.transforms.feed.parse import parse_document
+from nordwire.transforms.language.detect import LanguageDetector, detect_language
 from nordwire.transforms.normalise import normalise
-from nordwire.transforms.parse import parse_document
 
 from tests.conftest import FETCHED, SHARED
 

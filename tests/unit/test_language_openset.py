@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from nordwire.pipeline.tools.evaluate import evaluate_langid, read_tsv
-from nordwire.transforms.langcontext import Context
-from nordwire.transforms.langcues import cues
-from nordwire.transforms.language import LanguageDetector
+from nordwire.transforms.language.context import Context
+from nordwire.transforms.language.cues import cues
+from nordwire.transforms.language.detect import LanguageDetector
 
 OPENSET = Path(__file__).resolve().parents[1] / "fixtures" / "langid" / "openset.tsv"
 NORWEGIAN_FEED = Context(channel="no", domain="no", votes=(("nb", 50), ("nn", 10)))

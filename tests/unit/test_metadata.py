@@ -6,9 +6,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from nordwire.schemas.items import Item, RawDocument
-from nordwire.transforms.metadata import extract_metadata, is_byline, is_subheading, split_wire
+from nordwire.transforms.extract.metadata import (
+    extract_metadata,
+    is_byline,
+    is_subheading,
+    split_wire,
+)
+from nordwire.transforms.feed.parse import parse_document
 from nordwire.transforms.normalise import normalise
-from nordwire.transforms.parse import parse_document
 
 from tests.conftest import FETCHED, make_item
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from nordwire.schemas.items import Mention
-from nordwire.transforms.mentions import _second_pass, extract_mentions, link
-from nordwire.transforms.ner import NerModel, consistent, sentences, tokenize
+from nordwire.transforms.extract.mentions import _second_pass, extract_mentions, link
+from nordwire.transforms.extract.ner import NerModel, consistent, sentences, tokenize
 
 from tests.conftest import make_item
 
@@ -150,7 +150,7 @@ def test_names_through_the_extraction_stage(ner: NerModel) -> None:
 
 
 def test_a_lone_surname_takes_the_full_name_across_articles() -> None:
-    from nordwire.transforms.mentions import surname_links
+    from nordwire.transforms.extract.mentions import surname_links
 
     articles = {
         "Putin": 17,
@@ -177,7 +177,7 @@ def test_within_an_article_the_short_form_takes_the_full_name(ner: NerModel) -> 
 
 
 def test_possessives_leave_normalised_names_only_where_the_evidence_says_genitive() -> None:
-    from nordwire.transforms.ner import shipped_lexicon
+    from nordwire.transforms.extract.ner import shipped_lexicon
 
     lexicon = (
         shipped_lexicon()

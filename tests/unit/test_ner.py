@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from nordwire.schemas.items import Mention
-from nordwire.transforms.mentions import extract_mentions, link
-from nordwire.transforms.ner import NerModel, sentences, spans, tokenize
+from nordwire.transforms.extract.mentions import extract_mentions, link
+from nordwire.transforms.extract.ner import NerModel, sentences, spans, tokenize
 
 from tests.conftest import make_item
 
@@ -96,9 +96,9 @@ def test_bad_text_does_not_crash_and_is_bounded(ner: NerModel) -> None:
 
 def test_seed_article_entities_quote_and_dates(seed_path: Path, ner: NerModel) -> None:
     from nordwire.schemas.items import Item, RawDocument
-    from nordwire.transforms.metadata import extract_metadata
+    from nordwire.transforms.extract.metadata import extract_metadata
+    from nordwire.transforms.feed.parse import parse_document
     from nordwire.transforms.normalise import normalise
-    from nordwire.transforms.parse import parse_document
 
     from tests.conftest import FETCHED
 
@@ -128,10 +128,10 @@ def test_seed_article_every_country_mention_is_a_state_or_place(
     import re
 
     from nordwire.schemas.items import Item, RawDocument
-    from nordwire.transforms.mentions import FIELDS
-    from nordwire.transforms.metadata import extract_metadata
+    from nordwire.transforms.extract.mentions import FIELDS
+    from nordwire.transforms.extract.metadata import extract_metadata
+    from nordwire.transforms.feed.parse import parse_document
     from nordwire.transforms.normalise import normalise
-    from nordwire.transforms.parse import parse_document
 
     from tests.conftest import FETCHED
 
@@ -169,7 +169,7 @@ def _sample_sentences() -> list[list[str]]:
 
 def test_batched_decoding_gives_crfsuites_own_tags(ner: NerModel) -> None:
     import pycrfsuite
-    from nordwire.transforms.ner import _shipped_bytes, sentence_features
+    from nordwire.transforms.extract.ner import _shipped_bytes, sentence_features
 
     model = _shipped_bytes()  # crfsuite reads it in place: keep it referenced
     reference = pycrfsuite.Tagger()
@@ -186,7 +186,7 @@ def test_batched_decoding_gives_crfsuites_own_tags(ner: NerModel) -> None:
 def test_a_full_decoder_cache_is_emptied_between_batches_not_within(
     ner: NerModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import nordwire.transforms.crf as crf
+    import nordwire.transforms.extract.crf as crf
 
     sents = _sample_sentences()
     want = ner.tag_many(sents)

@@ -13,7 +13,7 @@ from nordwire.pipeline.tools.train_ner import (
     source,
     strict_f1,
 )
-from nordwire.transforms.ner import consistent
+from nordwire.transforms.extract.ner import consistent
 
 CONLL = """# source_file = ap001_0000.conll
 1\tOla\tOla\tsubst\tsubst\tprop\t2\tSUBJ\t_\tname=B-PER

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from nordwire.schemas.items import Item
 from nordwire.schemas.rejects import Reject
-from nordwire.transforms.parse import decode_text, parse_document, sniff, source_slug
+from nordwire.transforms.feed.parse import decode_text, parse_document, sniff, source_slug
 
 from tests.conftest import ROOT
 from tests.helpers.documents import RSS, doc

@@ -6,11 +6,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from nordwire.schemas.items import Item
 from nordwire.schemas.rejects import Reject
-from nordwire.transforms.dates import parse_date
-from nordwire.transforms.identity import assign_id, canonical_url
-from nordwire.transforms.metadata import extract_metadata, split_wire
+from nordwire.transforms.extract.metadata import extract_metadata, split_wire
+from nordwire.transforms.feed.dates import parse_date
+from nordwire.transforms.feed.identity import assign_id, canonical_url
+from nordwire.transforms.feed.parse import parse_document
 from nordwire.transforms.normalise import clean_text, normalise
-from nordwire.transforms.parse import parse_document
 from nordwire.transforms.partition import PARTITION_RE, item_partition, partition_path
 
 from tests.conftest import make_item

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from nordwire.transforms.quotes import find_quotes
-from nordwire.transforms.temporal import find_dates
+from nordwire.transforms.extract.quotes import find_quotes
+from nordwire.transforms.extract.text_dates import find_dates
 
 
 def test_dash_speech_with_the_reporting_clause_after() -> None:

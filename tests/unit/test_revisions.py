@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from nordwire.schemas.items import Item, RawDocument
-from nordwire.transforms.parse import parse_document
+from nordwire.transforms.feed.parse import parse_document
 from nordwire.transforms.revisions import (
     changed_fields,
     content_hash,

@@ -61,7 +61,7 @@ def test_every_reason_is_documented_in_the_table_reference() -> None:
 
 
 def test_topic_basis_says_which_signal_decided_the_topic() -> None:
-    from nordwire.transforms.topic import BASES
+    from nordwire.transforms.topics.classify import BASES
 
     assert articles.SCHEMA.field("topic_basis").type == pa.string()
     for basis in BASES:

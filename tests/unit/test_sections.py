@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from nordwire.schemas.topics import vocabulary
-from nordwire.transforms.sections import SectionMap, fold
+from nordwire.transforms.topics.sections import SectionMap, fold
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,11 @@ import pytest
 from nordwire.schemas import articles as articles_schema
 from nordwire.schemas import quotes as quotes_schema
 from nordwire.schemas.items import Item, QuoteMention
-from nordwire.transforms.mentions import extract_mentions
-from nordwire.transforms.ner import NerModel
-from nordwire.transforms.quotes import find_quotes
+from nordwire.transforms.extract.mentions import extract_mentions
+from nordwire.transforms.extract.ner import NerModel
+from nordwire.transforms.extract.quotes import find_quotes
+from nordwire.transforms.extract.speakers import is_agency, is_kicker
 from nordwire.transforms.revisions import first_version
-from nordwire.transforms.speakers import is_agency, is_kicker
 
 from tests.conftest import make_item
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from nordwire.schemas.topics import SLUG_RE, UNCLASSIFIED, vocabulary
-from nordwire.transforms.topic import BASES, TopicClassifier, assign_topic
-from nordwire.transforms.topic_model import HARD_NEWS, shipped_model, topic_text
+from nordwire.transforms.topics.classify import BASES, TopicClassifier, assign_topic
+from nordwire.transforms.topics.model import HARD_NEWS, shipped_model, topic_text
 
 from tests.conftest import make_item
 

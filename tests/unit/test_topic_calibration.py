@@ -7,15 +7,15 @@ import math
 import numpy as np
 import pytest
 from nordwire.schemas.topics import UNCLASSIFIED
-from nordwire.transforms.topic import TopicClassifier
-from nordwire.transforms.topic_calibration import (
+from nordwire.transforms.topics.calibration import (
     logit,
     platt_apply,
     platt_fit,
     reliability,
     threshold_for_precision,
 )
-from nordwire.transforms.topic_model import HARD_NEWS, TopicModel, features
+from nordwire.transforms.topics.classify import TopicClassifier
+from nordwire.transforms.topics.model import HARD_NEWS, TopicModel, features
 
 
 def test_platt_fit_recovers_the_curve_that_generated_the_labels() -> None:

@@ -8,8 +8,8 @@ from nordwire.pipeline.tools.topic_data import Example, NewsDesks, first_sentenc
 from nordwire.pipeline.tools.topic_eval import judge
 from nordwire.pipeline.tools.train_topics import Settings, allowed_set, calibrate, calibration_folds
 from nordwire.schemas.topics import vocabulary
-from nordwire.transforms.sections import SectionMap
-from nordwire.transforms.topic_model import HARD_NEWS
+from nordwire.transforms.topics.model import HARD_NEWS
+from nordwire.transforms.topics.sections import SectionMap
 
 
 @pytest.fixture(scope="module")

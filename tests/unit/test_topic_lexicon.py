@@ -6,8 +6,8 @@ import re
 
 import pytest
 from nordwire.schemas.topics import vocabulary
-from nordwire.transforms.topic_lexicon import Lexicon
-from nordwire.transforms.topic_model import LEXICON_PREFIX, shipped_model, word_features, words
+from nordwire.transforms.topics.lexicon import Lexicon
+from nordwire.transforms.topics.model import LEXICON_PREFIX, shipped_model, word_features, words
 
 CULTURE = "arts-culture-entertainment-media"
 ECONOMY = "economy-business-finance"

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from nordwire.schemas.items import Item
-from nordwire.transforms.dates import OSLO, parse_date, start_of_day
+from nordwire.transforms.feed.dates import OSLO, parse_date, start_of_day
 
 _CREDIT = re.compile(
     r"(?:^|(?<=[\s.(]))(?:Foto|Photo|Bilde|Illustrasjon|Grafikk|Faksimile|Skjermbilde|Skjermdump|Video)"

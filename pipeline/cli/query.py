@@ -1,4 +1,4 @@
-"""Commands that look at what was written: `query`, `tables`, `schema` and `detect` (`feeds` is in feeds.py)."""
+"""Commands that look at what was written: `query`, `tables`, `schema` and `detect` (`feeds` is in feed_health.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from nordwire.pipeline.cli.common import (
 from nordwire.schemas.tables import NAMES
 
 # Spelled out here so that `nordwire --help` does not import DuckDB, Beam or pyarrow; a test keeps
-# them equal to pipeline/query.py and schemas/reference.py (the tables' names cost no import).
+# them equal to pipeline/read/render.py and schemas/reference.py (the tables' names cost no import).
 FORMATS = ("table", "line", "markdown", "csv", "json")
 DEFAULT_WIDTH = 60
 SCHEMA_FORMATS = ("text", "json", "bigquery", "markdown")
@@ -35,7 +35,7 @@ def detect(fmt: str) -> None:
     """
     import json
 
-    from nordwire.transforms.language import LanguageDetector
+    from nordwire.transforms.language.detect import LanguageDetector
 
     text = sys.stdin.read()
     result = LanguageDetector().detect(text)
@@ -133,7 +133,8 @@ def query(
     """
     import duckdb
     from nordwire.pipeline.io.delta import PlainParquetOutput
-    from nordwire.pipeline.query import QueryRefused, SnapshotNotFound, for_terminal, run_query
+    from nordwire.pipeline.read.query import QueryRefused, SnapshotNotFound, run_query
+    from nordwire.pipeline.read.render import for_terminal
 
     _check_folder(output)
     if sql_file is not None and sql is not None:
@@ -141,7 +142,7 @@ def query(
     text = sql_file.read() if sql_file is not None else sys.stdin.read() if sql == "-" else sql
     try:
         if text is None:
-            from nordwire.pipeline.shell import run_shell
+            from nordwire.pipeline.read.shell import run_shell
 
             run_shell(output, fmt, max_width, unrestricted, as_of=as_of)
             return
@@ -169,7 +170,8 @@ def tables(output: str, fmt: str) -> None:
     """
     import duckdb
     from nordwire.pipeline.io.delta import PlainParquetOutput
-    from nordwire.pipeline.query import render, table_stats
+    from nordwire.pipeline.read.query import table_stats
+    from nordwire.pipeline.read.render import render
 
     _check_folder(output)
     try:

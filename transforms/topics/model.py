@@ -4,7 +4,7 @@ Trained by `make train-topics` (pipeline/tools/train_topics.py) on weak labels (
 signals of real feeds, news desks, plus keyword seeds) and shipped inside the package. Besides
 the vocabulary's topics the model has a class of its own, `news`: hard news without a finer
 topic, so that such a story has somewhere to go other than the nearest soft topic. Each topic's
-probability is calibrated (Platt scaling, transforms/topic_calibration.py) and comes with the
+probability is calibrated (Platt scaling, transforms/topics/calibration.py) and comes with the
 threshold above which the text may name it. Scoring needs only numpy: each word's feature rows
 are summed once and cached, like the language model's.
 """
@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 from nordwire.schemas.topics import vocabulary
 from nordwire.transforms.archive import read_archive
-from nordwire.transforms.topic_calibration import logit, platt_apply
-from nordwire.transforms.topic_lexicon import Lexicon
+from nordwire.transforms.topics.calibration import logit, platt_apply
+from nordwire.transforms.topics.lexicon import Lexicon
 
 MODEL_FILE = "topics.npz"
 # The model's class for hard news without a finer topic ("news, not sport"); not a vocabulary
@@ -35,7 +35,7 @@ NGRAM_MAX = 5
 CACHE_WORDS = 200_000  # per-word scores kept per worker; news vocabulary repeats
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _NGRAMS = tuple(range(NGRAM_MIN, NGRAM_MAX + 1))
-LEXICON_PREFIX = "k:"  # a feature per lexicon topic of a word (transforms/topic_lexicon.py)
+LEXICON_PREFIX = "k:"  # a feature per lexicon topic of a word (transforms/topics/lexicon.py)
 
 
 def topic_text(title: str | None, summary: str | None, body: str | None) -> tuple[str, str]:

@@ -14,7 +14,14 @@ from importlib import resources
 from typing import NamedTuple
 
 import pycrfsuite
-from nordwire.transforms.crf import BIGRAM_NEXT, BIGRAM_PREVIOUS, BOS, EOS, NEIGHBOURS, CrfDecoder
+from nordwire.transforms.extract.crf import (
+    BIGRAM_NEXT,
+    BIGRAM_PREVIOUS,
+    BOS,
+    EOS,
+    NEIGHBOURS,
+    CrfDecoder,
+)
 
 MODEL_FILE = "ner.crfsuite"
 NEIGHBOUR_CACHE = 100_000  # words whose neighbour features are kept, per model
@@ -170,7 +177,7 @@ def word_part(word: str, prefix: str, lexicon: Lexicon) -> list[str]:
 
 
 def sentence_features(words: Sequence[str], lexicon: Lexicon | None = None) -> list[list[str]]:
-    """CRF features of each token of a sentence (the template of transforms/crf.py), as
+    """CRF features of each token of a sentence (the template of transforms/extract/crf.py), as
     crfsuite trains on them; `lexicon` maps a lower-case word to extra tags (place-name
     gazetteer, common lower-case word)."""
     lex = lexicon or {}

@@ -2,7 +2,7 @@
 
 The numbers come from the same sandboxed DuckDB views as `nordwire query`; feed health from
 the poller's SQLite state, opened read-only (a running poller is not disturbed). The page has
-no script and loads nothing: charts are inline SVG (pipeline/charts.py), styles inline.
+no script and loads nothing: charts are inline SVG (pipeline/read/charts.py), styles inline.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from nordwire.pipeline import charts
-from nordwire.pipeline.feedlog import feed_rows
 from nordwire.pipeline.poller.state import failing, read_feed_rows
-from nordwire.pipeline.query import connect, select
-from nordwire.transforms.mentions import surname_links
+from nordwire.pipeline.read import charts
+from nordwire.pipeline.read.feedlog import feed_rows
+from nordwire.pipeline.read.query import connect, select
+from nordwire.transforms.extract.mentions import surname_links
 
 TOP_SERIES = 7  # sources / topics drawn by name; the rest are "other"
 TOP_NAMES = 10

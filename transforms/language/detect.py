@@ -1,8 +1,8 @@
 """Language stage: keep Norwegian (bokmål or nynorsk), not Danish or Swedish; say how sure and on what.
 
 The decision adds three kinds of evidence to the trained model's probabilities: spelling cues
-(langcues: Swedish and Danish function words, nynorsk and bokmål forms), the feed's context
-(langcontext: channel tag, country domain, the other items of the same document), and the
+(cues.py: Swedish and Danish function words, nynorsk and bokmål forms), the feed's context
+(context.py: channel tag, country domain, the other items of the same document), and the
 rule that nynorsk needs nynorsk evidence: a short text without a nynorsk form is never
 called nynorsk. `language_basis` on the row says which of them the decision used.
 """
@@ -20,14 +20,14 @@ from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.lang_detect_exception import LangDetectException
 from nordwire.schemas.items import Item, LanguageEvidence
 from nordwire.schemas.rejects import Reject, excerpt_of
-from nordwire.transforms.langcontext import (
+from nordwire.transforms.language.context import (
     Context,
     channel_group,
     document_votes,
     domain_group,
 )
-from nordwire.transforms.langcues import cues
-from nordwire.transforms.langid import (
+from nordwire.transforms.language.cues import cues
+from nordwire.transforms.language.model import (
     CLASSES,
     MAX_CHARS,
     NORWEGIAN,

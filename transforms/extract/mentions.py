@@ -6,16 +6,23 @@ import itertools
 import re
 from zoneinfo import ZoneInfo
 
-from nordwire.schemas.items import DateMention, Item, Mention
-from nordwire.transforms.attribution import attribute
-from nordwire.transforms.dates import OSLO
-from nordwire.transforms.metadata import OWN_DATE_BASES
-from nordwire.transforms.ner import Lexicon, NerModel, consistent, sentences, spans, tokenize
-from nordwire.transforms.speakers import S_NAMES
-from nordwire.transforms.temporal import find_dates
+from nordwire.schemas.items import MENTION_FIELDS, DateMention, Item, Mention
+from nordwire.transforms.extract.attribution import attribute
+from nordwire.transforms.extract.metadata import OWN_DATE_BASES
+from nordwire.transforms.extract.ner import (
+    Lexicon,
+    NerModel,
+    consistent,
+    sentences,
+    spans,
+    tokenize,
+)
+from nordwire.transforms.extract.speakers import S_NAMES
+from nordwire.transforms.extract.text_dates import find_dates
+from nordwire.transforms.feed.dates import OSLO
 
 MAX_CHARS_PER_FIELD = 100_000  # a 1 MB "article" is cut here, and the cut is recorded
-FIELDS = ("title", "summary", "body", "caption")
+FIELDS = MENTION_FIELDS
 # Model designations are products whatever the tagger says: S-400, Iskander-M, F-35, MiG-29.
 _MODEL_CODE = re.compile(r"^[A-ZÆØÅ][A-Za-zÆØÅæøå]{0,15}-(?:[A-Z]{1,3}\d{0,4}|\d{1,4}[A-Z]?)$")
 _NOT_PRODUCTS = frozenset({"covid-19", "sars-cov-2", "nato-2", "e-6", "e-18", "e-39"})

@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 
 from nordwire.schemas.items import Mention
-from nordwire.transforms.quotes import VERBS
-from nordwire.transforms.speakers import (
+from nordwire.transforms.extract.quotes import VERBS
+from nordwire.transforms.extract.speakers import (
     PRONOUNS,
     capital,
     clean_speaker,

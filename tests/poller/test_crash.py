@@ -8,7 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from nordwire.pipeline.query import connect
+from nordwire.pipeline.read.query import connect
 
 from tests.conftest import ROOT
 from tests.helpers.feedserver import feed_server, poll_command, rss, send

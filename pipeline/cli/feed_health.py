@@ -73,9 +73,9 @@ def _feed_rows(output: str, state_dir: Path | None) -> list[dict[str, Any]]:
     state = read_feed_rows(folder) if folder is not None else None
     if state is not None:
         return state
-    from nordwire.pipeline.feedlog import feed_rows
     from nordwire.pipeline.io.delta import PlainParquetOutput
-    from nordwire.pipeline.query import connect
+    from nordwire.pipeline.read.feedlog import feed_rows
+    from nordwire.pipeline.read.query import connect
 
     try:
         con = connect(output)
@@ -131,7 +131,7 @@ def feeds_status(
     """Per feed: health (ok, failing, stale), last success, failures in a row, new items, and
     why it fails. From the poller's state when there is one, else from the output's `feeds`
     table (the streaming job and `run --feeds` log every fetch there)."""
-    from nordwire.pipeline.query import render
+    from nordwire.pipeline.read.render import render
 
     try:
         limit = parse_duration(max_age)

@@ -15,20 +15,20 @@ from urllib.parse import urljoin, urlsplit
 
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.schemas.rejects import Reject, excerpt_of
-from nordwire.transforms import feeddates, jsonfeed
-from nordwire.transforms.conflicts import split_conflicts
-from nordwire.transforms.controls import without_controls
-from nordwire.transforms.feedmedia import (
+from nordwire.transforms.feed import date_basis, jsonfeed
+from nordwire.transforms.feed.conflicts import split_conflicts
+from nordwire.transforms.feed.controls import without_controls
+from nordwire.transforms.feed.identity import site_of
+from nordwire.transforms.feed.media import (
     media_caption,
     media_credits,
     media_title,
     media_titles_as_caption,
     parse_feed,
 )
-from nordwire.transforms.identity import site_of
-from nordwire.transforms.langcontext import entry_language
-from nordwire.transforms.language import with_language_evidence
-from nordwire.transforms.outlet import host_of, item_source, source_slug
+from nordwire.transforms.feed.source import host_of, item_source, source_slug
+from nordwire.transforms.language.context import entry_language
+from nordwire.transforms.language.detect import with_language_evidence
 
 MAX_INPUT_BYTES = 50 * 1024 * 1024
 MAX_ITEMS_PER_FEED = 5_000
@@ -252,9 +252,9 @@ def _parse_feed(doc: RawDocument, kind: str) -> list[Item | Reject]:
         site=site_of(host_of(feed.get("link"))),
         fmt=parsed.get("version") or "unknown",
         real_guids=_real_guids(entries),
-        channel_date=feeddates.channel_date(feed),
-        newest_date=feeddates.newest_item_date(entries),
-        neighbours=feeddates.newer_neighbours(entries),
+        channel_date=date_basis.channel_date(feed),
+        newest_date=date_basis.newest_item_date(entries),
+        neighbours=date_basis.newer_neighbours(entries),
     )
     for index, entry in enumerate(entries):
         out.append(_entry_item(doc, index, entry, feed, context))
@@ -374,7 +374,7 @@ def _entry_item(
         ),
         updated_raw=_field(entry, "updated"),
         date_basis="published" if published else ("updated" if own else "none"),
-        date_fallbacks=feeddates.fallbacks(
+        date_fallbacks=date_basis.fallbacks(
             entry,
             link,
             context.channel_date,

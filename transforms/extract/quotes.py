@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from nordwire.transforms.speakers import (
+from nordwire.transforms.extract.speakers import (
     DETERMINERS,
     capital,
     clean_speaker,

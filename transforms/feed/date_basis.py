@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from nordwire.transforms.dates import OSLO, parse_date
+from nordwire.transforms.feed.dates import OSLO, parse_date
 
 # /2022/10/12/, /2022-10-12-, /20221012/ in a path; the year anchors it, so ids do not match.
 _URL_DATE = re.compile(

@@ -2,7 +2,7 @@
 
 The local poller keeps each feed's health in its SQLite state; a job on Dataflow or Flink
 logs every fetch to the output's `feeds` table instead, and this folds that log into the
-poller state's shape (`StreamState.feed_rows`, less the poller's own back-off time), so `nordwire feeds status` and `report` show
+poller state's shape (`PollerState.feed_rows`, less the poller's own back-off time), so `nordwire feeds status` and `report` show
 either the same way: the last status, failures since the last success, the last success,
 fetches, stories stored from the feed, and the error of a feed that fails now.
 """
@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
-from nordwire.pipeline.query import select
+from nordwire.pipeline.read.query import select
 
 HEALTH = """
 WITH latest AS (

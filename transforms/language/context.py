@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
-from nordwire.transforms.langid import CLASSES, NORWEGIAN, OTHER
+from nordwire.transforms.language.model import CLASSES, NORWEGIAN, OTHER
 
 # The prior is the feed's language mix, estimated from the other items' votes (Dirichlet
 # pseudo-counts): the channel tag and the country domain stand for a few votes each, so they

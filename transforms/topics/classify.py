@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from nordwire.schemas.items import Item
 from nordwire.schemas.topics import UNCLASSIFIED, Vocabulary, vocabulary
-from nordwire.transforms.sections import SectionMap
-from nordwire.transforms.topic_model import HARD_NEWS, TopicModel, shipped_model, topic_text
+from nordwire.transforms.topics.model import HARD_NEWS, TopicModel, shipped_model, topic_text
+from nordwire.transforms.topics.sections import SectionMap
 
 SECTION_SCORE = 1.0
 BASES = ("category", "url", "text", "none")

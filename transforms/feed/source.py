@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from nordwire.transforms.identity import site_of
+from nordwire.transforms.feed.identity import site_of
 
 _SOURCE_CHARS = re.compile(r"[^a-z0-9.-]+")
 

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 from deltalake import DeltaTable
-from nordwire.pipeline.cli.feeds import health, parse_duration
+from nordwire.pipeline.cli.feed_health import health, parse_duration
 from nordwire.pipeline.poller.state import display_name
 
 from tests.conftest import ROOT
 from tests.helpers.cli import Lines, Ran, nordwire, wait_for
 from tests.helpers.feedserver import FeedServer, feed_server, poll_args, poll_command, rss, send
-from tests.streaming.test_stream_local import Poller
+from tests.helpers.poller import Poller
 
 HTML = b"<!doctype html><html><head><title>Feil</title></head><body><p>Beklager</p></body></html>"
 EMPTY = (
@@ -185,9 +185,9 @@ def test_a_full_disk_fails_a_cycle_and_a_roll_not_the_poller(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from nordwire.pipeline.config import JobConfig
-    from nordwire.pipeline.feeds import Feed
+    from nordwire.pipeline.feedlist import Feed
     from nordwire.pipeline.poller import cycles
-    from nordwire.transforms.dates import OSLO
+    from nordwire.transforms.feed.dates import OSLO
 
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")

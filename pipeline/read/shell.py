@@ -11,15 +11,8 @@ import sys
 from typing import TextIO
 
 import duckdb
-from nordwire.pipeline.query import (
-    FORMATS,
-    QueryRefused,
-    connect,
-    execute,
-    for_terminal,
-    render,
-    table_stats,
-)
+from nordwire.pipeline.read.query import QueryRefused, connect, execute, table_stats
+from nordwire.pipeline.read.render import FORMATS, for_terminal, render
 from nordwire.schemas.reference import TABLES, render_schema
 
 HELP = """\

@@ -19,7 +19,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.pvalue import TaggedOutput
 from apache_beam.transforms.periodicsequence import PeriodicImpulse
 from apache_beam.transforms.window import TimestampedValue
-from nordwire.pipeline.feeds import Feed
+from nordwire.pipeline.feedlist import Feed
 from nordwire.pipeline.io.fetch import Fetcher, FetchResult
 from nordwire.schemas.feeds import FeedFetch
 from nordwire.schemas.items import RawDocument

@@ -14,9 +14,9 @@ import re
 from collections.abc import Mapping, Sequence
 
 from nordwire.schemas.items import Mention, QuoteMention
-from nordwire.transforms.clauses import SENTENCE, Lexicon, Speaker, narrative_speaker
-from nordwire.transforms.quotes import Quote, find_quotes
-from nordwire.transforms.speakers import PRONOUNS, is_agency, is_role, words
+from nordwire.transforms.extract.clauses import SENTENCE, Lexicon, Speaker, narrative_speaker
+from nordwire.transforms.extract.quotes import Quote, find_quotes
+from nordwire.transforms.extract.speakers import PRONOUNS, is_agency, is_role, words
 
 _DEATH = re.compile(r"\b(?:døde|døydde|omkom|drept|drepen|mistet livet|miste livet)\b")
 

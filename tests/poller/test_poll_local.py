@@ -1,4 +1,4 @@
-"""`nordwire stream` cycles against a real local HTTP server whose feeds change between polls."""
+"""`nordwire poll` cycles against a real local HTTP server whose feeds change between polls."""
 
 from __future__ import annotations
 
@@ -7,18 +7,12 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from nordwire.pipeline.config import JobConfig
-from nordwire.pipeline.feeds import Feed, FeedsError, load_feeds
-from nordwire.pipeline.io.fetch import Fetcher
-from nordwire.pipeline.poller.cycles import CycleReport, run_cycle
-from nordwire.pipeline.poller.state import StreamState
-from nordwire.pipeline.query import connect
-from nordwire.pipeline.report import sections as report_sections
-from nordwire.transforms.dates import OSLO
+from nordwire.pipeline.feedlist import Feed, FeedsError, load_feeds
+from nordwire.pipeline.read.query import connect
+from nordwire.pipeline.read.report import sections as report_sections
 
 from tests.conftest import ROOT
 from tests.helpers.feedserver import (
@@ -32,42 +26,13 @@ from tests.helpers.feedserver import (
     send,
     slow,
 )
+from tests.helpers.poller import Poller
 
 
 @pytest.fixture
 def server() -> Iterator[FeedServer]:
     with feed_server() as s:
         yield s
-
-
-class Poller:
-    """Runs cycles the way `nordwire poll` does, with a clock the test can move."""
-
-    def __init__(self, tmp: Path, server: FeedServer, paths: list[str]) -> None:
-        self.output = str(tmp / "out")
-        self.state = StreamState(tmp / "out" / "_state")
-        self.fetcher = Fetcher(read_timeout=1.0, total_timeout=3.0)
-        self.feeds = [Feed(p.strip("/"), server.url(p)) for p in paths]
-        self.config = JobConfig(
-            "poll",
-            output=self.output,
-            timezone=OSLO,
-            feeds=tuple(self.feeds),
-            interval=30.0,
-            dedup_memory=timedelta(days=30),
-        )
-        self.now = datetime(2024, 3, 11, 12, 0, tzinfo=UTC)
-
-    def cycle(self, advance: float = 60.0) -> CycleReport:
-        self.now += timedelta(seconds=advance)
-        return run_cycle(self.config, self.state, self.fetcher, now=lambda: self.now)
-
-    def rows(self, sql: str) -> list[tuple[object, ...]]:
-        return connect(self.output).execute(sql).fetchall()
-
-    def close(self) -> None:
-        self.fetcher.close()
-        self.state.close()
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Extraction: metadata, and the mentions stage (named entities, quotes with speakers, dates)."""
