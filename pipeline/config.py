@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nordwire.pipeline.feedlist import Feed, FeedsError, load_feeds
 
+TEMPLATE_MODULE = "nordwire.pipeline.template"
+
 if TYPE_CHECKING:  # Beam is imported when a job is configured, not when the CLI starts
     from apache_beam.options.pipeline_options import PipelineOptions
 
@@ -316,15 +318,16 @@ def _beam_parser() -> Any:
 
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     from nordwire.pipeline.preflight import FlinkJobOptions  # noqa: F401 - registers its flags
-    from nordwire.pipeline.template import NordwireOptions
 
-    seen: set[type[Any]] = {NordwireOptions}  # nordwire's own are checked by name, not as Beam's
+    seen: set[type[Any]] = set()
     stack: list[type[Any]] = [po.PipelineOptions]
     while stack:
         cls = stack.pop()
         sub: type[Any]
         for sub in cls.__subclasses__():
-            if sub in seen:
+            # The template's NordwireOptions (template.py, which imports this module) are
+            # nordwire's own flags, checked by name: known by their module, not imported here.
+            if sub in seen or sub.__module__ == TEMPLATE_MODULE:
                 continue
             seen.add(sub)
             stack.append(sub)
