@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from tests.bench import plain, rows, run
 from tests.bench.corpus import build
@@ -88,6 +89,7 @@ def test_the_peak_memory_is_the_whole_process_tree(tmp_path: Path) -> None:
     assert m.peak_pss_mb is not None and 380 <= m.peak_pss_mb <= m.peak_rss_mb
 
 
+@pytest.mark.slow  # a whole small `make bench` (three runners): `make robustness` runs it
 def test_bench_json_report_and_history(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     page = tmp_path / "performance.md"
