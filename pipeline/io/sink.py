@@ -130,8 +130,9 @@ def written_counts(result: Any) -> tuple[Counter[str], Counter[str]]:
     return stored, rejected
 
 
-class _WriteDayFn(beam.DoFn):
-    """Windowed streams: commits one day's rows of one window firing (pane)."""
+class _TablesFn(beam.DoFn):
+    """A writer holding the output's tables for the worker's life: borrowed at setup from the
+    process's pool (the poller runs a pipeline a cycle), given back at teardown."""
 
     def __init__(self, output: str) -> None:
         self._output = output
@@ -145,6 +146,10 @@ class _WriteDayFn(beam.DoFn):
             give_back(self._tables)
             self._tables = None
 
+
+class _WriteDayFn(_TablesFn):
+    """Windowed streams: commits one day's rows of one window firing (pane)."""
+
     def process(
         self,
         element: tuple[str, Iterable[Rows]],
@@ -157,7 +162,7 @@ class _WriteDayFn(beam.DoFn):
         yield summary(commit_rows(self._tables, rows, scope))
 
 
-class _WriteBufferedFn(beam.DoFn):
+class _WriteBufferedFn(_TablesFn):
     """Bounded runs: buffers rows and commits every FLUSH_ROWS rows and at bundle end.
 
     Memory stays at one buffer however large the run. The tables are opened once per worker
@@ -166,18 +171,9 @@ class _WriteBufferedFn(beam.DoFn):
     """
 
     def __init__(self, output: str, flush_rows: int = FLUSH_ROWS) -> None:
-        self._output = output
+        super().__init__(output)
         self._flush_rows = flush_rows
-        self._tables: Tables | None = None
         self._buffer: list[Rows] = []
-
-    def setup(self) -> None:
-        self._tables = borrow(self._output)
-
-    def teardown(self) -> None:
-        if self._tables is not None:
-            give_back(self._tables)
-            self._tables = None
 
     def start_bundle(self) -> None:
         self._buffer = []

@@ -7,29 +7,21 @@ pubDates, "Jan Erik" corrected to "Jan Eirik" and "kjøper" to "donerer", a thir
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from nordwire.pipeline.config import parse
-from nordwire.pipeline.read.query import connect, run_query
+from nordwire.pipeline.read.query import run_query
 from nordwire.pipeline.runner import run_job
 
 from tests.conftest import FIXTURES
 from tests.helpers.cli import nordwire
 from tests.helpers.feedserver import feed_server, poll_args, send
 from tests.helpers.stories import AGREE
+from tests.helpers.tables import rows
 
 BEFORE = FIXTURES / "feeds" / "correction_before.xml"
 AFTER = FIXTURES / "feeds" / "correction_after.xml"
 ERIK = "NÅ: Jan Erik (24) døde i arbeidsulykke"
 EIRIK = "NÅ: Jan Eirik (24) døde i arbeidsulykke"
-
-
-def rows(out: Path, sql: str) -> list[tuple[Any, ...]]:
-    con = connect(str(out))
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def run(out: Path, feed: Path) -> str:
