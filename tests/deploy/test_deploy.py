@@ -146,6 +146,7 @@ def test_every_dofn_pickles_and_loads_heavy_objects_only_in_setup() -> None:
     for cls in dofns:
         args = {
             "_StageFn": ("language", _language_fn, ()),
+            "_TablesFn": ("gs://bucket/out",),
             "_WriteDayFn": ("gs://bucket/out",),
             "_WriteBufferedFn": ("gs://bucket/out",),
             "_NewestRevisionFn": (timedelta(days=30),),
