@@ -6,7 +6,10 @@ lede), with and without a channel `<language>` tag, Norwegian ones (bokmål and 
 Norwegian feeds with a few foreign items mixed in. Only held-out UD sentences are used
 (`train_langid.split_heldout`), so the figures are not on training text.
 Score them with `nordwire eval langid --feeds 'DIR/sv-*.xml' --gold sv`. It also writes the
-held-out UD sentences and 300-character chunks as TSV for `nordwire eval langid FILE.tsv`.
+held-out UD sentences and 300-character chunks as TSV for `nordwire eval langid FILE.tsv`, and
+(`feed-titles-variety.tsv`) the titles of the real Norwegian feed snapshots of
+../shared/data/feeds labelled bokmål or nynorsk by the forms of their own summary: a second
+source for the variety of short text, written by other hands than UD's.
 """
 
 from __future__ import annotations
@@ -107,6 +110,31 @@ def heldout_tsv(data: Path) -> dict[str, str]:
     }
 
 
+def feed_titles_tsv(data: Path) -> str:
+    """Titles of the Norwegian feed snapshots (each once) as `label<TAB>title`, labelled by their
+    summary: at least two forms only nynorsk writes (ikkje, eg, frå, -ane ...) and none only
+    bokmål writes, or the other way round. Items whose summary says neither are left out."""
+    import feedparser
+
+    from nordwire.transforms.language.cues import cues
+
+    seen: set[str] = set()
+    lines: list[str] = []
+    for path in sorted((data / "feeds").glob("*/*.xml")):
+        for entry in feedparser.parse(path.read_bytes()).entries:
+            title = " ".join(str(entry.get("title", "")).split())
+            summary = re.sub(r"<[^>]+>", " ", str(entry.get("summary", "")))
+            if not title or title in seen:
+                continue
+            seen.add(title)
+            found = cues(summary)
+            if found.nynorsk >= 2 and not found.bokmal:
+                lines.append(f"nn\t{title}")
+            elif found.bokmal >= 2 and not found.nynorsk:
+                lines.append(f"nb\t{title}")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write the test feeds into --out."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -122,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         (args.out / name).write_bytes(data)
     for name, text in heldout_tsv(args.data).items():
         (args.out / name).write_text(text, "utf-8")
+    if (args.data / "feeds").is_dir():
+        (args.out / "feed-titles-variety.tsv").write_text(feed_titles_tsv(args.data), "utf-8")
     print(f"wrote {len(feeds)} feeds and the held-out TSV files to {args.out}")
     return 0
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 from nordwire.pipeline.tools.conll import read_conll
+from nordwire.pipeline.tools import langvariety
 from nordwire.pipeline.tools.otherlang import default_cache, other_samples
 from nordwire.transforms.archive import text_array
 from nordwire.transforms.language.detect import too_short
@@ -177,6 +178,11 @@ def shaped(texts: list[str]) -> dict[str, list[str]]:
     }
 
 
+def _with_fragments(texts: list[str]) -> list[str]:
+    """Sentences and a headline-sized fragment of each: the variety regression sees both."""
+    return texts + [fragment(t, i) for i, t in enumerate(texts)]
+
+
 def language_fold(language: str) -> int:
     """A fold per `other` language (stable across runs), so cross-validation scores `other` on
     languages the stacker never saw: the case it exists for."""
@@ -234,12 +240,38 @@ def train(
     no_intercept = np.zeros(len(CLASSES))
 
     rows: list[tuple[int, str, str, np.ndarray, str]] = []  # fold, kind, label, stack inputs, text
+    variety_rows: list[tuple[int, str, bool, np.ndarray]] = []  # fold, kind, nynorsk, inputs
     for k in range(FOLDS):
-        model = LangIdModel(vocab, log_probs(total - per_fold[k], alpha), empty, no_intercept, {})
         held = {
             lang: [s for s, f in zip(dev[lang], folds[lang], strict=True) if f == k]
             for lang in NB_CLASSES
         }
+        regression = langvariety.fit_regression(
+            vocab,
+            *langvariety.labelled(
+                {
+                    lang: _with_fragments(
+                        norne.get(lang, [])
+                        + [s for s, f in zip(dev[lang], folds[lang], strict=True) if f != k]
+                    )
+                    for lang in NORWEGIAN
+                }
+            ),
+        )
+        model = LangIdModel(
+            vocab,
+            log_probs(total - per_fold[k], alpha),
+            empty,
+            no_intercept,
+            {},
+            variety_coef=regression,
+        )
+        for lang in NORWEGIAN:
+            for kind in ("sentence", "fragment"):
+                for text in shaped(held[lang])[kind]:
+                    variety_rows.append(
+                        (k, kind, lang == "nn", langvariety.inputs_of(model, text))
+                    )
         # Other languages enter as one class: the NB part never saw them, whatever the fold.
         held[OTHER] = [
             seg
@@ -283,6 +315,18 @@ def train(
         for kind in ("sentence", "chunk300", "fragment")
     }
     coef, intercept = fit_stacker(x, y, stack_c)
+    vx = np.stack([r[3] for r in variety_rows])
+    vy = np.array([r[2] for r in variety_rows])
+    variety_cv = langvariety.cross_validate(
+        vx, vy, np.array([r[0] for r in variety_rows]), np.array([r[1] for r in variety_rows])
+    )
+    combiner = langvariety.fit_combiner(vx, vy)
+    regression = langvariety.fit_regression(
+        vocab,
+        *langvariety.labelled(
+            {lang: _with_fragments(norne.get(lang, []) + dev[lang]) for lang in NORWEGIAN}
+        ),
+    )
     digest = hashlib.sha256()
     for lang in NB_CLASSES:
         digest.update("\n".join(dev[lang] + norne.get(lang, [])).encode("utf-8"))
@@ -300,13 +344,24 @@ def train(
         "training_sha256": digest.hexdigest(),
         "heldout": f"every {HELDOUT_EVERY}th block of {HELDOUT_BLOCK} UD sentences, not trained on",
         "cross_validation": cv,
+        "variety_regression_c": langvariety.REGRESSION_C,
+        "variety_cross_validation": variety_cv,
     }
     if log:
         print(
-            f"trained in {time.perf_counter() - started:.0f} s; cross-validation: {cv}",
+            f"trained in {time.perf_counter() - started:.0f} s; cross-validation: {cv}; "
+            f"variety: {variety_cv}",
             file=sys.stderr,
         )
-    return LangIdModel(vocab, log_probs(total, alpha), coef, intercept, meta)
+    return LangIdModel(
+        vocab,
+        log_probs(total, alpha),
+        coef,
+        intercept,
+        meta,
+        variety_coef=regression,
+        variety_combiner=combiner,
+    )
 
 
 def save_model(model: LangIdModel, path: Path) -> None:
@@ -319,6 +374,8 @@ def save_model(model: LangIdModel, path: Path) -> None:
         coef=model.coef.astype(np.float64),
         intercept=model.intercept.astype(np.float64),
         meta=text_array(json.dumps(model.meta, sort_keys=True)),
+        variety_coef=model.variety_coef.astype(np.float32),
+        variety_combiner=model.variety_combiner.astype(np.float64),
     )
 
 

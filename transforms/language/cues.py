@@ -48,11 +48,14 @@ GERMAN = _words(
 NYNORSK = _words(
     "ikkje eg berre kva korleis kvifor kven kvar frå vere vore vart vorte verte dei desse "
     "ein eit meir mykje noko nokon nokre kjem kome gjer gjekk fekk sjølv heile fleire òg "
-    "hjå ho dykk saman heime inkje difor framleis enno sidan utan verda dagar månader veker"
+    "hjå ho dykk saman heime inkje difor framleis enno sidan utan verda dagar månader veker "
+    "medan allereie sjeldan heilt eigen eige eigne gong gongen vert veit elles dessutan hugs "
+    "då kor kvarandre kvart sjølve attende same fyrst fyrste seinare"
 )
 BOKMAL = _words(
     "ikke jeg hva hvordan hvorfor hvem hvor fra være vært ble disse et mer mye noe noen "
-    "kommer gjør gikk fikk selv hele flere hun sier sammen hjemme fremdeles ennå siden uten"
+    "kommer gjør gikk fikk selv hele flere hun sier sammen hjemme fremdeles ennå siden uten "
+    "allerede sjelden egen egne ellers dessuten vet hverandre samme senere"
 )
 # Letters Norwegian never writes outside names and loanwords: Swedish ä ö, and Danish/German
 # spellings are not letters of their own, so only the Swedish ones count.

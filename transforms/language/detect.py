@@ -2,9 +2,9 @@
 
 The decision adds three kinds of evidence to the trained model's probabilities: spelling cues
 (cues.py: Swedish and Danish function words, nynorsk and bokmål forms), the feed's context
-(context.py: channel tag, country domain, the other items of the same document), and the
-rule that nynorsk needs nynorsk evidence: a short text without a nynorsk form is never
-called nynorsk. `language_basis` on the row says which of them the decision used.
+(context.py: channel tag, country domain, the other items of the same document), and for a
+Norwegian text the model's bokmål-vs-nynorsk classifier, which shares the Norwegian
+probability between the two. `language_basis` on the row says which of them the decision used.
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ from nordwire.transforms.language.model import (
     LangIdModel,
     Profiles,
     shipped_model,
+    variety_inputs,
 )
 from nordwire.transforms.normalise import text_fields
 
 STAGE = "language"
-VARIETY_SHARE = 0.5  # the variety the model favours, unless the nynorsk rule below holds it back
 MIN_LETTERS = 2  # a lone letter or a number says nothing about the language
 LATIN_SHARE = 0.5  # texts mostly in another script are not Norwegian, whatever the n-grams say
 # Mean log-probability per 1-3-gram under the best-fitting profile: Norwegian dev sentences
@@ -57,13 +57,6 @@ NORWEGIAN_CUE_MAX = 2
 # Words Swedish shares but Danish writes otherwise (av, ut, mot) count against Danish alone.
 NOT_DANISH_WEIGHT = 1.0
 NOT_DANISH_MAX = 2
-# Without a nynorsk form, a text this short is called nynorsk only when the model is this sure;
-# otherwise it is bokmål (the model leans that way) or undecided `no`.
-NYNORSK_EVIDENCE_WORDS = 12
-NYNORSK_SHARE_UNMARKED = 0.8
-# A single word (names aside) is never nynorsk without a nynorsk form: `Mentalsjukdomar` is as
-# Swedish as it is nynorsk.
-NYNORSK_MIN_WORDS = 2
 # The basis names `other` when the class for languages the model does not know weighed at least
 # this much in the decision (it is the answer, or came close).
 OTHER_EVIDENCE = 0.05
@@ -136,7 +129,7 @@ class LanguageDetector:
         )
         if latin < LATIN_SHARE * len(letters):
             return LanguageEvidence(label, len(text), (), self._name_script(text), 1.0)
-        probs, profile_ll, grams = self._model.analyse(text, self._profiles)
+        probs, profile_ll, grams, nb = self._model.analyse(text, self._profiles)
         if float(profile_ll.max()) / max(1, grams) < GIBBERISH_FLOOR:
             return LanguageEvidence(label, len(text), (), "und", 1.0)
         found = cues(text)
@@ -151,6 +144,13 @@ class LanguageDetector:
                 found.norwegian, NORWEGIAN_CUE_MAX
             )
         log_p[CLASSES.index("da")] -= NOT_DANISH_WEIGHT * min(found.not_danish, NOT_DANISH_MAX)
+        if self._model.has_variety:
+            _split_variety(
+                log_p,
+                self._model.variety_logit(
+                    variety_inputs(nb, found.nynorsk, found.bokmal, found.words)
+                ),
+            )
         return LanguageEvidence(
             label,
             len(text),
@@ -181,11 +181,7 @@ class LanguageDetector:
         p_no = probs["nb"] + probs["nn"]
         if p_no >= 0.5:
             variety = _variety(
-                probs,
-                evidence.nynorsk,
-                evidence.bokmal,
-                evidence.words,
-                context.favoured_variety(),
+                probs, evidence.nynorsk, evidence.bokmal, context.favoured_variety()
             )
             return Detection(variety or "no", True, variety, round(p_no, 4), basis)
         named = max((c for c in CLASSES if c not in NORWEGIAN), key=probs.__getitem__)
@@ -198,30 +194,31 @@ class LanguageDetector:
         return self.decide(self.evidence(text), context, text)
 
 
+def _split_variety(log_p: np.ndarray, logit: float) -> None:
+    """Share the Norwegian probability in `log_p` (over CLASSES) between bokmål and nynorsk by
+    the variety classifier's `logit` for nynorsk; the Norwegian total stays as it was."""
+    nb, nn = CLASSES.index("nb"), CLASSES.index("nn")
+    norwegian = np.logaddexp(log_p[nb], log_p[nn])
+    log_p[nb] = norwegian - np.logaddexp(0.0, logit)
+    log_p[nn] = norwegian - np.logaddexp(0.0, -logit)
+
+
 def _variety(
-    probs: dict[str, float], nynorsk: int, bokmal: int, words: int, favoured: str | None = None
+    probs: dict[str, float], nynorsk: int, bokmal: int, favoured: str | None = None
 ) -> str | None:
     """nb, nn or None (undecided) for a text judged Norwegian.
 
     Forms only one standard writes (ikkje/ikke, eg/jeg, frå/fra) decide when they all point
-    one way; otherwise the model's share decides, but nynorsk needs nynorsk evidence: a short
-    text with no nynorsk form needs a much surer model to be called nynorsk, a single word a
-    nynorsk form, and is bokmål when the model leans that way; otherwise the variety its feed
-    `favoured` (most of its other items), else undecided.
+    one way; otherwise the variety classifier's share (with the feed's mix of varieties as its
+    prior) decides, and a tie goes to the variety the feed `favoured` (most of its other items),
+    else is undecided.
     """
     if nynorsk and not bokmal:
         return "nn"
     if bokmal and not nynorsk:
         return "nb"
-    share_nn = probs["nn"] / (probs["nb"] + probs["nn"])
-    unmarked_short = not nynorsk and words < NYNORSK_EVIDENCE_WORDS
-    unmarked_word = not nynorsk and words < NYNORSK_MIN_WORDS
-    if not unmarked_word and share_nn >= (
-        NYNORSK_SHARE_UNMARKED if unmarked_short else VARIETY_SHARE
-    ):
-        return "nn"
-    if 1.0 - share_nn >= VARIETY_SHARE:
-        return "nb"
+    if probs["nn"] != probs["nb"]:
+        return "nn" if probs["nn"] > probs["nb"] else "nb"
     return favoured
 
 

@@ -171,6 +171,34 @@ class NbScores(NamedTuple):
     posterior: np.ndarray  # log posterior over NB_CLASSES, all features
     groups: np.ndarray  # (FEATURE_GROUPS, NB_CLASSES) log posteriors per feature group
     unseen: np.ndarray  # shares of 3-5-grams and of words no training text had
+    variety: float = 0.0  # the variety classifier's logit for nynorsk (names left out)
+
+
+# The bokmål-vs-nynorsk part: a logistic regression over the NB features of every word but
+# names (a name says where a story is, not how it is spelt), whose logit is combined with the
+# NB part's own nynorsk-vs-bokmål log ratio and the spelling cues by a second, small one.
+VARIETY_INPUTS = (
+    *("regression", "naive_bayes"),
+    *(f"naive_bayes_{group}" for group in FEATURE_GROUPS),
+    *("nynorsk_forms", "bokmal_forms", "length"),
+)
+CUE_CAP = 3  # forms counted at most (a long text's tenth `ikkje` says nothing new)
+
+
+def variety_inputs(nb: NbScores, nynorsk: int, bokmal: int, words: int) -> np.ndarray:
+    """The inputs of the variety combiner (VARIETY_INPUTS), from the NB part's scores of a text
+    and its spelling cues (cues.py: forms only nynorsk or only bokmål writes; words, names aside)."""
+    nn, nb_ = NB_CLASSES.index("nn"), NB_CLASSES.index("nb")
+    return np.array(
+        [
+            nb.variety,
+            (nb.posterior[nn] - nb.posterior[nb_]) / 10.0,
+            *((nb.groups[:, nn] - nb.groups[:, nb_]) / 10.0),
+            min(nynorsk, CUE_CAP),
+            min(bokmal, CUE_CAP),
+            math.log1p(words),
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -182,6 +210,10 @@ class LangIdModel:
     coef: np.ndarray  # stacker (classes, inputs)
     intercept: np.ndarray  # (classes,)
     meta: dict[str, object]
+    # Variety classifier weights per vocab row (zero: none trained), and the combiner's weights
+    # over VARIETY_INPUTS followed by its intercept (empty: the stacker's own nb/nn split stands).
+    variety_coef: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    variety_combiner: np.ndarray = field(default_factory=lambda: np.zeros(0))
     _word_score: Callable[[str], np.ndarray] = field(init=False, compare=False, repr=False)
     _seen: np.ndarray = field(init=False, compare=False, repr=False)
 
@@ -190,10 +222,22 @@ class LangIdModel:
         # A feature the training text never had has no weight (a cross-validation fold's model
         # shares the vocabulary of all folds, so membership alone would not tell).
         object.__setattr__(self, "_seen", (self.feature_log_prob != 0).any(axis=1))
+        if len(self.variety_coef) != len(self.vocab):
+            object.__setattr__(self, "variety_coef", np.zeros(len(self.vocab), dtype=np.float32))
+
+    @property
+    def has_variety(self) -> bool:
+        """Whether a variety classifier was trained (models before it had none)."""
+        return len(self.variety_combiner) == len(VARIETY_INPUTS) + 1
+
+    def variety_logit(self, inputs: np.ndarray) -> float:
+        """Log-odds of nynorsk over bokmål from `variety_inputs` (balanced: no prior either way)."""
+        return float(self.variety_combiner[:-1] @ inputs + self.variety_combiner[-1])
 
     def _score_word(self, key: str) -> np.ndarray:
         # NB log-likelihoods per feature group (FEATURE_GROUPS rows), then how much of the word
-        # the training text never had: character 3-5-grams unseen (of how many), word unseen.
+        # the training text never had: character 3-5-grams unseen (of how many), word unseen;
+        # last the variety classifier's share of the logit (none for a name).
         name = key.startswith(_NAME_MARK)
         grams = _word_grams(key[1:] if name else key)
         rows = [self.vocab.get(g, -1) for g in grams]
@@ -205,7 +249,10 @@ class LangIdModel:
         for group in range(len(FEATURE_GROUPS)):
             mine = [r for r, g in zip(rows, of, strict=True) if r >= 0 and g == group]
             scores[group] = self.feature_log_prob[mine].sum(axis=0, dtype=np.float64)
-        return np.concatenate([scores.ravel(), [len(long) - sum(long), len(long), whole]])
+        variety = 0.0 if name else float(self.variety_coef[[r for r in rows if r >= 0]].sum())
+        return np.concatenate(
+            [scores.ravel(), [len(long) - sum(long), len(long), whole, variety]]
+        )
 
     def nb_scores(self, text: str) -> NbScores:
         """Naive Bayes log posteriors over NB_CLASSES (uniform prior), over all of
@@ -220,11 +267,11 @@ class LangIdModel:
             return NbScores(np.zeros(k), np.zeros((len(FEATURE_GROUPS), k)), np.zeros(2))
         total = np.sum([self._word_score(w) for w in words], axis=0)
         groups = total[: len(FEATURE_GROUPS) * k].reshape(len(FEATURE_GROUPS), k)
-        unseen, grams, whole = total[len(FEATURE_GROUPS) * k :]
+        unseen, grams, whole, variety = total[len(FEATURE_GROUPS) * k :]
         shares = np.array([unseen / max(grams, 1.0), whole / len(words)])
         scores = groups.sum(axis=0)
         posterior = groups - np.logaddexp.reduce(groups, axis=1, keepdims=True)
-        return NbScores(scores - np.logaddexp.reduce(scores), posterior, shares)
+        return NbScores(scores - np.logaddexp.reduce(scores), posterior, shares, float(variety))
 
     def stack_inputs(
         self, text: str, nb: NbScores, profile_ll: tuple[np.ndarray, int]
@@ -258,14 +305,24 @@ class LangIdModel:
             ]
         )
 
-    def analyse(self, text: str, profiles: Profiles) -> tuple[np.ndarray, np.ndarray, int]:
-        """(class probabilities over CLASSES, log-likelihood under each of PROFILE_LANGS, grams scored)."""
+    def analyse(self, text: str, profiles: Profiles) -> Analysis:
+        """What the model makes of `text`: see Analysis."""
         profile_ll = profiles.log_likelihood(text)
-        x = self.stack_inputs(text, self.nb_scores(text), profile_ll)
+        nb = self.nb_scores(text)
+        x = self.stack_inputs(text, nb, profile_ll)
         logits = self.coef @ x + self.intercept
         logits -= logits.max()
         p = np.exp(logits)
-        return np.asarray(p / p.sum(), dtype=np.float64), profile_ll[0], profile_ll[1]
+        return Analysis(np.asarray(p / p.sum(), dtype=np.float64), profile_ll[0], profile_ll[1], nb)
+
+
+class Analysis(NamedTuple):
+    """The model's reading of a text."""
+
+    probs: np.ndarray  # class probabilities over CLASSES
+    profile_ll: np.ndarray  # log-likelihood under each of PROFILE_LANGS
+    grams: int  # profile grams scored
+    nb: NbScores  # the NB part's scores (the variety combiner's inputs come from them)
 
 
 class Profiles:
@@ -317,6 +374,9 @@ def load_model(path: Path | None = None) -> LangIdModel:
             coef=np.array(data["coef"]),
             intercept=np.array(data["intercept"]),
             meta=json.loads(text(data, "meta")),
+            # Archives from before the variety classifier have neither: the stacker's split stands.
+            variety_coef=np.array(data.get("variety_coef", np.zeros(0, dtype=np.float32))),
+            variety_combiner=np.array(data.get("variety_combiner", np.zeros(0))),
         )
 
 
