@@ -60,8 +60,16 @@ PLAIN_PATTERNS = ("/date=*/*/*.parquet", "/_delta_log/*.json")
 APP_PREFIX = "nordwire-"
 
 
-class PlainParquetOutput(RuntimeError):
+class UnreadableOutput(RuntimeError):
+    """An output folder whose tables cannot be read as they are (the message says why)."""
+
+
+class PlainParquetOutput(UnreadableOutput):
     """The output holds tables written by an older nordwire (Parquet without a Delta log)."""
+
+
+class BrokenTable(UnreadableOutput):
+    """A table whose Delta log cannot be read (a damaged or foreign commit file)."""
 
 
 def is_remote(output: str) -> bool:

@@ -19,7 +19,7 @@ from tests.conftest import ROOT
 from tests.helpers.tables import write_output
 
 # Modules a read-only command must not load: Beam (about 1.5 s alone), the graph, the NER
-# model and the training and evaluation tools.
+# model, the training and evaluation tools and the HTTP client.
 HEAVY = (
     "apache_beam",
     "nordwire.pipeline.graph",
@@ -28,6 +28,7 @@ HEAVY = (
     "nordwire.transforms.language.detect",
     "nordwire.pipeline.tools",
     "sklearn",
+    "httpx",  # the HTTP client: only commands that fetch need it
 )
 
 _PROBE = """
@@ -61,9 +62,7 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_output(tmp_path_factory.mktemp("startup") / "out")
 
 
-@pytest.mark.parametrize(
-    ("args", "shows"), COMMANDS, ids=[" ".join(c) for c, _ in COMMANDS]
-)
+@pytest.mark.parametrize(("args", "shows"), COMMANDS, ids=[" ".join(c) for c, _ in COMMANDS])
 def test_reading_commands_do_not_import_beam(out: Path, args: list[str], shows: str) -> None:
     code, stdout, loaded = run_probe(*(a.replace("{out}", str(out)) for a in args))
     assert code == 0, stdout
