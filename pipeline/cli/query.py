@@ -132,7 +132,7 @@ def query(
       nordwire query                      # interactive shell
     """
     import duckdb
-    from nordwire.pipeline.io.delta import UnreadableOutput
+    from nordwire.pipeline.io.location import UnreadableOutput
     from nordwire.pipeline.read.query import QueryRefused, SnapshotNotFound, run_query
     from nordwire.pipeline.read.render import for_terminal
 
@@ -169,7 +169,7 @@ def tables(output: str, fmt: str) -> None:
       nordwire tables --output gs-copy --format json
     """
     import duckdb
-    from nordwire.pipeline.io.delta import UnreadableOutput
+    from nordwire.pipeline.io.location import UnreadableOutput
     from nordwire.pipeline.read.query import table_stats
     from nordwire.pipeline.read.render import render
 

@@ -67,7 +67,7 @@ def report(
         target = html_file or Path(output) / "report.html"
         state_file = state_folder(output, state_dir) / "state.sqlite"
     day: date | None = since.date() if since else None
-    from nordwire.pipeline.io.delta import UnreadableOutput
+    from nordwire.pipeline.io.location import UnreadableOutput
 
     try:
         page = build_report(output, day, state_file, datetime.now(UTC))

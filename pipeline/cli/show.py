@@ -220,7 +220,7 @@ def show(
     """Print what nordwire made of an article: fields, dates and bases, entities, quotes, and
     its revisions (the versions of the story nordwire has seen, the current one marked)."""
     import duckdb
-    from nordwire.pipeline.io.delta import UnreadableOutput
+    from nordwire.pipeline.io.location import UnreadableOutput
     from nordwire.pipeline.read.query import QueryRefused, connect, named_tables
 
     if (article_id is None) == (count is None):

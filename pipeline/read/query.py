@@ -33,13 +33,10 @@ from typing import Any
 import duckdb
 from deltalake import DeltaTable
 from deltalake.exceptions import DeltaError, TableNotFoundError
-from nordwire.pipeline.io.delta import (
+from nordwire.pipeline.io.location import (
     PLAIN_PATTERNS,
     BrokenTable,
-    check_not_plain,
     is_remote,
-    partition_columns,
-    physical_schema,
     plain_output,
     table_uri,
 )
@@ -140,6 +137,8 @@ def _check_not_plain(output: str) -> None:
     gs:// and s3:// with the pipeline's credentials) take 1.5 s to import, three times what a
     reading command may take to start (tests/e2e/test_startup.py)."""
     if is_remote(output):
+        from nordwire.pipeline.io.delta import check_not_plain
+
         check_not_plain(output)
         return
     for table in TABLES:
@@ -212,6 +211,8 @@ def _register(
     """
     files = handle.file_uris() if handle is not None else []
     if handle is None or not files:
+        from nordwire.pipeline.io.delta import physical_schema  # pyarrow: only for this case
+
         con.register(f"_{table}", physical_schema(table).empty_table())
     elif is_remote(output):
         con.register(f"_{table}", handle.to_pyarrow_dataset())
@@ -364,16 +365,12 @@ def table_stats(output: str) -> Result:
         for table in TABLES:
             handle = handles[table]
             actions = handle.get_add_actions(flatten=True) if handle is not None else None
-            counted = _log_stats(table, actions) if table not in ("entities", "quotes") else None
-            count, partitions, first, last = (
-                counted
-                or select(
-                    con,
-                    f"SELECT count(*), count(DISTINCT {_partition_key(table)}), min(date), max(date) "
-                    f"FROM {table}",
-                ).fetchone()
-                or (0, 0, None, None)
-            )
+            counted = _log_stats(table, handle, actions) if table not in ("entities", "quotes") else None
+            if counted is None:
+                key = ", ".join(_partitions(table, handle))
+                sql = f"SELECT count(*), count(DISTINCT ({key})), min(date), max(date) FROM {table}"
+                counted = select(con, sql).fetchone() or (0, 0, None, None)
+            count, partitions, first, last = counted
             version = handle.version() if handle is not None else None
             sizes = (
                 [int(n) for n in actions.column("size_bytes").to_pylist()]
@@ -389,15 +386,17 @@ def table_stats(output: str) -> Result:
     )
 
 
-def _log_stats(table: str, actions: Any) -> tuple[int, int, Any, Any] | None:
+def _log_stats(
+    table: str, handle: DeltaTable | None, actions: Any
+) -> tuple[int, int, Any, Any] | None:
     """(rows, partitions, first date, last date) from the log's add actions; None when a
     file has no row count there (a writer that keeps no statistics)."""
-    if actions is None:
+    if handle is None or actions is None:
         return 0, 0, None, None
     counts = actions.column("num_records").to_pylist()
     if any(n is None for n in counts):
         return None
-    keys = [actions.column(f"partition.{c}").to_pylist() for c in partition_columns(table)]
+    keys = [actions.column(f"partition.{c}").to_pylist() for c in _partitions(table, handle)]
     partitions = set(zip(*keys, strict=True))
     dates = [d for d in actions.column("partition.date").to_pylist() if d is not None]
     return (
@@ -408,5 +407,10 @@ def _log_stats(table: str, actions: Any) -> tuple[int, int, Any, Any] | None:
     )
 
 
-def _partition_key(table: str) -> str:
-    return "(" + ", ".join(partition_columns(table)) + ")"
+def _partitions(table: str, handle: DeltaTable | None) -> list[str]:
+    """The table's partition columns, as its log declares them (the registry's if no table)."""
+    if handle is not None:
+        return list(handle.metadata().partition_columns)
+    from nordwire.pipeline.io.delta import partition_columns
+
+    return partition_columns(table)

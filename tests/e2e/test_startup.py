@@ -44,10 +44,10 @@ print(json.dumps({"code": code, "loaded": loaded}), file=sys.stderr)
 """
 
 
-def run_probe(*args: str) -> tuple[int, str, list[str]]:
-    """(exit code, stdout, heavy modules loaded) of `nordwire ARGS` in a fresh interpreter."""
+def run_probe(*args: str, heavy: tuple[str, ...] = HEAVY) -> tuple[int, str, list[str]]:
+    """(exit code, stdout, `heavy` modules loaded) of `nordwire ARGS` in a fresh interpreter."""
     proc = subprocess.run(
-        [sys.executable, "-c", _PROBE, json.dumps(HEAVY), *args],
+        [sys.executable, "-c", _PROBE, json.dumps(heavy), *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -70,6 +70,25 @@ def test_reading_commands_do_not_import_beam(out: Path, args: list[str], shows: 
     assert loaded == []
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["tables"],
+        ["query", "SELECT count(*) FROM quotes"],
+        ["show", "id000"],
+    ],
+    ids=["tables", "query", "show"],
+)
+def test_reading_tables_needs_neither_pyarrow_nor_the_writer(out: Path, args: list[str]) -> None:
+    # DuckDB reads the files and deltalake the log: pyarrow (a third of a second to import)
+    # and the writer's module load only for a table that does not exist yet.
+    code, stdout, loaded = run_probe(
+        *args, "--output", str(out), heavy=("pyarrow", "nordwire.pipeline.io.delta")
+    )
+    assert code == 0, stdout
+    assert loaded == []
+
+
 def test_a_job_command_still_loads_beam_when_it_runs(tmp_path: Path) -> None:
     # The probe itself must be able to see Beam: a run imports it (lazily, when it starts).
     code, _, loaded = run_probe("run", "--output", str(tmp_path / "o"), "--quiet")
@@ -82,7 +101,8 @@ def test_the_readers_own_check_of_a_local_output_agrees_with_the_writers(
 ) -> None:
     # query globs a local output itself (no Beam); run, poll and compact match it through
     # Beam's filesystems. Both refuse an old plain Parquet output and accept Delta tables.
-    from nordwire.pipeline.io.delta import PlainParquetOutput, check_not_plain
+    from nordwire.pipeline.io.delta import check_not_plain
+    from nordwire.pipeline.io.location import PlainParquetOutput
     from nordwire.pipeline.read import query
 
     from tests.e2e.test_migrate import old_output
