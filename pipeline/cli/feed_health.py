@@ -73,13 +73,13 @@ def _feed_rows(output: str, state_dir: Path | None) -> list[dict[str, Any]]:
     state = read_feed_rows(folder) if folder is not None else None
     if state is not None:
         return state
-    from nordwire.pipeline.io.delta import PlainParquetOutput
+    from nordwire.pipeline.io.location import UnreadableOutput
     from nordwire.pipeline.read.feedlog import feed_rows
     from nordwire.pipeline.read.query import connect
 
     try:
-        con = connect(output)
-    except (PlainParquetOutput, OSError) as exc:
+        con = connect(output, tables=("feeds", "articles"))
+    except (UnreadableOutput, OSError) as exc:
         fail(str(exc))
     try:
         rows = feed_rows(con)

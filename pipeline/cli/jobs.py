@@ -77,7 +77,8 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
 
 
 def _submit(config: JobConfig) -> None:
-    from nordwire.pipeline.io.delta import PlainParquetOutput, check_not_plain
+    from nordwire.pipeline.io.delta import check_not_plain
+    from nordwire.pipeline.io.location import PlainParquetOutput
     from nordwire.pipeline.progress import reporting
     from nordwire.pipeline.runner import run_job
 

@@ -112,7 +112,7 @@ def compact(
     folder. Re-runs find compact partitions and do nothing.
     """
     from nordwire.pipeline.compaction import compact as run_compaction
-    from nordwire.pipeline.io.delta import PlainParquetOutput
+    from nordwire.pipeline.io.location import PlainParquetOutput
 
     if not is_remote(output) and not os.path.isdir(output):
         fail(f"--output {output!r} is not a folder")

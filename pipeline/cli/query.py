@@ -132,7 +132,7 @@ def query(
       nordwire query                      # interactive shell
     """
     import duckdb
-    from nordwire.pipeline.io.delta import PlainParquetOutput
+    from nordwire.pipeline.io.location import UnreadableOutput
     from nordwire.pipeline.read.query import QueryRefused, SnapshotNotFound, run_query
     from nordwire.pipeline.read.render import for_terminal
 
@@ -151,7 +151,7 @@ def query(
         printed = run_query(text, output, fmt, max_width, unrestricted, as_of)
         if printed:  # statements without a result (an --unrestricted COPY) print nothing
             click.echo(for_terminal(printed, fmt, sys.stdout))
-    except (QueryRefused, SnapshotNotFound, PlainParquetOutput) as exc:
+    except (QueryRefused, SnapshotNotFound, UnreadableOutput) as exc:
         fail(str(exc))
     except duckdb.Error as exc:
         fail(str(exc).splitlines()[0])
@@ -169,14 +169,14 @@ def tables(output: str, fmt: str) -> None:
       nordwire tables --output gs-copy --format json
     """
     import duckdb
-    from nordwire.pipeline.io.delta import PlainParquetOutput
+    from nordwire.pipeline.io.location import UnreadableOutput
     from nordwire.pipeline.read.query import table_stats
     from nordwire.pipeline.read.render import render
 
     _check_folder(output)
     try:
         stats = table_stats(output)
-    except PlainParquetOutput as exc:
+    except UnreadableOutput as exc:
         fail(str(exc))
     except duckdb.Error as exc:
         fail(str(exc).splitlines()[0])

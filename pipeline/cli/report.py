@@ -67,11 +67,11 @@ def report(
         target = html_file or Path(output) / "report.html"
         state_file = state_folder(output, state_dir) / "state.sqlite"
     day: date | None = since.date() if since else None
-    from nordwire.pipeline.io.delta import PlainParquetOutput
+    from nordwire.pipeline.io.location import UnreadableOutput
 
     try:
         page = build_report(output, day, state_file, datetime.now(UTC))
-    except PlainParquetOutput as exc:
+    except UnreadableOutput as exc:
         fail(str(exc))
     except duckdb.Error as exc:
         fail(str(exc).splitlines()[0])

@@ -22,6 +22,7 @@ BODY_CHARS = 700
 CAPTION_CHARS = 300
 MAX_QUOTES = 8
 MAX_NAMES = 12
+SHOWN = frozenset(("articles", "entities", "quotes", "revisions"))  # the tables it reads
 
 Row = Mapping[str, Any]
 
@@ -219,8 +220,8 @@ def show(
     """Print what nordwire made of an article: fields, dates and bases, entities, quotes, and
     its revisions (the versions of the story nordwire has seen, the current one marked)."""
     import duckdb
-    from nordwire.pipeline.io.delta import PlainParquetOutput
-    from nordwire.pipeline.read.query import QueryRefused, connect
+    from nordwire.pipeline.io.location import UnreadableOutput
+    from nordwire.pipeline.read.query import QueryRefused, connect, named_tables
 
     if (article_id is None) == (count is None):
         fail("give an ARTICLE_ID or --random N (not both)")
@@ -230,8 +231,8 @@ def show(
         seed = random.SystemRandom().randrange(1, 1_000_000)
         click.echo(f"(random pick, --seed {seed})")
     try:
-        con = connect(output)
-    except PlainParquetOutput as exc:
+        con = connect(output, tables=SHOWN | named_tables(where or "", SHOWN))
+    except UnreadableOutput as exc:
         fail(str(exc))
     try:
         ids = article_ids(con, article_id, count, where, seed or 0)

@@ -34,6 +34,7 @@ from deltalake import (
     write_deltalake,
 )
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
+from nordwire.pipeline.io.location import PLAIN_PATTERNS, is_remote, plain_output, table_uri
 from nordwire.schemas.columns import partitions_of, with_partitions
 from nordwire.schemas.tables import TABLES
 
@@ -55,25 +56,7 @@ CHECKPOINT_INTERVAL = 100
 POST_COMMIT = PostCommitHookProperties(create_checkpoint=True, cleanup_expired_logs=False)
 
 WRITER = WriterProperties(compression="ZSTD")
-# Below a table's root: its data files, its log entries (Parquet without a log is an old output).
-PLAIN_PATTERNS = ("/date=*/*/*.parquet", "/_delta_log/*.json")
 APP_PREFIX = "nordwire-"
-
-
-class PlainParquetOutput(RuntimeError):
-    """The output holds tables written by an older nordwire (Parquet without a Delta log)."""
-
-
-def is_remote(output: str) -> bool:
-    """Whether the output is a URI (gs://, s3://, file://) that delta-rs's object stores open,
-    rather than a folder name."""
-    return "://" in output
-
-
-def table_uri(output: str, table: str) -> str:
-    """Where a table lives: OUTPUT/<table> (what FileSystems.join gives a local folder too,
-    written out so that the reading commands open local tables without importing Beam)."""
-    return output.rstrip("/") + "/" + table
 
 
 def physical_schema(table: str) -> pa.Schema:
@@ -101,14 +84,6 @@ def configuration(table: str) -> dict[str, str | None]:
         "delta.logRetentionDuration": LOG_RETENTION,
         "delta.checkpointInterval": str(CHECKPOINT_INTERVAL),
     }
-
-
-def plain_output(output: str) -> PlainParquetOutput:
-    """The error for an output whose tables are plain Parquet (see PLAIN_PATTERNS)."""
-    return PlainParquetOutput(
-        f"{output!r} holds tables written by an older nordwire (Parquet without a "
-        f"Delta log); convert them once with `nordwire migrate --output {output}`"
-    )
 
 
 def check_not_plain(output: str) -> None:

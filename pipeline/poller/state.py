@@ -11,10 +11,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from nordwire.pipeline.io.fetch import Validators
+if TYPE_CHECKING:  # the HTTP client loads only when the poller fetches, not for `feeds status`
+    from nordwire.pipeline.io.fetch import Validators
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feeds (
@@ -97,6 +98,8 @@ class PollerState:
         row = self._db.execute(
             "SELECT etag, last_modified FROM feeds WHERE url = ?", (url,)
         ).fetchone()
+        from nordwire.pipeline.io.fetch import Validators
+
         return Validators(*row) if row else Validators()
 
     def due(self, url: str, now: datetime) -> bool:

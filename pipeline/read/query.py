@@ -25,20 +25,18 @@ import re
 import shutil
 import tempfile
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import duckdb
 from deltalake import DeltaTable
-from deltalake.exceptions import TableNotFoundError
-from nordwire.pipeline.io.delta import (
+from deltalake.exceptions import DeltaError, TableNotFoundError
+from nordwire.pipeline.io.location import (
     PLAIN_PATTERNS,
-    check_not_plain,
+    BrokenTable,
     is_remote,
-    partition_columns,
-    physical_schema,
     plain_output,
     table_uri,
 )
@@ -139,6 +137,8 @@ def _check_not_plain(output: str) -> None:
     gs:// and s3:// with the pipeline's credentials) take 1.5 s to import, three times what a
     reading command may take to start (tests/e2e/test_startup.py)."""
     if is_remote(output):
+        from nordwire.pipeline.io.delta import check_not_plain
+
         check_not_plain(output)
         return
     for table in TABLES:
@@ -148,8 +148,11 @@ def _check_not_plain(output: str) -> None:
             raise plain_output(output)
 
 
-def open_tables(output: str, as_of: str | None = None) -> dict[str, DeltaTable | None]:
-    """Each table's Delta snapshot: the current one, or the one `as_of` names (None: no table).
+def open_tables(
+    output: str, as_of: str | None = None, tables: Collection[str] | None = None
+) -> dict[str, DeltaTable | None]:
+    """Each table's Delta snapshot (of `tables`, by default all): the current one, or the one
+    `as_of` names (None: no table).
 
     `as_of` is a version of the articles table, or a time: every table is read as it was
     then (for a version, until the next version was committed), so entities and quotes
@@ -158,11 +161,17 @@ def open_tables(output: str, as_of: str | None = None) -> dict[str, DeltaTable |
     """
     _check_not_plain(output)
     handles: dict[str, DeltaTable | None] = {}
-    for table in TABLES:
+    wanted = set(TABLES if tables is None else tables)
+    if as_of is not None:
+        wanted.add("articles")  # the snapshot's moment is the articles table's
+    for table in [t for t in TABLES if t in wanted]:
         try:
             handles[table] = DeltaTable(table_uri(output, table))
         except TableNotFoundError:
             handles[table] = None
+        except DeltaError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise BrokenTable(f"the {table} table's Delta log cannot be read: {first}") from exc
     if as_of is None:
         return handles
     articles = handles["articles"]
@@ -202,6 +211,8 @@ def _register(
     """
     files = handle.file_uris() if handle is not None else []
     if handle is None or not files:
+        from nordwire.pipeline.io.delta import physical_schema  # pyarrow: only for this case
+
         con.register(f"_{table}", physical_schema(table).empty_table())
     elif is_remote(output):
         con.register(f"_{table}", handle.to_pyarrow_dataset())
@@ -213,17 +224,39 @@ def _register(
         )
 
 
+def named_tables(sql: str, default: Collection[str] = TABLES) -> set[str]:
+    """The tables `sql` names, with those their views read (entities and quotes read articles);
+    `default` when it names none (every table: SHOW TABLES, a catalog query)."""
+    named = {t for t in TABLES if re.search(rf"\b{t}\b", sql, re.IGNORECASE)}
+    if not named:
+        named = set(default)
+    if named & {"entities", "quotes"}:
+        named.add("articles")
+    return named
+
+
 def connect(
-    output: str, unrestricted: bool = False, as_of: str | None = None
+    output: str,
+    unrestricted: bool = False,
+    as_of: str | None = None,
+    tables: Collection[str] | None = None,
+    handles: dict[str, DeltaTable | None] | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with one view per table, sandboxed to `output` unless `unrestricted`."""
-    handles = open_tables(output, as_of)
+    """An in-memory DuckDB with one view per table (of `tables`, by default all; see
+    `named_tables`), sandboxed to `output` unless `unrestricted`.
+
+    Each view costs a Delta log read and a look at its files' footers, so a statement that
+    names one table opens that one only. `handles` are tables already opened.
+    """
+    if handles is None:
+        handles = open_tables(output, as_of, tables)
+    wanted = [t for t in TABLES if t in handles and (tables is None or t in tables)]
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")  # published_at is stored in UTC; show it as stored
-        for table, handle in handles.items():
-            _register(con, table, handle, output)
-        for table in TABLES:
+        for table in wanted:
+            _register(con, table, handles[table], output)
+        for table in wanted:
             body = (
                 _CURRENT.format(t=table)
                 if table in ("entities", "quotes")
@@ -311,7 +344,7 @@ def run_query(
     """
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
-    con = connect(output, unrestricted, as_of)
+    con = connect(output, unrestricted, as_of, named_tables(sql))
     try:
         results = list(execute(con, sql, unrestricted))
     finally:
@@ -320,25 +353,28 @@ def run_query(
 
 
 def table_stats(output: str) -> Result:
-    """Per table: Delta version, rows (as the views show them), partitions, files, bytes, dates."""
+    """Per table: Delta version, rows (as the views show them), partitions, files, bytes, dates.
+
+    From the Delta log where it says it all (every file's row count, partition values and
+    size); entities and quotes count the rows their views show, and so are queried.
+    """
     handles = open_tables(output)
-    con = connect(output)
+    con = connect(output, tables=("articles", "entities", "quotes"), handles=handles)
     rows = []
     try:
         for table in TABLES:
-            count, partitions, first, last = select(
-                con,
-                f"SELECT count(*), count(DISTINCT {_partition_key(table)}), min(date), max(date) "
-                f"FROM {table}",
-            ).fetchone() or (0, 0, None, None)
             handle = handles[table]
+            actions = handle.get_add_actions(flatten=True) if handle is not None else None
+            counted = _log_stats(table, handle, actions) if table not in ("entities", "quotes") else None
+            if counted is None:
+                key = ", ".join(_partitions(table, handle))
+                sql = f"SELECT count(*), count(DISTINCT ({key})), min(date), max(date) FROM {table}"
+                counted = select(con, sql).fetchone() or (0, 0, None, None)
+            count, partitions, first, last = counted
             version = handle.version() if handle is not None else None
             sizes = (
-                [
-                    int(n)
-                    for n in handle.get_add_actions(flatten=True).column("size_bytes").to_pylist()
-                ]
-                if handle is not None
+                [int(n) for n in actions.column("size_bytes").to_pylist()]
+                if actions is not None
                 else []
             )
             rows.append((table, version, count, partitions, len(sizes), sum(sizes), first, last))
@@ -350,5 +386,31 @@ def table_stats(output: str) -> Result:
     )
 
 
-def _partition_key(table: str) -> str:
-    return "(" + ", ".join(partition_columns(table)) + ")"
+def _log_stats(
+    table: str, handle: DeltaTable | None, actions: Any
+) -> tuple[int, int, Any, Any] | None:
+    """(rows, partitions, first date, last date) from the log's add actions; None when a
+    file has no row count there (a writer that keeps no statistics)."""
+    if handle is None or actions is None:
+        return 0, 0, None, None
+    counts = actions.column("num_records").to_pylist()
+    if any(n is None for n in counts):
+        return None
+    keys = [actions.column(f"partition.{c}").to_pylist() for c in _partitions(table, handle)]
+    partitions = set(zip(*keys, strict=True))
+    dates = [d for d in actions.column("partition.date").to_pylist() if d is not None]
+    return (
+        sum(int(n) for n in counts),
+        len(partitions),
+        min(dates, default=None),
+        max(dates, default=None),
+    )
+
+
+def _partitions(table: str, handle: DeltaTable | None) -> list[str]:
+    """The table's partition columns, as its log declares them (the registry's if no table)."""
+    if handle is not None:
+        return list(handle.metadata().partition_columns)
+    from nordwire.pipeline.io.delta import partition_columns
+
+    return partition_columns(table)

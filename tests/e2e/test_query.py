@@ -288,3 +288,35 @@ def test_ctrl_c_in_the_shell_drops_the_line_and_the_shell_goes_on(
         ],
     )
     assert text.count("^C") == 2 and "\n6\n(1 row)" in text and "error" not in text
+
+
+def test_a_statement_opens_only_the_tables_it_names(out: Path, tmp_path: Path) -> None:
+    import shutil
+
+    broken = tmp_path / "out"
+    shutil.copytree(out, broken)
+    (broken / "rejects" / "_delta_log" / "00000000000000000000.json").write_text("garbage\n")
+    assert count(broken) == 6  # articles never reads the rejects table's log
+    code, _, stderr = cli("query", "SELECT count(*) FROM rejects", "--output", str(broken))
+    assert code == 2 and "rejects table's Delta log cannot be read" in stderr
+    assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1
+    code, _, stderr = cli("tables", "--output", str(broken))
+    assert code == 2 and "rejects" in stderr
+
+
+def test_show_tables_still_lists_every_view(out: Path) -> None:
+    from nordwire.schemas.tables import TABLES
+
+    code, stdout, _ = cli("query", "SHOW TABLES", "--output", str(out), "--format", "json")
+    assert code == 0
+    assert set(TABLES) <= {row["name"] for row in json.loads(stdout)}
+
+
+def test_tables_counts_from_the_log_are_what_the_views_hold(out: Path) -> None:
+    code, stdout, _ = cli("tables", "--output", str(out), "--format", "json")
+    assert code == 0
+    for row in json.loads(stdout):
+        sql = f"SELECT count(*) AS n, min(date) AS first FROM {row['table']}"
+        _, counted, _ = cli("query", sql, "--output", str(out), "--format", "json")
+        (expected,) = json.loads(counted)
+        assert (row["rows"], row["first_date"]) == (expected["n"], expected["first"]), row

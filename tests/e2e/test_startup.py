@@ -19,7 +19,7 @@ from tests.conftest import ROOT
 from tests.helpers.tables import write_output
 
 # Modules a read-only command must not load: Beam (about 1.5 s alone), the graph, the NER
-# model and the training and evaluation tools.
+# model, the training and evaluation tools and the HTTP client.
 HEAVY = (
     "apache_beam",
     "nordwire.pipeline.graph",
@@ -28,6 +28,7 @@ HEAVY = (
     "nordwire.transforms.language.detect",
     "nordwire.pipeline.tools",
     "sklearn",
+    "httpx",  # the HTTP client: only commands that fetch need it
 )
 
 _PROBE = """
@@ -43,10 +44,10 @@ print(json.dumps({"code": code, "loaded": loaded}), file=sys.stderr)
 """
 
 
-def run_probe(*args: str) -> tuple[int, str, list[str]]:
-    """(exit code, stdout, heavy modules loaded) of `nordwire ARGS` in a fresh interpreter."""
+def run_probe(*args: str, heavy: tuple[str, ...] = HEAVY) -> tuple[int, str, list[str]]:
+    """(exit code, stdout, `heavy` modules loaded) of `nordwire ARGS` in a fresh interpreter."""
     proc = subprocess.run(
-        [sys.executable, "-c", _PROBE, json.dumps(HEAVY), *args],
+        [sys.executable, "-c", _PROBE, json.dumps(heavy), *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -61,13 +62,30 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_output(tmp_path_factory.mktemp("startup") / "out")
 
 
-@pytest.mark.parametrize(
-    ("args", "shows"), COMMANDS, ids=[" ".join(c) for c, _ in COMMANDS]
-)
+@pytest.mark.parametrize(("args", "shows"), COMMANDS, ids=[" ".join(c) for c, _ in COMMANDS])
 def test_reading_commands_do_not_import_beam(out: Path, args: list[str], shows: str) -> None:
     code, stdout, loaded = run_probe(*(a.replace("{out}", str(out)) for a in args))
     assert code == 0, stdout
     assert shows in stdout
+    assert loaded == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["tables"],
+        ["query", "SELECT count(*) FROM quotes"],
+        ["show", "id000"],
+    ],
+    ids=["tables", "query", "show"],
+)
+def test_reading_tables_needs_neither_pyarrow_nor_the_writer(out: Path, args: list[str]) -> None:
+    # DuckDB reads the files and deltalake the log: pyarrow (a third of a second to import)
+    # and the writer's module load only for a table that does not exist yet.
+    code, stdout, loaded = run_probe(
+        *args, "--output", str(out), heavy=("pyarrow", "nordwire.pipeline.io.delta")
+    )
+    assert code == 0, stdout
     assert loaded == []
 
 
@@ -83,7 +101,8 @@ def test_the_readers_own_check_of_a_local_output_agrees_with_the_writers(
 ) -> None:
     # query globs a local output itself (no Beam); run, poll and compact match it through
     # Beam's filesystems. Both refuse an old plain Parquet output and accept Delta tables.
-    from nordwire.pipeline.io.delta import PlainParquetOutput, check_not_plain
+    from nordwire.pipeline.io.delta import check_not_plain
+    from nordwire.pipeline.io.location import PlainParquetOutput
     from nordwire.pipeline.read import query
 
     from tests.e2e.test_migrate import old_output

@@ -31,11 +31,15 @@ CACHE_PAIRS = 200_000
 
 
 class CrfDecoder:
-    """Decodes with the weights of an open crfsuite tagger; `features(word, prefix)` are the
-    attribute names of a word's own features (prefix "") or of a neighbour's ("-1:", ...)."""
+    """Decodes with the weights of an open crfsuite tagger; `own(word)` are the attribute names
+    of a word's own features, `neighbour(word)` those it gives a neighbour, before the
+    neighbour's prefix ("-1:", ...) is put in front."""
 
     def __init__(
-        self, tagger: pycrfsuite.Tagger, features: Callable[[str, str], Sequence[str]]
+        self,
+        tagger: pycrfsuite.Tagger,
+        own: Callable[[str], Sequence[str]],
+        neighbour: Callable[[str], Sequence[str]],
     ) -> None:
         info = tagger.info()
         self.labels = [name for name, _ in sorted(info.labels.items(), key=lambda kv: int(kv[1]))]
@@ -55,7 +59,13 @@ class CrfDecoder:
         # The attributes' weights, then one zero row (an attribute the model does not know).
         self._zero = len(weights)
         self._weights = np.vstack([*weights, np.zeros(width)])
-        self._features = features
+        self._own, self._neighbour = own, neighbour
+        # One look-up per neighbour offset keyed by the unprefixed name: a new word's neighbour
+        # features are built once and looked up four times, with no prefixed strings made.
+        self._prefixed = [
+            {attr[len(prefix) :]: row for attr, row in self._attrs.items() if attr.startswith(prefix)}
+            for _, prefix in NEIGHBOURS
+        ]
         self._bos = self._weights[self._attrs.get(BOS, self._zero)]
         self._eos = self._weights[self._attrs.get(EOS, self._zero)]
         # word -> id; _blocks[id] = summed weights of its own part and its four neighbour parts.
@@ -87,12 +97,14 @@ class CrfDecoder:
         for word in words:
             self._ids[word] = len(self._lows)
             self._lows.append(word.lower())
-            for prefix in PREFIXES:
+            starts.append(len(rows))
+            rows.append(zero)  # every segment non-empty, as reduceat needs
+            rows.extend(r for a in self._own(word) if (r := attrs.get(a)) is not None)
+            base = self._neighbour(word)
+            for lookup in self._prefixed:
                 starts.append(len(rows))
-                rows.append(zero)  # every segment non-empty, as reduceat needs
-                rows.extend(
-                    r for a in self._features(word, prefix) if (r := attrs.get(a)) is not None
-                )
+                rows.append(zero)
+                rows.extend(r for a in base if (r := lookup.get(a)) is not None)
         sums = np.add.reduceat(self._weights[rows], starts, axis=0)
         self._blocks[first:needed] = sums.reshape(len(words), len(PREFIXES), -1)
 

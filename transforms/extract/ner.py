@@ -24,7 +24,6 @@ from nordwire.transforms.extract.crf import (
 )
 
 MODEL_FILE = "ner.crfsuite"
-NEIGHBOUR_CACHE = 100_000  # words whose neighbour features are kept, per model
 # Letters, digits and the joiners inside Norwegian names and models: S-400, Iskander-M, O'Neill.
 _TOKEN = re.compile(r"\w+(?:[-'’.&/]\w+)*\.?|[^\w\s]", re.UNICODE)
 _DIGIT = re.compile(r"\d")
@@ -278,20 +277,11 @@ class NerModel:
         self._tagger.open_inmemory(self._model_bytes)
         self.lexicon = lexicon if lexicon is not None else shipped_lexicon()
         self.gazetteer = frozenset(w for w, tags in self.lexicon.items() if "gaz" in tags)
-        self._neighbour: dict[str, list[str]] = {}
-        self._decoder = CrfDecoder(self._tagger, self._features)
-
-    def _features(self, word: str, prefix: str) -> list[str]:
-        # A neighbour's features are its own word features under a prefix: build them once
-        # per word, not once per neighbour offset (a new word is seen at four offsets).
-        if not prefix:
-            return word_part(word, prefix, self.lexicon)
-        base = self._neighbour.get(word)
-        if base is None:
-            if len(self._neighbour) >= NEIGHBOUR_CACHE:
-                self._neighbour.clear()
-            base = self._neighbour[word] = _word_features(word, "", self.lexicon)
-        return [prefix + f for f in base]
+        self._decoder = CrfDecoder(
+            self._tagger,
+            lambda word: _core_features(word, self.lexicon),
+            lambda word: _word_features(word, "", self.lexicon),
+        )
 
     def tag(self, words: Sequence[str]) -> list[str]:
         """IOB2 tags for one sentence."""

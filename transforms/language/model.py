@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import repeat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -150,6 +151,13 @@ def _group(gram: str) -> int:
     return 0 if len(gram) <= 2 else (1 if len(gram) == 3 else 2)
 
 
+@lru_cache(maxsize=256)
+def _layout(size: int, count: int) -> np.ndarray:
+    """The feature group of each of the `count` grams `_word_grams` gives a padded word of `size`."""
+    out = [_group("x" * n) for n in range(1, min(NGRAM_MAX, size) + 1) for _ in range(size - n + 1)]
+    return np.array(out + [3] * (count - len(out)))
+
+
 def _keys(text: str) -> list[str]:
     """Each word lower-cased, a name marked: capitalised and not the first of its sentence."""
     out: list[str] = []
@@ -238,21 +246,33 @@ class LangIdModel:
         # NB log-likelihoods per feature group (FEATURE_GROUPS rows), then how much of the word
         # the training text never had: character 3-5-grams unseen (of how many), word unseen;
         # last the variety classifier's share of the logit (none for a name).
+        # Runs once per distinct word (cached), so array operations over all its grams at once.
         name = key.startswith(_NAME_MARK)
-        grams = _word_grams(key[1:] if name else key)
-        rows = [self.vocab.get(g, -1) for g in grams]
-        seen = [row >= 0 and bool(self._seen[row]) for row in rows]
-        long = [ok for g, ok in zip(grams, seen, strict=True) if len(g) >= 3 and g[:2] != "w:"]
-        whole = sum(1 for g, ok in zip(grams, seen, strict=True) if g[:2] == "w:" and not ok)
-        of = [NAMES if name else _group(g) for g in grams]
-        scores = np.zeros((len(FEATURE_GROUPS), len(NB_CLASSES)))
-        for group in range(len(FEATURE_GROUPS)):
-            mine = [r for r, g in zip(rows, of, strict=True) if r >= 0 and g == group]
-            scores[group] = self.feature_log_prob[mine].sum(axis=0, dtype=np.float64)
-        variety = 0.0 if name else float(self.variety_coef[[r for r in rows if r >= 0]].sum())
-        return np.concatenate(
-            [scores.ravel(), [len(long) - sum(long), len(long), whole, variety]]
+        word = key[1:] if name else key
+        grams = _word_grams(word)
+        rows = np.fromiter(
+            map(self.vocab.get, grams, repeat(-1)), dtype=np.intp, count=len(grams)
         )
+        # The grams come in a fixed order (1- to 5-grams, then words), so their groups follow
+        # from the lengths, unless a character gram itself starts with "w:".
+        groups = (
+            np.array([_group(g) for g in grams])
+            if "w:" in word
+            else _layout(len(word) + 2, len(grams))
+        )
+        known = rows >= 0
+        seen = known.copy()
+        seen[known] = self._seen[rows[known]]
+        long = (groups == 1) | (groups == 2)
+        scores = np.zeros((len(FEATURE_GROUPS), len(NB_CLASSES)))
+        for group in (NAMES,) if name else range(NAMES):
+            mine = rows[known] if name else rows[known & (groups == group)]
+            scores[group] = self.feature_log_prob[mine].sum(axis=0, dtype=np.float64)
+        n_long = int(np.count_nonzero(long))
+        unseen = n_long - int(np.count_nonzero(long & seen))
+        whole = int(np.count_nonzero((groups == 3) & ~seen))
+        variety = 0.0 if name else float(self.variety_coef[rows[known]].sum(dtype=np.float64))
+        return np.concatenate([scores.ravel(), [unseen, n_long, whole, variety]])
 
     def nb_scores(self, text: str) -> NbScores:
         """Naive Bayes log posteriors over NB_CLASSES (uniform prior), over all of
