@@ -115,7 +115,6 @@ def feed_titles_tsv(data: Path) -> str:
     summary: at least two forms only nynorsk writes (ikkje, eg, frå, -ane ...) and none only
     bokmål writes, or the other way round. Items whose summary says neither are left out."""
     import feedparser
-
     from nordwire.transforms.language.cues import cues
 
     seen: set[str] = set()

@@ -76,9 +76,7 @@ def inputs_of(model: LangIdModel, text: str) -> np.ndarray:
     return variety_inputs(model.nb_scores(text), found.nynorsk, found.bokmal, found.words)
 
 
-def fit_combiner(
-    x: np.ndarray, nynorsk: np.ndarray, c: float = COMBINER_C
-) -> np.ndarray:
+def fit_combiner(x: np.ndarray, nynorsk: np.ndarray, c: float = COMBINER_C) -> np.ndarray:
     """Combiner weights over VARIETY_INPUTS, then its intercept (balanced classes: no prior)."""
     from sklearn.linear_model import LogisticRegression
 

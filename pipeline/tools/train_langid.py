@@ -21,8 +21,8 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from nordwire.pipeline.tools.conll import read_conll
 from nordwire.pipeline.tools import langvariety
+from nordwire.pipeline.tools.conll import read_conll
 from nordwire.pipeline.tools.otherlang import default_cache, other_samples
 from nordwire.transforms.archive import text_array
 from nordwire.transforms.language.detect import too_short
@@ -269,9 +269,7 @@ def train(
         for lang in NORWEGIAN:
             for kind in ("sentence", "fragment"):
                 for text in shaped(held[lang])[kind]:
-                    variety_rows.append(
-                        (k, kind, lang == "nn", langvariety.inputs_of(model, text))
-                    )
+                    variety_rows.append((k, kind, lang == "nn", langvariety.inputs_of(model, text)))
         # Other languages enter as one class: the NB part never saw them, whatever the fold.
         held[OTHER] = [
             seg

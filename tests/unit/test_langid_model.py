@@ -100,6 +100,12 @@ def test_training_is_reproducible_and_round_trips(tmp_path: Path) -> None:
     loaded = load_model(tmp_path / "m.npz")
     assert loaded.vocab == one.vocab and loaded.meta == one.meta
     assert np.allclose(loaded.coef, one.coef)
+    # The variety classifier is trained (bokmål and nynorsk sentences are there) and saved too.
+    assert np.array_equal(one.variety_coef, two.variety_coef) and one.has_variety
+    assert np.allclose(loaded.variety_coef, one.variety_coef)
+    assert np.allclose(loaded.variety_combiner, one.variety_combiner) and loaded.has_variety
+    assert loaded.nb_scores("Eg veit ikkje kva ho seier").variety > 0
+    assert loaded.nb_scores("Jeg vet ikke hva hun sier").variety < 0
 
 
 def test_training_helpers() -> None:

@@ -100,7 +100,9 @@ def _heldout(name: str) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(
     ("name", "norwegian", "variety"),
-    [("heldout-sentences.tsv", 0.985, 0.95), ("heldout-chunks300.tsv", 0.9995, 0.995)],
+    # Issue 25 items 6 and 7: bokmål-vs-nynorsk >= 97 % on single sentences (95.2 % before the
+    # variety classifier, when short texts without a nynorsk form were left undecided).
+    [("heldout-sentences.tsv", 0.985, 0.97), ("heldout-chunks300.tsv", 0.9995, 0.995)],
 )
 def test_heldout_ud_text_meets_the_targets(
     detector: LanguageDetector, name: str, norwegian: float, variety: float
@@ -109,6 +111,20 @@ def test_heldout_ud_text_meets_the_targets(
 
     report = evaluate_langid(_heldout(name), detector).as_dict()
     assert report["norwegian_accuracy"] >= norwegian and report["variety_accuracy"] >= variety
+
+
+def test_titles_of_real_feeds_get_the_variety_of_their_summary(
+    detector: LanguageDetector,
+) -> None:
+    # NRK's, VG's and TV 2's titles alone, labelled by the forms of their own summary: short
+    # text by other hands than UD's (88.6 % before the variety classifier, 93.7 % with it).
+    from nordwire.pipeline.tools.evaluate import evaluate_langid
+    from nordwire.pipeline.tools.langfeeds import feed_titles_tsv
+
+    pairs = [line.split("\t", 1) for line in feed_titles_tsv(DATA).splitlines()]
+    report = evaluate_langid([(label, title) for label, title in pairs], detector)
+    assert report.variety_n >= 300, report.variety_n
+    assert report.variety_correct >= 0.92 * report.variety_n, report.as_dict()
 
 
 def test_real_norwegian_feeds_are_kept(detector: LanguageDetector) -> None:

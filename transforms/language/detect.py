@@ -180,9 +180,7 @@ class LanguageDetector:
         basis = "+".join(used)
         p_no = probs["nb"] + probs["nn"]
         if p_no >= 0.5:
-            variety = _variety(
-                probs, evidence.nynorsk, evidence.bokmal, context.favoured_variety()
-            )
+            variety = _variety(probs, evidence.nynorsk, evidence.bokmal, context.favoured_variety())
             return Detection(variety or "no", True, variety, round(p_no, 4), basis)
         named = max((c for c in CLASSES if c not in NORWEGIAN), key=probs.__getitem__)
         if named == OTHER and text is not None:
