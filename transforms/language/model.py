@@ -250,7 +250,9 @@ class LangIdModel:
         name = key.startswith(_NAME_MARK)
         word = key[1:] if name else key
         grams = _word_grams(word)
-        rows = np.fromiter(map(self.vocab.get, grams, repeat(-1)), dtype=np.intp, count=len(grams))
+        rows = np.fromiter(
+            map(self.vocab.get, grams, repeat(-1)), dtype=np.intp, count=len(grams)
+        )
         # The grams come in a fixed order (1- to 5-grams, then words), so their groups follow
         # from the lengths, unless a character gram itself starts with "w:".
         groups = (
