@@ -245,3 +245,34 @@ def test_a_news_desk_story_about_a_killing_is_crime_or_unclassified(clf: TopicCl
         ("Nyheter",), None, "Mann siktet for drap i Bergen", "Politiet pågrep mannen natt til søndag."
     )
     assert topic in ("crime-law-justice", UNCLASSIFIED)
+
+
+def test_when_categories_name_several_topics_the_text_breaks_the_tie(clf: TopicClassifier) -> None:
+    categories = ("Ras- og ulykkesvegen E16", "Samferdsel", "Statsbudsjettet 2023")
+    title = "Rasar mot eiga regjering etter E16-kutt: – Me er forbanna"
+    lede = (
+        "Senterungdommen og AUF går hardt ut mot regjeringa som i statsbudsjettet har kutta "
+        "utbygginga av ny veg og bane mellom Bergen og Voss."
+    )
+    topic, topics, basis = clf.classify(categories, None, title, lede)
+    assert topic in ("politics", ECONOMY) and basis == "category"
+    assert {"politics", ECONOMY, "disaster-accident-emergency"} <= {s for s, _ in topics}
+    # Without text the order of the sections decides; the text never adds a primary of its own.
+    assert clf.classify(categories, None, "Kort melding", "")[0] == ECONOMY
+    sport_text = clf.classify(("Statsbudsjettet 2023",), None, "Haaland scoret to mål", "Manchester City vant 3-1.")
+    assert sport_text[0] == "politics"
+
+
+def test_the_primary_section_is_the_one_the_text_names_else_the_first() -> None:
+    from nordwire.transforms.topics.classify import primary_signal
+    from nordwire.transforms.topics.sections import SectionSignal
+
+    signals = [
+        SectionSignal(ECONOMY, "category", "Samferdsel"),
+        SectionSignal("politics", "category", "Statsbudsjettet 2023"),
+        SectionSignal("sport", "url", "https://example.no/sport/x"),
+    ]
+    assert primary_signal(signals, {}).slug == ECONOMY
+    assert primary_signal(signals, {"politics": 0.91, CULTURE: 0.99}).slug == "politics"
+    # The link is read only when no category maps: text support for it does not count.
+    assert primary_signal(signals, {"sport": 0.99}).slug == ECONOMY
