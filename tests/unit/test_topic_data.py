@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from nordwire.pipeline.tools.topic_data import Example, NewsDesks, first_sentence
 from nordwire.pipeline.tools.topic_eval import judge
-from nordwire.pipeline.tools.train_topics import Settings, allowed_set, calibrate, calibration_folds
+from nordwire.pipeline.tools.topic_fit import Settings, allowed_set, calibrate, calibration_folds
 from nordwire.schemas.topics import vocabulary
 from nordwire.transforms.topics.model import HARD_NEWS
 from nordwire.transforms.topics.sections import SectionMap
