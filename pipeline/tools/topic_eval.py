@@ -8,6 +8,7 @@ ways: `precision` leaves such items out, `precision_strict` counts them wrong (a
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -78,6 +79,7 @@ def per_topic(rows: Sequence[Scored]) -> dict[str, dict[str, float | int | None]
             "recall": _ratio(sum(r.predicted == topic for r in gold), len(gold)),
             "abstain": _ratio(sum(r.predicted == UNCLASSIFIED for r in gold), len(gold)),
             "named": len(named),
+            "judged": judged,
             "support": len(gold),
         }
     return out
@@ -104,7 +106,33 @@ def summary(rows: Sequence[Scored]) -> dict[str, object]:
             sum(r.gold == HARD_NEWS for r in rows),
         ),
         "per_topic": topics,
+        "recall_lost": recall_lost(rows),
     }
+
+
+def recall_lost(rows: Sequence[Scored]) -> dict[str, dict[str, object]]:
+    """Where the items filed under sport, economy and culture went.
+
+    `named`: named right; `below_threshold`: the model's best topic was right but not sure
+    enough; `unsure_other`: unclassified, the best topic another; `named_other`: named another
+    topic (the items' other section topics count as right); `others`: those other best topics.
+    """
+    out: dict[str, dict[str, object]] = {}
+    for topic in FOCUS_RECALL:
+        gold = [r for r in rows if r.gold == topic]
+        if not gold:
+            continue
+        missed = [r for r in gold if r.predicted != topic]
+        others = Counter(r.top for r in missed if r.top != topic)
+        out[topic] = {
+            "items": len(gold),
+            "named": len(gold) - len(missed),
+            "below_threshold": sum(r.predicted == UNCLASSIFIED and r.top == topic for r in missed),
+            "unsure_other": sum(r.predicted == UNCLASSIFIED and r.top != topic for r in missed),
+            "named_other": sum(r.predicted != UNCLASSIFIED for r in missed),
+            "others": dict(others.most_common(4)),
+        }
+    return out
 
 
 def reliability_table(rows: Iterable[Scored]) -> list[dict[str, object]]:
@@ -143,6 +171,14 @@ def format_topics(title: str, report: dict[str, object]) -> str:
             f"   {topic:34} {shown} {'-' if cells[3] is None else cells[3]:>7} "
             f"{sc['named']:>5} {sc['support']:>5}"
         )
+    lost = report.get("recall_lost")
+    if isinstance(lost, dict):
+        for topic, got in lost.items():
+            lines.append(
+                f"   recall of {topic}: {got['named']} of {got['items']} named; "
+                f"{got['below_threshold']} best guess right but unsure, {got['unsure_other']} unsure "
+                f"and guessing another, {got['named_other']} named another ({got['others']})"
+            )
     return "\n".join(lines)
 
 

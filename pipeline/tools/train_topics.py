@@ -24,7 +24,6 @@ from pathlib import Path
 import numpy as np
 from nordwire.pipeline.tools.topic_data import Example, KeywordSeeds, examples, read_items
 from nordwire.pipeline.tools.topic_eval import (
-    FOCUS_PRECISION,
     evaluate,
     format_topics,
     score,
@@ -95,8 +94,8 @@ def choose_margin(
     """The smallest of MARGINS at which the outlets left out keep the target precision.
 
     Pooled over the outlets, on full ledes and on first sentences: the precision of all named
-    items, and of sport and of culture where each is named at least MIN_NAMED times, must reach
-    `settings.target`. None does: the largest margin. The held-out split plays no part.
+    items, and of every topic where it is named (and judged) at least MIN_NAMED times, must
+    reach `settings.target`. None does: the largest margin. The held-out split plays no part.
     """
     table: dict[str, object] = {}
     chosen: float | None = None
@@ -117,10 +116,12 @@ def choose_margin(
             assert isinstance(per, dict)
             named = report["precision_named"]
             ok &= named is not None and float(named) >= settings.target  # type: ignore[arg-type]
-            for topic in FOCUS_PRECISION:
-                got = per.get(topic, {})
-                if got.get("named", 0) >= MIN_NAMED:
-                    ok &= float(got["precision"]) >= settings.target
+            short_of = [
+                t
+                for t, got in per.items()
+                if got["judged"] >= MIN_NAMED and float(got["precision"] or 0.0) < settings.target
+            ]
+            ok &= not short_of
             figures[variant] = {
                 k: report[k]
                 for k in (
@@ -129,7 +130,7 @@ def choose_margin(
                     "recall_sport_economy_culture",
                     "abstain_rate",
                 )
-            }
+            } | {"below_target": short_of}
         table[str(margin)] = figures
         if ok and chosen is None:
             chosen = margin
