@@ -24,7 +24,9 @@ def test_fold_spells_norwegian_letters_as_links_do() -> None:
         ("sportsstudio", "sport"),  # compound first part
         ("fotballandslaget", "sport"),
         ("persontransport", "economy-business-finance"),  # the longest part wins: not `sport`
-        ("politikere", None),  # not `politi`
+        ("politikere", "politics"),  # politicians, not `politi` (crime)
+        ("politikerlønninger", "politics"),
+        ("osloskolen", "education"),  # `skole` + the definite `-n`
         ("kunstig", None),  # not `kunst`
         ("toppmøte", None),  # folded `møte` is not a section word
         ("helgeland", None),

@@ -107,6 +107,10 @@ class SectionMap:
             if slug is not None:
                 return slug, True
         # Norwegian compounds are head-final: the longest section word a form ends with wins.
+        # A head ending in -e takes only -n in the definite (`Osloskolen`); not for a whole
+        # word, where it would make the name `Hagen` a garden.
+        if word.endswith("en"):
+            forms = [*forms, word[:-1]]
         best: tuple[int, str] | None = None
         for form in forms:
             for start in range(MIN_HEAD_PREFIX, len(form) - MIN_STEM + 1):
