@@ -106,6 +106,9 @@ class Item:
     # and the newest date any item of the same document carries, UTC; set at parse
     channel_date: datetime | None = None
     newest_item_date: datetime | None = None
+    # the earliest sighting among the run's copies of this story, when earlier than this copy's
+    # own (transforms/revisions.py: first_seen); set by the dedup
+    first_sighting: datetime | None = None
     caption_raw: str | None = None  # media:description / media:text of the item's photos
     categories: tuple[str, ...] = ()
     authors: tuple[str, ...] = ()

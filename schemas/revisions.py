@@ -28,7 +28,7 @@ class Version:
     field_hashes: tuple[tuple[str, str], ...]  # (field, digest) per field a reader sees
     revised_at: datetime  # the document's clock of this version (UTC)
     clock_basis: str  # updated, channel, feed_newest, fetched or file_mtime
-    first_seen_at: datetime  # when the story's first version was fetched (UTC)
+    first_seen_at: datetime  # when the story was first seen (transforms/revisions.py: first_seen), UTC
     changed: tuple[str, ...] = ()  # fields that differ from the previous version
 
 

@@ -74,8 +74,27 @@ def revision_clock(item: Item, tz: ZoneInfo = OSLO) -> tuple[datetime, str]:
     ):
         if value is not None and value <= latest:
             return value, basis
-    polled = item.input.lower().startswith(("http://", "https://"))
-    return item.fetched_at, "fetched" if polled else "file_mtime"
+    return item.fetched_at, "fetched" if _polled(item) else "file_mtime"
+
+
+def _polled(item: Item) -> bool:
+    return item.input.lower().startswith(("http://", "https://"))
+
+
+def first_seen(item: Item) -> datetime:
+    """When this copy of the story was seen: the fetch of a polled feed. A file's modification
+    time is when it was written or copied, which for an archive of captures can be long after
+    the capture: the document's own build date (channel date, else its newest item's) is used
+    when it is earlier, since the story was in the feed by then. A kept copy carries the
+    earliest sighting of all the run's copies (`with_sightings`)."""
+    if item.first_sighting is not None:
+        return item.first_sighting
+    if _polled(item):
+        return item.fetched_at
+    for value in (item.channel_date, item.newest_item_date):
+        if value is not None:
+            return min(value, item.fetched_at)
+    return item.fetched_at
 
 
 def newest_first(item: Item) -> tuple[Any, ...]:
@@ -148,6 +167,15 @@ def raw_digest(item: Item) -> str:
     return _digest("\n".join(_canonical(getattr(item, f)) for f in RAW_FIELDS), 20)
 
 
+def with_sightings(item: Item, seen: Iterable[datetime]) -> Item:
+    """The kept copy of a story, first seen when the earliest of its copies (`seen`, each
+    copy's `first_seen`) was: an older capture of the story in the same run counts."""
+    earliest = min(seen, default=None)
+    if earliest is None or earliest >= first_seen(item):
+        return item
+    return item.evolve(first_sighting=earliest)
+
+
 def first_version(item: Item) -> Version:
     """The version a finished item would be as a story seen for the first time."""
     hashes = field_hashes(item)
@@ -158,7 +186,7 @@ def first_version(item: Item) -> Version:
         field_hashes=tuple(hashes.items()),
         revised_at=clock,
         clock_basis=basis,
-        first_seen_at=item.fetched_at,
+        first_seen_at=first_seen(item),
     )
 
 
@@ -176,9 +204,10 @@ def duplicate_of(other: Item, kept_input: str, kept_index: int) -> Reject:
 def winner(
     element: tuple[str, Iterable[tuple[tuple[Any, ...], Any]]],
 ) -> Iterator[tuple[str, tuple[str, int, list[Any]]]]:
-    """(article_id, [(newest_first key, date bound)]) -> (article_id, (input, item_index, bounds))
-    of the copy to keep, for ids seen more than once only: the dedup's side input stays as
-    small as the duplicates. The key ends with the copy's (input, item_index)."""
+    """(article_id, [(newest_first key, what keeping needs of the copy)]) -> (article_id,
+    (input, item_index, [what keeping needs of each copy])) of the copy to keep, for ids seen
+    more than once only: the dedup's side input stays as small as the duplicates. The key ends
+    with the copy's (input, item_index)."""
     article_id, records = element
     ranked = sorted(records, key=lambda record: record[0])
     if len(ranked) > 1:

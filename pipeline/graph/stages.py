@@ -22,7 +22,13 @@ from nordwire.transforms.feed.identity import assign_id
 from nordwire.transforms.feed.parse import parse_document
 from nordwire.transforms.language.detect import LanguageDetector, detect_language
 from nordwire.transforms.normalise import normalise_or_reject
-from nordwire.transforms.revisions import duplicate_of, newest_first, winner
+from nordwire.transforms.revisions import (
+    duplicate_of,
+    first_seen,
+    newest_first,
+    winner,
+    with_sightings,
+)
 from nordwire.transforms.topics.classify import TopicClassifier, assign_topic
 
 
@@ -142,6 +148,13 @@ class ClassifyTopic(_Stage):
         super().__init__("topic", _topic_fn)
 
 
+def _kept(item: Item, copies: list[Any]) -> Item:
+    """The copy kept, bounded by its copies' dates and first seen when the first of them was;
+    `copies` are (date bound, first seen) of every copy."""
+    bounded = with_bound(item, [bound for bound, _ in copies])
+    return with_sightings(bounded, [seen for _, seen in copies])
+
+
 class _KeepOneFn(beam.DoFn):
     """Grouped items of one article_id -> the preferred one, the rest as duplicate rejects."""
 
@@ -151,7 +164,8 @@ class _KeepOneFn(beam.DoFn):
     def process(self, element: tuple[str, Iterable[Item]]) -> Iterator[Any]:
         _, group = element
         kept, *others = sorted(group, key=newest_first)
-        yield with_bound(kept, [date_bound(item) for item in (kept, *others)])
+        copies = (kept, *others)
+        yield _kept(kept, [(date_bound(item), first_seen(item)) for item in copies])
         for other in others:
             self._dupes.inc()
             yield TaggedOutput(REJECTS, duplicate_of(other, kept.input, kept.item_index))
@@ -170,7 +184,7 @@ class _KeepWinnerFn(beam.DoFn):
             return
         if winner[:2] == (item.input, item.item_index):
             # no story is dated after the first document that held it (its copies' bounds)
-            yield with_bound(item, winner[2])
+            yield _kept(item, winner[2])
             return
         self._dupes.inc()
         yield TaggedOutput(REJECTS, duplicate_of(item, *winner[:2]))
@@ -199,7 +213,10 @@ class DropDuplicates(beam.PTransform):
             pcoll
             | "Preference"
             >> beam.Map(
-                lambda item: (item.article_id or "", (newest_first(item), date_bound(item)))
+                lambda item: (
+                    item.article_id or "",
+                    (newest_first(item), (date_bound(item), first_seen(item))),
+                )
             )
             | "GroupById" >> beam.GroupByKey()
             | "Winners" >> beam.FlatMap(winner)

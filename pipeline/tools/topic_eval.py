@@ -8,12 +8,14 @@ ways: `precision` leaves such items out, `precision_strict` counts them wrong (a
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from nordwire.pipeline.tools.topic_data import Example, first_sentence
 from nordwire.schemas.topics import UNCLASSIFIED
 from nordwire.transforms.topics.calibration import reliability
-from nordwire.transforms.topics.model import HARD_NEWS
+from nordwire.transforms.topics.model import HARD_NEWS, TopicModel
 
 SPORT = "sport"
 ECONOMY = "economy-business-finance"
@@ -77,6 +79,7 @@ def per_topic(rows: Sequence[Scored]) -> dict[str, dict[str, float | int | None]
             "recall": _ratio(sum(r.predicted == topic for r in gold), len(gold)),
             "abstain": _ratio(sum(r.predicted == UNCLASSIFIED for r in gold), len(gold)),
             "named": len(named),
+            "judged": judged,
             "support": len(gold),
         }
     return out
@@ -103,18 +106,47 @@ def summary(rows: Sequence[Scored]) -> dict[str, object]:
             sum(r.gold == HARD_NEWS for r in rows),
         ),
         "per_topic": topics,
+        "recall_lost": recall_lost(rows),
     }
+
+
+def recall_lost(rows: Sequence[Scored]) -> dict[str, dict[str, object]]:
+    """Where the items filed under sport, economy and culture went.
+
+    `named`: named right; `below_threshold`: the model's best topic was right but not sure
+    enough; `unsure_other`: unclassified, the best topic another; `named_other`: named another
+    topic (the items' other section topics count as right); `others`: those other best topics.
+    """
+    out: dict[str, dict[str, object]] = {}
+    for topic in FOCUS_RECALL:
+        gold = [r for r in rows if r.gold == topic]
+        if not gold:
+            continue
+        missed = [r for r in gold if r.predicted != topic]
+        others = Counter(r.top for r in missed if r.top != topic)
+        out[topic] = {
+            "items": len(gold),
+            "named": len(gold) - len(missed),
+            "below_threshold": sum(r.predicted == UNCLASSIFIED and r.top == topic for r in missed),
+            "unsure_other": sum(r.predicted == UNCLASSIFIED and r.top != topic for r in missed),
+            "named_other": sum(r.predicted != UNCLASSIFIED for r in missed),
+            "others": dict(others.most_common(4)),
+        }
+    return out
 
 
 def reliability_table(rows: Iterable[Scored]) -> list[dict[str, object]]:
     """Calibrated probability of the best topic against how often it was right (judged items)."""
     pairs = [(r.probability, judge(r.top, r.gold, r.also, r.keywords)) for r in rows]
     judged = [(p, v) for p, v in pairs if v is not None]
-    bins = reliability(
-        [p for p, _ in judged], [bool(v) for _, v in judged], RELIABILITY_EDGES
-    )
+    bins = reliability([p for p, _ in judged], [bool(v) for _, v in judged], RELIABILITY_EDGES)
     return [
-        {"bin": f"{b.low:.2f}-{b.high:.2f}", "n": b.n, "mean": b.mean_probability, "observed": b.observed}
+        {
+            "bin": f"{b.low:.2f}-{b.high:.2f}",
+            "n": b.n,
+            "mean": b.mean_probability,
+            "observed": b.observed,
+        }
         for b in bins
     ]
 
@@ -139,4 +171,56 @@ def format_topics(title: str, report: dict[str, object]) -> str:
             f"   {topic:34} {shown} {'-' if cells[3] is None else cells[3]:>7} "
             f"{sc['named']:>5} {sc['support']:>5}"
         )
+    lost = report.get("recall_lost")
+    if isinstance(lost, dict):
+        for topic, got in lost.items():
+            lines.append(
+                f"   recall of {topic}: {got['named']} of {got['items']} named; "
+                f"{got['below_threshold']} best guess right but unsure, {got['unsure_other']} unsure "
+                f"and guessing another, {got['named_other']} named another ({got['others']})"
+            )
     return "\n".join(lines)
+
+
+def keyword_topic(e: Example) -> str | None:
+    """The topic a news-desk item's keywords clearly name (judges other hard topics), else None."""
+    return e.label if e.basis == "keywords" and e.gold == HARD_NEWS else None
+
+
+def score(model: TopicModel, e: Example, short: bool) -> Scored:
+    """The text-only answer for one example, as the stage would give it."""
+    lede = first_sentence(e.lede) if short else e.lede
+    q = model.calibrated(e.title, lede)
+    named = [
+        (float(q[k]), slug)
+        for k, slug in enumerate(model.classes)
+        if slug != HARD_NEWS and q[k] >= model.threshold(k)
+    ]
+    ranked = sorted(
+        ((float(q[k]), slug) for k, slug in enumerate(model.classes) if slug != HARD_NEWS),
+        reverse=True,
+    )
+    return Scored(
+        gold=e.gold or "",
+        also=e.also,
+        predicted=max(named)[1] if named else UNCLASSIFIED,
+        top=ranked[0][1],
+        probability=ranked[0][0],
+        outlet=e.outlet,
+        keywords=keyword_topic(e),
+    )
+
+
+def evaluate(model: TopicModel, test: list[Example]) -> dict[str, object]:
+    """Figures on full ledes and on first sentences, plus the pipeline's unclassified share."""
+    out: dict[str, object] = {}
+    for name, short in (("full", False), ("short", True)):
+        rows = [score(model, e, short) for e in test if e.gold is not None]
+        report = summary(rows)
+        report["reliability"] = reliability_table(rows)
+        # The whole stage: a section decides where there is one, the text elsewhere.
+        textual = [e for e in test if e.basis != "section"]
+        abstained = sum(score(model, e, short).predicted == UNCLASSIFIED for e in textual)
+        report["stage_unclassified"] = round(abstained / len(test), 3) if test else None
+        out[name] = report
+    return out

@@ -25,6 +25,7 @@ from nordwire.pipeline.graph.stages import (
 from nordwire.schemas.items import Item, RawDocument
 from nordwire.schemas.rejects import STAGES
 from nordwire.transforms.feed.dates import OSLO
+from nordwire.transforms.revisions import first_seen
 
 from tests.conftest import FETCHED, local_pipeline, make_item
 from tests.helpers.documents import RSS
@@ -144,6 +145,12 @@ def test_drop_duplicates_keeps_the_newest_revision_by_the_documents_clock(window
             out[REJECTS] | beam.Map(lambda r: (r.reason, r.input, r.detail)),
             equal_to([("duplicate", "snapshot-1.xml", "same article as snapshot-2.xml item 0")]),
             label="dupes",
+        )
+        # The story was first seen in the first snapshot, whichever copy is kept.
+        assert_that(
+            out.items | beam.Map(first_seen),
+            equal_to([datetime(2024, 3, 15, 9, tzinfo=UTC)]),
+            label="seen",
         )
 
 

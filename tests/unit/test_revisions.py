@@ -146,7 +146,8 @@ def test_a_borrowed_date_is_not_content_but_the_items_own_pubdate_is() -> None:
 
 
 def test_the_first_version_carries_the_clock_and_the_first_sighting() -> None:
-    v = first_version(item(channel_date=at(11)))
+    polled = item(channel_date=at(11), input="https://www.nrk.no/toppsaker.rss")
+    v = first_version(polled)
     assert (v.revision, v.revised_at, v.clock_basis, v.first_seen_at) == (
         1,
         at(11),
@@ -154,6 +155,16 @@ def test_the_first_version_carries_the_clock_and_the_first_sighting() -> None:
         FETCHED,
     )
     assert v.content_hash == content_hash(dict(v.field_hashes)) and v.changed == ()
+
+
+def test_a_copied_capture_was_first_seen_when_its_document_was_built_not_copied() -> None:
+    # Snapshots copied in one go all carry the copy's modification time (FETCHED here, noon);
+    # the document says when it was built, and the story was in the feed by then.
+    assert first_version(item(channel_date=at(11))).first_seen_at == at(11)
+    assert first_version(item(newest_item_date=at(10))).first_seen_at == at(10)
+    assert first_version(item()).first_seen_at == FETCHED  # nothing dates the document
+    # A document dated after its file was written (a wrong clock) is not believed over it.
+    assert first_version(item(channel_date=at(15))).first_seen_at == FETCHED
 
 
 def test_the_raw_digest_ignores_the_fetch_and_sees_any_edit() -> None:

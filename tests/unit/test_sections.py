@@ -24,7 +24,9 @@ def test_fold_spells_norwegian_letters_as_links_do() -> None:
         ("sportsstudio", "sport"),  # compound first part
         ("fotballandslaget", "sport"),
         ("persontransport", "economy-business-finance"),  # the longest part wins: not `sport`
-        ("politikere", None),  # not `politi`
+        ("politikere", "politics"),  # politicians, not `politi` (crime)
+        ("politikerlønninger", "politics"),
+        ("osloskolen", "education"),  # `skole` + the definite `-n`
         ("kunstig", None),  # not `kunst`
         ("toppmøte", None),  # folded `møte` is not a section word
         ("helgeland", None),
@@ -122,3 +124,21 @@ def test_a_compound_ending_in_sport_is_not_sport(sections: SectionMap) -> None:
     assert sections.word(fold("våpeneksport")) == "economy-business-finance"
     assert sections.word(fold("sjøtransport")) == "economy-business-finance"
     assert sections.word(fold("hestesport")) == "sport"
+
+
+def test_a_category_naming_its_topic_in_a_word_goes_before_one_read_into_a_compound(
+    sections: SectionMap,
+) -> None:
+    # NRK's story tag for a road names landslides only in a cut-off compound part (`Ras-`) and
+    # a compound's first part (`ulykkesvegen`): the road-budget story is not a disaster.
+    categories = ("Ras- og ulykkesvegen E16", "Samferdsel", "Statsbudsjettet 2023")
+    signals = sections.signals(categories, None)
+    assert [(s.slug, s.exact) for s in signals] == [
+        ("economy-business-finance", True),
+        ("politics", True),
+        ("disaster-accident-emergency", False),
+    ]
+    # A coordination of whole words still names its topic: a rockfall stays a disaster.
+    assert sections.signals(("Flom og ras i Norge", "Samferdsel"), None)[0].slug == (
+        "disaster-accident-emergency"
+    )

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from nordwire.pipeline.tools.topic_data import Example, NewsDesks, first_sentence
 from nordwire.pipeline.tools.topic_eval import judge
-from nordwire.pipeline.tools.train_topics import Settings, allowed_set, calibrate, calibration_folds
+from nordwire.pipeline.tools.topic_fit import Settings, allowed_set, calibrate, calibration_folds
 from nordwire.schemas.topics import vocabulary
 from nordwire.transforms.topics.model import HARD_NEWS
 from nordwire.transforms.topics.sections import SectionMap
@@ -112,3 +112,30 @@ def test_a_topic_too_rare_to_measure_takes_the_shared_threshold_and_an_imprecise
     assert how[economy]["basis"] == "fallback"  # type: ignore[index]
     assert thresholds[1] >= Settings().fallback
     assert thresholds[3] == np.inf  # hard news without a finer topic is never named
+
+
+def test_the_report_says_where_recall_on_sport_economy_and_culture_is_lost() -> None:
+    from nordwire.pipeline.tools.topic_eval import Scored, summary
+
+    economy = "economy-business-finance"
+
+    def row(predicted: str, top: str, also: tuple[str, ...] = ()) -> Scored:
+        return Scored(economy, also, predicted, top, 0.6, "x.no")
+
+    rows = [
+        row(economy, economy),
+        row("unclassified", economy),  # right guess, below the threshold
+        row("unclassified", "politics"),
+        row("politics", "politics", ("politics",)),  # filed under both: right, yet not economy
+    ]
+    lost = summary(rows)["recall_lost"]
+    assert lost == {
+        economy: {
+            "items": 4,
+            "named": 1,
+            "below_threshold": 1,
+            "unsure_other": 1,
+            "named_other": 1,
+            "others": {"politics": 2},
+        }
+    }

@@ -14,7 +14,7 @@ from __future__ import annotations
 from nordwire.schemas.items import Item
 from nordwire.schemas.topics import UNCLASSIFIED, Vocabulary, vocabulary
 from nordwire.transforms.topics.model import HARD_NEWS, TopicModel, shipped_model, topic_text
-from nordwire.transforms.topics.sections import SectionMap
+from nordwire.transforms.topics.sections import SectionMap, SectionSignal
 
 SECTION_SCORE = 1.0
 BASES = ("category", "url", "text", "none")
@@ -60,16 +60,33 @@ class TopicClassifier:
     ) -> tuple[str, Scored, str]:
         """(primary topic, every supported topic with its score, basis of the primary)."""
         signals = self.sections.signals(categories, link)
-        scores = self.text_scores(*topic_text(title, summary, body))
+        text = self.text_scores(*topic_text(title, summary, body))
+        scores = dict(text)
         for signal in signals:
             scores[signal.slug] = SECTION_SCORE
         ranked = tuple(sorted(scores.items(), key=lambda sv: (-sv[1], sv[0])))
         if signals:
-            # The section is the newsroom's own filing: the first one that maps is primary.
-            return signals[0].slug, ranked, signals[0].basis
+            # The section is the newsroom's own filing: it decides (section.signals orders it).
+            primary = primary_signal(signals, text)
+            return primary.slug, ranked, primary.basis
         if ranked:
             return ranked[0][0], ranked, "text"
         return UNCLASSIFIED, (), "none"
+
+
+def primary_signal(signals: list[SectionSignal], text: dict[str, float]) -> SectionSignal:
+    """The section that is primary: of the first kind found (categories, else the link), the
+    topic the text names too (the highest calibrated score), else the first.
+
+    Several categories of one item can name different topics (`Statsbudsjettet 2023`,
+    `Samferdsel`, `Psykisk helse`); they are all the newsroom's filing, and the text breaks the
+    tie when it is sure of one of them. It never brings in a topic no section names.
+    """
+    candidates = [s for s in signals if s.basis == signals[0].basis]
+    supported = [s for s in candidates if s.slug in text]
+    if len(candidates) > 1 and supported:
+        return max(supported, key=lambda s: text[s.slug])
+    return signals[0]
 
 
 def assign_topic(item: Item, classifier: TopicClassifier) -> Item:

@@ -38,6 +38,7 @@ CLUB_SUFFIXES = frozenset({"fk", "il", "bk", "fc", "if", "sk", "ik", "ballklubb"
 _ASCII = str.maketrans({"ø": "o", "å": "a", "æ": "ae", "ä": "a", "ö": "o", "ü": "u"})
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _LIST_SPLIT = re.compile(r"\s*[,;|]\s*")
+_CUT_OFF = re.compile(r"([^\W_]+)-(?=\s)", re.UNICODE)
 # Years and seasons in a desk name (`Premier League 2022/2023`, `Valg 2023`) are not sections.
 _NUMBERS = re.compile(r"(?<!\w)\d[\d./-]*(?!\w)")
 # Host labels that are never sections.
@@ -64,6 +65,12 @@ class SectionSignal:
     slug: str
     basis: str  # category or url
     evidence: str
+    # True: the section names the topic in a word of its own (`Samferdsel`, `Flom og ras`);
+    # False: we read it into a compound or a cut-off part (`Ras- og ulykkesvegen E16`).
+    exact: bool = True
+
+
+Match = tuple[str, bool]  # (topic slug, named by a whole word)
 
 
 class SectionMap:
@@ -79,22 +86,31 @@ class SectionMap:
         self._stems = frozenset(w for w in self.words if " " not in w and len(w) >= MIN_STEM)
         self._heads = self._stems - _NOT_HEADS
         # Section words repeat from item to item: each word and phrase is resolved once.
-        self.word = lru_cache(maxsize=CACHE_WORDS)(self._word)  # type: ignore[method-assign]
-        self.phrase = lru_cache(maxsize=CACHE_WORDS)(self._phrase)  # type: ignore[method-assign]
+        self.word_match = lru_cache(maxsize=CACHE_WORDS)(self._word)  # type: ignore[method-assign]
+        self.phrase_match = lru_cache(maxsize=CACHE_WORDS)(self._phrase)  # type: ignore[method-assign]
 
     def word(self, word: str) -> str | None:
         """The topic of one folded word: exact, else compound head, else compound first part."""
+        found = self.word_match(word)
+        return found[0] if found else None
+
+    def word_match(self, word: str) -> Match | None:
+        """The topic of one folded word, and whether the word itself (not a part of it) is a section word."""
         return self._word(word)
 
-    def _word(self, word: str) -> str | None:
+    def _word(self, word: str) -> Match | None:
         if word in self.no_topic:
             return None
         forms = self.forms(word)
         for form in forms:
             slug = self.words.get(form)
             if slug is not None:
-                return slug
+                return slug, True
         # Norwegian compounds are head-final: the longest section word a form ends with wins.
+        # A head ending in -e takes only -n in the definite (`Osloskolen`); not for a whole
+        # word, where it would make the name `Hagen` a garden.
+        if word.endswith("en"):
+            forms = [*forms, word[:-1]]
         best: tuple[int, str] | None = None
         for form in forms:
             for start in range(MIN_HEAD_PREFIX, len(form) - MIN_STEM + 1):
@@ -103,11 +119,11 @@ class SectionMap:
                         best = (len(form) - start, self.words[form[start:]])
                     break
         if best is not None:
-            return best[1]
+            return best[1], False
         size = len(word)
         for end in range(size - MIN_REST, MIN_STEM - 1, -1):  # longest first part first
             if word[:end] in self._stems:
-                return self.words[word[:end]]
+                return self.words[word[:end]], False
         return None
 
     @staticmethod
@@ -121,26 +137,38 @@ class SectionMap:
 
     def phrase(self, phrase: str) -> str | None:
         """The topic of a category phrase: the whole phrase, else its first word that maps."""
+        found = self.phrase_match(phrase)
+        return found[0] if found else None
+
+    def phrase_match(self, phrase: str) -> Match | None:
+        """The topic of a category phrase, and whether a whole word of it names the topic."""
         return self._phrase(phrase)
 
-    def _phrase(self, phrase: str) -> str | None:
+    def _phrase(self, phrase: str) -> Match | None:
         key = fold(_NUMBERS.sub(" ", phrase))
         if not key or key in self.no_topic:
             return None
         slug = self.words.get(key)
         if slug is not None:
-            return slug
+            return slug, True
         tokens = _TOKEN.findall(key)
         if len(tokens) > 1 and tokens[-1] in CLUB_SUFFIXES:
-            return self.words.get("sport")
+            return self.words["sport"], True
+        # `Ras- og ulykkesvegen`: a part cut off before `og` shares the next word's head (the
+        # road); it is a compound's first part, not a word of its own.
+        cut = frozenset(_CUT_OFF.findall(key))
         for token in tokens:
-            slug = self.word(token)
-            if slug is not None:
-                return slug
+            found = self.word_match(token)
+            if found is not None:
+                return found[0], found[1] and token not in cut
         return None
 
     def category(self, category: str) -> list[str]:
-        """Topics one category names, most telling first.
+        """Topics one category names, most telling first (see `category_matches`)."""
+        return [slug for slug, _ in self.category_matches(category)]
+
+    def category_matches(self, category: str) -> list[Match]:
+        """Topics one category names, most telling first, each with whether a whole word named it.
 
         A path-style category (`/sport/fotball`) is read from its most specific segment
         that maps; a tag list (`trafikk, ulykke, nyheter`) gives each tag that maps.
@@ -149,25 +177,26 @@ class SectionMap:
         if "/" in text and not text.startswith("http"):
             whole = self.words.get(fold(text))  # `bodø/glimt`-style names first
             if whole is not None:
-                return [whole]
+                return [(whole, True)]
             for segment in reversed([s for s in text.split("/") if s.strip()]):
-                slug = self.phrase(segment.replace("-", " "))
-                if slug is not None:
-                    return [slug]
+                found = self.phrase_match(segment.replace("-", " "))
+                if found is not None:
+                    return [found]
             return []
         parts = [p for p in _LIST_SPLIT.split(text) if p]
         if len(parts) == 1:
-            slug = self.phrase(parts[0])
-            return [slug] if slug is not None else []
+            found = self.phrase_match(parts[0])
+            return [found] if found is not None else []
         # A tag list holds free keywords and names (`tv 2 hjelper deg`, `angela-lansbury`):
         # only a tag that is a section word as a whole counts, not a word inside a tag.
-        found: list[str] = []
+        out: list[Match] = []
         for part in parts:
             key = fold(part)
-            slug = self.words.get(key) if " " in key else self.word(key)
-            if slug is not None and slug not in found:
-                found.append(slug)
-        return found
+            slug = self.words.get(key)
+            match = (slug, True) if slug is not None else None if " " in key else self.word_match(key)
+            if match is not None and match[0] not in {m for m, _ in out}:
+                out.append(match)
+        return out
 
     def url(self, link: str) -> list[str]:
         """Topics a link's subdomains and path sections name, most specific first."""
@@ -198,17 +227,24 @@ class SectionMap:
         return found
 
     def signals(self, categories: tuple[str, ...], link: str | None) -> list[SectionSignal]:
-        """Every section topic of an item: categories in feed order, then the link."""
+        """Every section topic of an item: categories, then the link; the first is the primary.
+
+        Categories come in feed order, except that one naming its topic in a word of its own
+        (`Samferdsel`, `Statsbudsjettet 2023`) goes before one we read a topic into through a
+        compound or a cut-off part (`Ras- og ulykkesvegen E16` is a road, not a landslide).
+        """
+        found: list[SectionSignal] = [
+            SectionSignal(slug, "category", category, exact)
+            for category in categories
+            for slug, exact in self.category_matches(category)
+        ]
+        found.sort(key=lambda s: not s.exact)  # stable: feed order within each kind
+        if link:
+            found.extend(SectionSignal(slug, "url", link) for slug in self.url(link))
         out: list[SectionSignal] = []
         seen: set[str] = set()
-        for category in categories:
-            for slug in self.category(category):
-                if slug not in seen:
-                    seen.add(slug)
-                    out.append(SectionSignal(slug, "category", category))
-        if link:
-            for slug in self.url(link):
-                if slug not in seen:
-                    seen.add(slug)
-                    out.append(SectionSignal(slug, "url", link))
+        for signal in found:
+            if signal.slug not in seen:
+                seen.add(signal.slug)
+                out.append(signal)
         return out
