@@ -26,8 +26,10 @@ from nordwire.transforms.language.model import (
     variety_inputs,
 )
 
-# Regularisation of the regression (inverse strength): chosen on the cross-validation of the
-# training part (block folds of UD dev plus NorNE training text), not on the held-out split.
+# Regularisation of the regression (inverse strength), on the cross-validation of the training
+# part (block folds of UD dev plus NorNE training text), not on the held-out split: combined
+# accuracy on sentences 97.07 % at 0.1, 97.01 % at 0.3, 96.93 % at 1.0, a flat optimum (two
+# sentences of 3,449 between 0.1 and 0.3), so the model trained at 0.3 stays.
 REGRESSION_C = 0.3
 COMBINER_C = 1.0
 
