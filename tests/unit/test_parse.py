@@ -51,6 +51,18 @@ def test_rss_items_carry_fields_and_placeholder_guids_are_dropped() -> None:
     assert items[0].format == "rss20"
 
 
+def test_a_category_that_flags_emphasis_is_no_subject() -> None:
+    # NRK marks its top stories with <category domain="emphasis">high</category>.
+    rss = (
+        b'<rss version="2.0"><channel><title>t</title><link>https://www.nrk.no/</link>'
+        b"<item><title>Sak</title><link>https://www.nrk.no/sak-1</link>"
+        b'<category domain="emphasis">high</category><category domain="section">Sport</category>'
+        b"<category>Fotball</category></item></channel></rss>"
+    )
+    (item,) = [o for o in parse_document(doc(rss)) if isinstance(o, Item)]
+    assert item.categories == ("Sport", "Fotball")
+
+
 def test_junk_before_xml_is_stripped() -> None:
     out = parse_document(doc(b"logg: hentet 12:00\n" + RSS))
     assert sum(isinstance(o, Item) for o in out) == 3

@@ -105,6 +105,11 @@ def decode_text(data: bytes) -> str | None:
         return data.decode("latin-1")
 
 
+# Category domains (RSS `domain`, Atom `scheme`) that mark how a story is shown, not what it is
+# about: NRK's `<category domain="emphasis">high</category>` flags a top story.
+NOT_SUBJECTS = frozenset({"emphasis", "priority", "prominence", "importance"})
+
+
 def _reject(doc: RawDocument, reason: str, detail: str, error: str | None = None) -> Reject:
     return Reject(
         stage=STAGE,
@@ -347,7 +352,11 @@ def _entry_item(
     authors = [a.get("name") for a in entry.get("authors") or [] if a.get("name")]
     if not authors and entry.get("author"):
         authors = [entry["author"]]
-    categories = [t.get("term") or t.get("label") for t in entry.get("tags") or []]
+    categories = [
+        t.get("term") or t.get("label")
+        for t in entry.get("tags") or []
+        if (t.get("scheme") or "").strip().lower() not in NOT_SUBJECTS
+    ]
     link = _absolute(entry.get("link"), feed.get("link"))
     published = _field(entry, "published")
     own = published or _field(entry, "updated")
