@@ -18,6 +18,38 @@ def _m(text: str, label: str, start: int) -> Mention:
 LEXICON = {"biden": ("zf4",), "bidens": ("zf3",), "giske": ("zf3",), "han": ("lc", "zf7")}
 
 
+@pytest.mark.parametrize(
+    ("title", "word", "name"),
+    [
+        ("Politiet: Uavklart situasjon ved Ormen Lange", "Uavklart", None),
+        ("Langrennspresidenten: Utelukket russisk deltakelse", "Utelukket", None),
+        ("Samferdselsplanen: Dropper store prosjekter", "Dropper", None),
+        ("Carlsen: – Jeg tror han har jukset", "Carlsen", "PER"),
+    ],
+)
+def test_a_headline_word_after_a_kicker_is_no_name(
+    ner: NerModel, title: str, word: str, name: str | None
+) -> None:
+    # A kicker or a dash capitalises whatever word follows; a word of a cluster that holds
+    # almost no names (the lexicon's) is that word, while a surname stays a person.
+    item = extract_mentions(make_item(title=title, language="nb"), ner)
+    labels = {m.text: m.label for m in item.entities}
+    assert labels.get(word) == name
+
+
+def test_plain_words_come_from_clusters_of_ordinary_words() -> None:
+    from nordwire.transforms.extract.ner import plain_words
+
+    lexicon = {
+        **{f"verb{i}": ("kA_1",) for i in range(20)},
+        "oslo": ("gaz", "kA_1"),  # one place among 21 words: the cluster is ordinary words
+        **{f"navn{i}": ("kA_2", "e:PER") for i in range(5)},
+        "ola": ("kA_2",),  # untagged, but in a cluster of names
+        "sjelden": ("zf3",),  # no cluster: no evidence either way
+    }
+    assert plain_words(lexicon) == frozenset(f"verb{i}" for i in range(20))
+
+
 def test_genitive_full_names_take_their_stem() -> None:
     mentions = [
         _m("Joe Bidens", "PER", 0),

@@ -82,10 +82,29 @@ def _sport_labels(tokens: list[str], tags: list[str]) -> list[str]:
     return out
 
 
-def _second_pass(tokens: list[str], tags: list[str]) -> list[str]:
+# Tokens after which the next word is capitalised whatever it is: a kicker's colon, a dash
+# line, an opening quote.
+_OPENERS = frozenset((":", "–", "-", "—", "«", '"'))
+
+
+def _second_pass(
+    tokens: list[str], tags: list[str], plain: frozenset[str] = frozenset()
+) -> list[str]:
     """Rules on top of the tagger: model designations are products; `X-regionen` is a place;
-    a nickname in «» inside a name (`Per Joar «Perry» Hansen`) is part of that one person."""
+    a nickname in «» inside a name (`Per Joar «Perry» Hansen`) is part of that one person; a
+    one-word name at a sentence's start or after a kicker or dash that is a `plain` word
+    (ner.plain_words: `Uavklart`, `Utelukket`) is that word."""
     out = list(tags)
+    starts = [0, *(j + 1 for j, t in enumerate(tokens[:-1]) if t in _OPENERS)] if plain else []
+    for i in starts if tokens else ():
+        if (
+            out[i].startswith("B-")
+            and (i + 1 == len(out) or not out[i + 1].startswith("I-"))
+            and not tokens[i].isupper()
+            and "-" not in tokens[i]  # `Russland-forsker`: derived from a name (DRV)
+            and tokens[i].lower() in plain
+        ):
+            out[i] = "O"
     for i in range(1, len(tokens) - 3) if "«" in tokens else ():
         if tokens[i] != "«" or not out[i - 1].endswith("-PER"):
             continue
@@ -132,7 +151,10 @@ def _mentions(texts: dict[str, str], ner: NerModel) -> list[Mention]:
         for index, sent in enumerate(sentences(tokenize(text), text))
     ]
     all_words = [[t.text for t in sent] for _, _, _, sent in found]
-    tagged = [_second_pass(w, t) for w, t in zip(all_words, ner.tag_many(all_words), strict=True)]
+    tagged = [
+        _second_pass(w, t, ner.plain_words)
+        for w, t in zip(all_words, ner.tag_many(all_words), strict=True)
+    ]
     out: list[Mention] = []
     for (field, text, index, sent), tags in zip(found, consistent(all_words, tagged), strict=True):
         for span in spans(tags):

@@ -277,6 +277,7 @@ class NerModel:
         self._tagger.open_inmemory(self._model_bytes)
         self.lexicon = lexicon if lexicon is not None else shipped_lexicon()
         self.gazetteer = frozenset(w for w, tags in self.lexicon.items() if "gaz" in tags)
+        self.plain_words = plain_words(self.lexicon)
         self._decoder = CrfDecoder(
             self._tagger,
             lambda word: _core_features(word, self.lexicon),
@@ -290,6 +291,33 @@ class NerModel:
     def tag_many(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """IOB2 tags for many sentences at once (an article's): one decoding pass for all."""
         return self._decoder.tag_many(sentences)
+
+
+# A word cluster (the lexicon's `kA_` tags) in which fewer than this share of the words are
+# names or places holds ordinary words: verbs, adjectives, common nouns.
+PLAIN_SHARE = 0.10
+
+
+def plain_words(lexicon: Lexicon) -> frozenset[str]:
+    """Lower-case words that are no name: not tagged as an entity or a place themselves, and in
+    a word cluster that holds almost no names (under PLAIN_SHARE). Capitalised at the start of a
+    headline or after its kicker (`Politiet: Uavklart situasjon`), such a word is still a word."""
+    words: dict[str, list[str]] = {}
+    named: dict[str, int] = {}
+    for word, tags in lexicon.items():
+        cluster = next((t for t in tags if t.startswith("kA_")), None)
+        if cluster is None:
+            continue
+        is_name = "gaz" in tags or any(t.startswith("e:") for t in tags)
+        named[cluster] = named.get(cluster, 0) + is_name
+        if not is_name:
+            words.setdefault(cluster, []).append(word)
+    return frozenset(
+        w
+        for cluster, members in words.items()
+        if named[cluster] < PLAIN_SHARE * (len(members) + named[cluster])
+        for w in members
+    )
 
 
 def _shipped_bytes() -> bytes:
