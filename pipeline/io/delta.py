@@ -15,11 +15,13 @@ Both expire after SET_TXN_RETENTION (they carry their time), so the log does not
 
 from __future__ import annotations
 
+import ctypes
 import threading
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from functools import cache
 from typing import Any
 
 import pyarrow as pa
@@ -57,6 +59,27 @@ POST_COMMIT = PostCommitHookProperties(create_checkpoint=True, cleanup_expired_l
 
 WRITER = WriterProperties(compression="ZSTD")
 APP_PREFIX = "nordwire-"
+
+
+@cache
+def _libc() -> Any:
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (macOS, musl): nothing to trim
+        return None
+    return libc if hasattr(libc, "malloc_trim") else None
+
+
+def release_memory() -> None:
+    """Give the heap pages a commit freed back to the system (glibc; elsewhere a no-op).
+
+    delta-rs and Arrow encode from several threads, and glibc keeps what they free in its
+    arenas: a batch writer grew by about 30 MB a commit (330 MB over 5,000 articles in 1,000-row
+    commits) and kept it; trimming after each commit holds it level.
+    """
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def physical_schema(table: str) -> pa.Schema:

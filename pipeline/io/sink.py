@@ -27,7 +27,7 @@ from apache_beam.transforms.window import GlobalWindows
 from apache_beam.utils.windowed_value import WindowedValue
 from nordwire.pipeline.counting import tally
 from nordwire.pipeline.io.bundle import FetchRow, Outcome, RejectRow, Story
-from nordwire.pipeline.io.delta import Tables, borrow, give_back
+from nordwire.pipeline.io.delta import Tables, borrow, give_back, release_memory
 from nordwire.pipeline.io.revise import commit
 from nordwire.pipeline.windowing import windowed
 from nordwire.schemas import PIPELINE_VERSION, articles, entities, quotes
@@ -85,6 +85,7 @@ def commit_rows(tables: Tables, rows: Iterable[Rows], scope: str = "") -> Outcom
         else:
             fetches.append(row)
     out = commit(tables, stories, rejected, fetches, scope)
+    release_memory()
     for topic, n in (out.new + out.revised).items():
         Metrics.counter("write", f"articles:{topic}").inc(n)
     if sum(out.revised.values()):
