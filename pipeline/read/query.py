@@ -52,6 +52,12 @@ _CURRENT = (
 )
 
 
+# What lists the views: a statement using any of these sees every table, not only those it names.
+_CATALOG = re.compile(
+    r"\b(?:show|pragma|information_schema|pg_catalog|sqlite_master|duckdb_\w+)\b", re.IGNORECASE
+)
+
+
 class QueryRefused(ValueError):
     """A statement the read-only sandbox does not run."""
 
@@ -225,9 +231,12 @@ def _register(
 
 
 def named_tables(sql: str, default: Collection[str] = TABLES) -> set[str]:
-    """The tables `sql` names, with those their views read (entities and quotes read articles);
-    `default` when it names none (every table: SHOW TABLES, a catalog query)."""
-    named = {t for t in TABLES if re.search(rf"\b{t}\b", sql, re.IGNORECASE)}
+    """The tables `sql` names (a view or its raw `_<table>`), with those their views read
+    (entities and quotes read articles); `default` when it names none, and every table for a
+    catalog query (SHOW TABLES, duckdb_views(), information_schema), whatever it names."""
+    if _CATALOG.search(sql):
+        return set(TABLES)
+    named = {t for t in TABLES if re.search(rf"\b_?{t}\b", sql, re.IGNORECASE)}
     if not named:
         named = set(default)
     if named & {"entities", "quotes"}:

@@ -320,3 +320,17 @@ def test_tables_counts_from_the_log_are_what_the_views_hold(out: Path) -> None:
         _, counted, _ = cli("query", sql, "--output", str(out), "--format", "json")
         (expected,) = json.loads(counted)
         assert (row["rows"], row["first_date"]) == (expected["n"], expected["first"]), row
+
+
+def test_a_catalog_query_or_a_raw_table_sees_every_table_it_may_name(out: Path) -> None:
+    from nordwire.schemas.tables import TABLES
+
+    # Naming one table in a catalog query does not narrow the catalog to it.
+    sql = "SELECT view_name FROM duckdb_views() WHERE NOT internal AND view_name <> 'articles'"
+    code, stdout, _ = cli("query", sql, "--output", str(out), "--format", "json")
+    assert code == 0 and set(TABLES) - {"articles"} <= {r["view_name"] for r in json.loads(stdout)}
+    # The raw child tables (_entities: every revision's rows) are tables a statement names.
+    sql = "SELECT count(*) AS n FROM _entities JOIN articles USING (article_id)"
+    code, stdout, stderr = cli("query", sql, "--output", str(out), "--format", "json")
+    assert code == 0, stderr
+    assert json.loads(stdout)[0]["n"] > 0
