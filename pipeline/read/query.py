@@ -224,10 +224,14 @@ def _register(
         con.register(f"_{table}", handle.to_pyarrow_dataset())
     else:
         listed = ", ".join(_quote(f) for f in files)
-        con.execute(
-            f"CREATE VIEW _{table} AS SELECT * FROM read_parquet([{listed}], "
-            "hive_partitioning = true, union_by_name = true)"
-        )
+        try:
+            con.execute(
+                f"CREATE VIEW _{table} AS SELECT * FROM read_parquet([{listed}], "
+                "hive_partitioning = true, union_by_name = true)"
+            )
+        except duckdb.IOException as exc:  # a file the log names is gone or is not Parquet
+            first = str(exc).strip().splitlines()[0]
+            raise BrokenTable(f"the {table} table cannot be read: {first}") from exc
 
 
 def named_tables(sql: str, default: Collection[str] = TABLES) -> set[str]:

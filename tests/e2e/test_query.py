@@ -334,3 +334,22 @@ def test_a_catalog_query_or_a_raw_table_sees_every_table_it_may_name(out: Path) 
     code, stdout, stderr = cli("query", sql, "--output", str(out), "--format", "json")
     assert code == 0, stderr
     assert json.loads(stdout)[0]["n"] > 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["show", "--random", "1"], ["feeds", "status"], ["query", "SELECT 1 FROM articles"]],
+    ids=["show", "feeds status", "query"],
+)
+def test_a_data_file_the_log_names_but_is_gone_is_one_line_naming_the_table(
+    out: Path, tmp_path: Path, args: list[str]
+) -> None:
+    import shutil
+
+    broken = tmp_path / "out"
+    shutil.copytree(out, broken)
+    next((broken / "articles").rglob("*.parquet")).unlink()
+    shutil.rmtree(broken / "_state", ignore_errors=True)  # feeds status reads the tables then
+    code, _, stderr = cli(*args, "--output", str(broken))
+    assert code == 2 and len(stderr.strip().splitlines()) == 1
+    assert "articles table" in stderr
