@@ -372,22 +372,32 @@ def table_stats(output: str) -> Result:
     size); entities and quotes count the rows their views show, and so are queried.
     """
     handles = open_tables(output)
-    con = connect(output, tables=("articles", "entities", "quotes"), handles=handles)
+    actions = {
+        t: h.get_add_actions(flatten=True) if h is not None else None for t, h in handles.items()
+    }
+    logged = {
+        t: _log_stats(t, handles[t], actions[t]) if t not in ("entities", "quotes") else None
+        for t in TABLES
+    }
+    # Queried: entities and quotes (their views read articles), and a table whose log has no
+    # row counts.
+    counted = {"articles", *(t for t in TABLES if logged[t] is None)}
+    con = connect(output, tables=counted, handles=handles)
     rows = []
     try:
         for table in TABLES:
             handle = handles[table]
-            actions = handle.get_add_actions(flatten=True) if handle is not None else None
-            counted = _log_stats(table, handle, actions) if table not in ("entities", "quotes") else None
-            if counted is None:
+            stats = logged[table]
+            if stats is None:
                 key = ", ".join(_partitions(table, handle))
                 sql = f"SELECT count(*), count(DISTINCT ({key})), min(date), max(date) FROM {table}"
-                counted = select(con, sql).fetchone() or (0, 0, None, None)
-            count, partitions, first, last = counted
+                stats = select(con, sql).fetchone() or (0, 0, None, None)
+            count, partitions, first, last = stats
             version = handle.version() if handle is not None else None
+            listed = actions[table]
             sizes = (
-                [int(n) for n in actions.column("size_bytes").to_pylist()]
-                if actions is not None
+                [int(n) for n in listed.column("size_bytes").to_pylist()]
+                if listed is not None
                 else []
             )
             rows.append((table, version, count, partitions, len(sizes), sum(sizes), first, last))
