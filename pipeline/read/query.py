@@ -175,7 +175,7 @@ def open_tables(
             handles[table] = DeltaTable(table_uri(output, table))
         except TableNotFoundError:
             handles[table] = None
-        except DeltaError as exc:
+        except (DeltaError, OSError) as exc:  # OSError: a log it cannot open as a folder
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise BrokenTable(f"the {table} table's Delta log cannot be read: {first}") from exc
     if as_of is None:

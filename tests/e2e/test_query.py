@@ -372,3 +372,20 @@ def test_tables_counts_the_rows_of_a_table_whose_log_keeps_no_row_counts(
     assert code == 0, stderr
     _, expected, _ = cli("tables", "--output", str(out), "--format", "json")
     assert json.loads(stdout) == json.loads(expected)
+
+
+def test_a_delta_log_that_is_not_a_folder_is_one_line_naming_the_table(
+    out: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    broken = tmp_path / "out"
+    shutil.copytree(out, broken)
+    log = broken / "feeds" / "_delta_log"
+    shutil.rmtree(log, ignore_errors=True)
+    log.parent.mkdir(exist_ok=True)
+    log.write_text("")  # deltalake raises an OSError here, not one of its own errors
+    for args in (["query", "SELECT count(*) FROM feeds"], ["tables"]):
+        code, _, stderr = cli(*args, "--output", str(broken))
+        assert code == 2 and len(stderr.strip().splitlines()) == 1
+        assert "feeds table's Delta log cannot be read" in stderr
