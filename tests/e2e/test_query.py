@@ -389,3 +389,25 @@ def test_a_delta_log_that_is_not_a_folder_is_one_line_naming_the_table(
         code, _, stderr = cli(*args, "--output", str(broken))
         assert code == 2 and len(stderr.strip().splitlines()) == 1
         assert "feeds table's Delta log cannot be read" in stderr
+
+
+def test_tables_in_the_shell_reports_a_table_gone_unreadable_and_the_shell_goes_on(
+    out: Path, tmp_path: Path
+) -> None:
+    import io
+    import shutil
+
+    from nordwire.pipeline.read.shell import Shell
+
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    shell = Shell(str(copy), fmt="csv")
+    try:
+        # A vacuum beside the shell (compact runs while queries run) removes a file it named.
+        next((copy / "entities").rglob("*.parquet")).unlink()
+        printed = io.StringIO()
+        shell.loop(io.StringIO(".tables\nSELECT 6 * 7;\n"), printed, interactive=False)
+    finally:
+        shell.close()
+    lines = printed.getvalue().splitlines()
+    assert lines[0].startswith("error: the entities table cannot be read") and "42" in lines
