@@ -411,3 +411,11 @@ def test_tables_in_the_shell_reports_a_table_gone_unreadable_and_the_shell_goes_
         shell.close()
     lines = printed.getvalue().splitlines()
     assert lines[0].startswith("error: the entities table cannot be read") and "42" in lines
+
+
+def test_a_table_named_only_at_run_time_is_opened_when_the_statement_needs_it(out: Path) -> None:
+    # The word match sees articles only; the statement also reads revisions.
+    sql = "SELECT count(*) AS n FROM articles a JOIN query_table('rev' || 'isions') r USING (article_id)"
+    code, stdout, stderr = cli("query", sql, "--output", str(out), "--format", "json")
+    assert code == 0, stderr
+    assert json.loads(stdout)[0]["n"] >= count(out)
