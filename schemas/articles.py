@@ -63,7 +63,7 @@ DESCRIPTIONS = {
     "format": "Input format: rss20, atom10, wire, ...",
     "input": "The file or URL the article came from.",
     "fetched_at": "When the input of this revision was read, UTC (file modification time for files).",
-    "first_seen_at": "When the story was first seen, UTC: the fetch of a polled feed; for a file, its document's build date (channel date, else its newest item's) when earlier than the file's modification time.",
+    "first_seen_at": "When the story was first seen, UTC: the fetch of a polled feed; for a file, its document's build date (the later of its channel date and its newest item's) when earlier than the file's modification time.",
     "revised_at": "The document's clock for this revision, UTC: the item's updated date, else the channel's lastBuildDate, else the document's newest item, else the fetch time (revisions.clock_basis says which).",
     "revision": "Version of the story: 1 when first seen, one more for each correction (the revisions table lists them).",
     "content_hash": "Digest of this revision's content; its entities and quotes rows carry the same value.",

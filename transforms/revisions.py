@@ -84,17 +84,17 @@ def _polled(item: Item) -> bool:
 def first_seen(item: Item) -> datetime:
     """When this copy of the story was seen: the fetch of a polled feed. A file's modification
     time is when it was written or copied, which for an archive of captures can be long after
-    the capture: the document's own build date (channel date, else its newest item's) is used
-    when it is earlier, since the story was in the feed by then. A kept copy carries the
-    earliest sighting of all the run's copies (`with_sightings`)."""
+    the capture: the document's own build date is used when it is earlier, since the story
+    was in the feed by then. That date is the later of its channel date and its newest item's,
+    of those not after the file's time: a document is built after every item it holds, so a
+    channel date behind them is stale. A kept copy carries the earliest sighting of all the
+    run's copies (`with_sightings`)."""
     if item.first_sighting is not None:
         return item.first_sighting
     if _polled(item):
         return item.fetched_at
-    for value in (item.channel_date, item.newest_item_date):
-        if value is not None:
-            return min(value, item.fetched_at)
-    return item.fetched_at
+    built = [d for d in (item.channel_date, item.newest_item_date) if d is not None]
+    return max((d for d in built if d <= item.fetched_at), default=item.fetched_at)
 
 
 def newest_first(item: Item) -> tuple[Any, ...]:

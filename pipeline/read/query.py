@@ -52,6 +52,12 @@ _CURRENT = (
 )
 
 
+# What lists the views: a statement using any of these sees every table, not only those it names.
+_CATALOG = re.compile(
+    r"\b(?:show|pragma|information_schema|pg_catalog|sqlite_master|duckdb_\w+)\b", re.IGNORECASE
+)
+
+
 class QueryRefused(ValueError):
     """A statement the read-only sandbox does not run."""
 
@@ -169,7 +175,7 @@ def open_tables(
             handles[table] = DeltaTable(table_uri(output, table))
         except TableNotFoundError:
             handles[table] = None
-        except DeltaError as exc:
+        except (DeltaError, OSError) as exc:  # OSError: a log it cannot open as a folder
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise BrokenTable(f"the {table} table's Delta log cannot be read: {first}") from exc
     if as_of is None:
@@ -218,16 +224,23 @@ def _register(
         con.register(f"_{table}", handle.to_pyarrow_dataset())
     else:
         listed = ", ".join(_quote(f) for f in files)
-        con.execute(
-            f"CREATE VIEW _{table} AS SELECT * FROM read_parquet([{listed}], "
-            "hive_partitioning = true, union_by_name = true)"
-        )
+        try:
+            con.execute(
+                f"CREATE VIEW _{table} AS SELECT * FROM read_parquet([{listed}], "
+                "hive_partitioning = true, union_by_name = true)"
+            )
+        except duckdb.IOException as exc:  # a file the log names is gone or is not Parquet
+            first = str(exc).strip().splitlines()[0]
+            raise BrokenTable(f"the {table} table cannot be read: {first}") from exc
 
 
 def named_tables(sql: str, default: Collection[str] = TABLES) -> set[str]:
-    """The tables `sql` names, with those their views read (entities and quotes read articles);
-    `default` when it names none (every table: SHOW TABLES, a catalog query)."""
-    named = {t for t in TABLES if re.search(rf"\b{t}\b", sql, re.IGNORECASE)}
+    """The tables `sql` names (a view or its raw `_<table>`), with those their views read
+    (entities and quotes read articles); `default` when it names none, and every table for a
+    catalog query (SHOW TABLES, duckdb_views(), information_schema), whatever it names."""
+    if _CATALOG.search(sql):
+        return set(TABLES)
+    named = {t for t in TABLES if re.search(rf"\b_?{t}\b", sql, re.IGNORECASE)}
     if not named:
         named = set(default)
     if named & {"entities", "quotes"}:
@@ -344,9 +357,20 @@ def run_query(
     """
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
-    con = connect(output, unrestricted, as_of, named_tables(sql))
+    tables = named_tables(sql)
+    con = connect(output, unrestricted, as_of, tables)
     try:
-        results = list(execute(con, sql, unrestricted))
+        try:
+            results = list(execute(con, sql, unrestricted))
+        except duckdb.CatalogException:
+            # A table the word match missed (a name built at run time): the sandbox's
+            # read-only statements run again over every table; --unrestricted ones may have
+            # written something, and are not run twice.
+            if unrestricted or tables >= set(TABLES):
+                raise
+            con.close()
+            con = connect(output, unrestricted, as_of)
+            results = list(execute(con, sql, unrestricted))
     finally:
         con.close()
     return "\n\n".join(render(r.columns, r.rows, fmt, max_width) for r in results)
@@ -359,22 +383,32 @@ def table_stats(output: str) -> Result:
     size); entities and quotes count the rows their views show, and so are queried.
     """
     handles = open_tables(output)
-    con = connect(output, tables=("articles", "entities", "quotes"), handles=handles)
+    actions = {
+        t: h.get_add_actions(flatten=True) if h is not None else None for t, h in handles.items()
+    }
+    logged = {
+        t: _log_stats(t, handles[t], actions[t]) if t not in ("entities", "quotes") else None
+        for t in TABLES
+    }
+    # Queried: entities and quotes (their views read articles), and a table whose log has no
+    # row counts.
+    counted = {"articles", *(t for t in TABLES if logged[t] is None)}
+    con = connect(output, tables=counted, handles=handles)
     rows = []
     try:
         for table in TABLES:
             handle = handles[table]
-            actions = handle.get_add_actions(flatten=True) if handle is not None else None
-            counted = _log_stats(table, handle, actions) if table not in ("entities", "quotes") else None
-            if counted is None:
+            stats = logged[table]
+            if stats is None:
                 key = ", ".join(_partitions(table, handle))
                 sql = f"SELECT count(*), count(DISTINCT ({key})), min(date), max(date) FROM {table}"
-                counted = select(con, sql).fetchone() or (0, 0, None, None)
-            count, partitions, first, last = counted
+                stats = select(con, sql).fetchone() or (0, 0, None, None)
+            count, partitions, first, last = stats
             version = handle.version() if handle is not None else None
+            listed = actions[table]
             sizes = (
-                [int(n) for n in actions.column("size_bytes").to_pylist()]
-                if actions is not None
+                [int(n) for n in listed.column("size_bytes").to_pylist()]
+                if listed is not None
                 else []
             )
             rows.append((table, version, count, partitions, len(sizes), sum(sizes), first, last))

@@ -11,6 +11,7 @@ import sys
 from typing import TextIO
 
 import duckdb
+from nordwire.pipeline.io.location import UnreadableOutput
 from nordwire.pipeline.read.query import QueryRefused, connect, execute, table_stats
 from nordwire.pipeline.read.render import FORMATS, for_terminal, render
 from nordwire.schemas.reference import TABLES, render_schema
@@ -61,8 +62,12 @@ class Shell:
         if name == ".help":
             print(HELP, file=out)
         elif name == ".tables":
-            stats = table_stats(self.output)
-            print(render(stats.columns, stats.rows, self.fmt, self.max_width), file=out)
+            try:  # it opens the tables again, which may have changed since the shell started
+                stats = table_stats(self.output)
+            except (UnreadableOutput, duckdb.Error) as exc:
+                print(f"error: {str(exc).splitlines()[0]}", file=out)
+            else:
+                print(render(stats.columns, stats.rows, self.fmt, self.max_width), file=out)
         elif name == ".schema":
             if arg and arg not in TABLES:
                 print(f"error: unknown table {arg!r}", file=out)

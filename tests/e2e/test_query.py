@@ -320,3 +320,102 @@ def test_tables_counts_from_the_log_are_what_the_views_hold(out: Path) -> None:
         _, counted, _ = cli("query", sql, "--output", str(out), "--format", "json")
         (expected,) = json.loads(counted)
         assert (row["rows"], row["first_date"]) == (expected["n"], expected["first"]), row
+
+
+def test_a_catalog_query_or_a_raw_table_sees_every_table_it_may_name(out: Path) -> None:
+    from nordwire.schemas.tables import TABLES
+
+    # Naming one table in a catalog query does not narrow the catalog to it.
+    sql = "SELECT view_name FROM duckdb_views() WHERE NOT internal AND view_name <> 'articles'"
+    code, stdout, _ = cli("query", sql, "--output", str(out), "--format", "json")
+    assert code == 0 and set(TABLES) - {"articles"} <= {r["view_name"] for r in json.loads(stdout)}
+    # The raw child tables (_entities: every revision's rows) are tables a statement names.
+    sql = "SELECT count(*) AS n FROM _entities JOIN articles USING (article_id)"
+    code, stdout, stderr = cli("query", sql, "--output", str(out), "--format", "json")
+    assert code == 0, stderr
+    assert json.loads(stdout)[0]["n"] > 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["show", "--random", "1"], ["feeds", "status"], ["query", "SELECT 1 FROM articles"]],
+    ids=["show", "feeds status", "query"],
+)
+def test_a_data_file_the_log_names_but_is_gone_is_one_line_naming_the_table(
+    out: Path, tmp_path: Path, args: list[str]
+) -> None:
+    import shutil
+
+    broken = tmp_path / "out"
+    shutil.copytree(out, broken)
+    next((broken / "articles").rglob("*.parquet")).unlink()
+    shutil.rmtree(broken / "_state", ignore_errors=True)  # feeds status reads the tables then
+    code, _, stderr = cli(*args, "--output", str(broken))
+    assert code == 2 and len(stderr.strip().splitlines()) == 1
+    assert "articles table" in stderr
+
+
+def test_tables_counts_the_rows_of_a_table_whose_log_keeps_no_row_counts(
+    out: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    # Another Delta writer may leave out the add actions' statistics: tables counts the rows.
+    bare = tmp_path / "out"
+    shutil.copytree(out, bare)
+    for commit in bare.glob("*/_delta_log/*.json"):
+        actions = [json.loads(line) for line in commit.read_text().splitlines() if line]
+        for action in actions:
+            action.get("add", {}).pop("stats", None)
+        commit.write_text("".join(json.dumps(a) + "\n" for a in actions))
+    code, stdout, stderr = cli("tables", "--output", str(bare), "--format", "json")
+    assert code == 0, stderr
+    _, expected, _ = cli("tables", "--output", str(out), "--format", "json")
+    assert json.loads(stdout) == json.loads(expected)
+
+
+def test_a_delta_log_that_is_not_a_folder_is_one_line_naming_the_table(
+    out: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    broken = tmp_path / "out"
+    shutil.copytree(out, broken)
+    log = broken / "feeds" / "_delta_log"
+    shutil.rmtree(log, ignore_errors=True)
+    log.parent.mkdir(exist_ok=True)
+    log.write_text("")  # deltalake raises an OSError here, not one of its own errors
+    for args in (["query", "SELECT count(*) FROM feeds"], ["tables"]):
+        code, _, stderr = cli(*args, "--output", str(broken))
+        assert code == 2 and len(stderr.strip().splitlines()) == 1
+        assert "feeds table's Delta log cannot be read" in stderr
+
+
+def test_tables_in_the_shell_reports_a_table_gone_unreadable_and_the_shell_goes_on(
+    out: Path, tmp_path: Path
+) -> None:
+    import io
+    import shutil
+
+    from nordwire.pipeline.read.shell import Shell
+
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    shell = Shell(str(copy), fmt="csv")
+    try:
+        # A vacuum beside the shell (compact runs while queries run) removes a file it named.
+        next((copy / "entities").rglob("*.parquet")).unlink()
+        printed = io.StringIO()
+        shell.loop(io.StringIO(".tables\nSELECT 6 * 7;\n"), printed, interactive=False)
+    finally:
+        shell.close()
+    lines = printed.getvalue().splitlines()
+    assert lines[0].startswith("error: the entities table cannot be read") and "42" in lines
+
+
+def test_a_table_named_only_at_run_time_is_opened_when_the_statement_needs_it(out: Path) -> None:
+    # The word match sees articles only; the statement also reads revisions.
+    sql = "SELECT count(*) AS n FROM articles a JOIN query_table('rev' || 'isions') r USING (article_id)"
+    code, stdout, stderr = cli("query", sql, "--output", str(out), "--format", "json")
+    assert code == 0, stderr
+    assert json.loads(stdout)[0]["n"] >= count(out)

@@ -167,6 +167,16 @@ def test_a_copied_capture_was_first_seen_when_its_document_was_built_not_copied(
     assert first_version(item(channel_date=at(15))).first_seen_at == FETCHED
 
 
+def test_a_story_is_never_first_seen_before_its_document_could_have_been_built() -> None:
+    # A channel date that lags the newest item (a stale lastBuildDate: VG's snapshot of
+    # 2022-10-12 13:50 says 11:41:52 and holds an item published 11:42:02) does not date
+    # the document: it was built after its newest item, so no story in it was seen earlier.
+    stale = item(channel_date=at(9), newest_item_date=at(10))
+    assert first_version(stale).first_seen_at == at(10)
+    # A channel date in the future is no build date either; the newest item still bounds it.
+    assert first_version(item(channel_date=at(15), newest_item_date=at(10))).first_seen_at == at(10)
+
+
 def test_the_raw_digest_ignores_the_fetch_and_sees_any_edit() -> None:
     raw = make_item(guid="g1", title_raw="Jan Erik", content_raw="<p>Tekst</p>")
     again = make_item(
