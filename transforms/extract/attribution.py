@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from nordwire.schemas.items import Mention, QuoteMention
 from nordwire.transforms.extract.clauses import SENTENCE, Lexicon, Speaker, narrative_speaker
 from nordwire.transforms.extract.quotes import Quote, find_quotes
+from nordwire.transforms.extract.reported import find_reported
 from nordwire.transforms.extract.speakers import PRONOUNS, is_agency, is_role, words
 
 _DEATH = re.compile(r"\b(?:døde|døydde|omkom|drept|drepen|mistet livet|miste livet)\b")
@@ -252,6 +253,8 @@ def attribute(
     """Every quote of an article's fields (title, summary, body, ... in `texts`' order) with its
     speaker, resolved and as written."""
     quotes = {f: find_quotes(texts[f], headline=f == "title") if texts[f] else [] for f in texts}
+    outside = _outside(mentions, quotes)
+    reported = _add_reported(texts, quotes, outside, lexicon)
     if not any(quotes.values()):
         return []
     outside = _outside(mentions, quotes)
@@ -261,7 +264,15 @@ def attribute(
         masked = _masked(texts[field], quotes[field])
         previous: tuple[Quote, Speaker] | None = None
         for q in quotes[field]:
-            if q.speaker is None and q.speaker_start < 0 and q.verb is None:
+            if (field, q.start) in reported:
+                got = reported[(field, q.start)]
+                if got[0] is None:  # "Han sier også at ...": the pronoun, as for direct quotes
+                    got = _clause(q, field, outside, people, texts, previous)
+                elif len(got[0].split()) == 1 and is_role(got[0]):
+                    got = _by_role(got[0], outside, texts) or got[0], got[1]
+                if got[0] is None:
+                    continue
+            elif q.speaker is None and q.speaker_start < 0 and q.verb is None:
                 got = _unattributed(
                     q, field, texts[field], masked, previous, outside, people, lexicon
                 )
@@ -280,4 +291,28 @@ def attribute(
         QuoteMention(f, q.quote, q.start, q.end, *resolved[(f, q.start)], q.verb, q.kind)
         for f in texts
         for q in quotes[f]
+        if (f, q.start) in resolved
     ]
+
+
+def _add_reported(
+    texts: Mapping[str, str],
+    quotes: dict[str, list[Quote]],
+    outside: Sequence[Mention],
+    lexicon: Lexicon,
+) -> dict[tuple[str, int], Speaker]:
+    """Reported speech (`X sier at ...`, `Det opplyser X.`) of the narrative fields, added to
+    `quotes` where it overlaps no quotation; its speaker (None for a pronoun to resolve) and
+    the words as written."""
+    out: dict[tuple[str, int], Speaker] = {}
+    for field in [f for f in texts if f != "title" and texts[f]]:
+        text = texts[field]
+        masked = _masked(text, quotes[field])
+        found = find_reported(text, masked, field, outside, lexicon)
+        for q, speaker in found:
+            if any(q.start < o.end and o.start < q.end for o in quotes[field]):
+                continue
+            quotes[field].append(q)
+            out[(field, q.start)] = (speaker, q.speaker)
+        quotes[field].sort(key=lambda q: (q.start, -q.end))
+    return out
