@@ -49,7 +49,21 @@ _MULTI = r"legger til|la til|slår fast|slo fast|nekter for|nektet for|nekta for
 _SAY = rf"{_MULTI}|" + "|".join(sorted(set(_SAY_WORDS.split()), key=len, reverse=True))
 _VERB = re.compile(rf"\b(?P<verb>{_SAY})\b")
 _AT = re.compile(r"\bat\s+(?=\S)")
-_SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?:]+|$)")
+# A period inside a number or an abbreviation (`klokka 3.30`, `Adm.dir.`) ends nothing.
+_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=[^\s.!?]))*(?:[.!?]+|$)")
+# A newspaper or broadcaster cited as the source (`..., skriver Stavanger Aftenblad`).
+_MEDIUM = re.compile(
+    r"(?:posten|avisen|avisa|avis|bladet|blad|tidende|tidene|tidend|dagblad|budstikke|"
+    r"folkeblad|nytt|news|times|post|journal|tribune|guardian|telegraph|spiegel|monde|"
+    r"zeitung|bladet|kanalen|radio|tv|24)$",
+    re.IGNORECASE,
+)
+_MEDIA_NAMES = words(
+    "ta bt ba ht fvn ao oa rb gd itromsø nordlys e24 rett24 europower frifagbevegelse "
+    "politico axios bild bbc cnn nrk vg aftenposten dagbladet nettavisen dn tv2 p4 "
+    "finansavisen klassekampen dagsavisen vårt land dagens næringsliv morgenbladet"
+)
+_DATELINE = re.compile(r"\s*(?:[A-ZÆØÅ][A-ZÆØÅ/ .-]*\s*)?\([^()\n]{1,60}\)\s*:?\s*")
 # Between the verb and `at`: when, where, to whom (`sier onsdag til NRK at`).
 _ADVERBS = words(
     "videre også og samtidig nå no tidligere tidlegare seinare senere derfor likevel dessuten "
@@ -83,8 +97,7 @@ def _speaker(
     tokens = phrase.split()
     if not tokens or len(tokens) > (12 if "," in phrase else 7):
         return None
-    media = {tokens[0].lower().strip("."), "".join(tokens[:2]).lower()}
-    if is_agency(phrase) or media & MEDIA:
+    if is_agency(phrase) or _is_medium(tokens):
         return None
     if any(t.lower() in _CLAUSE_WORDS for t in tokens):
         return None  # "Politiet slår fast at denne ikke var reell og": a clause, not a subject
@@ -103,8 +116,16 @@ def _speaker(
         if m.label.startswith(("ORG", "GPE_ORG")) and m.start == start:
             return m.normalised, phrase, start, end
     if is_role(phrase) and not any(m.label == "PER" for m in named):
-        return raw, raw, start, end
+        return phrase, phrase, start, end  # "Ordføreren i Aukra", "En tidligere soldat"
     return None
+
+
+def _is_medium(tokens: list[str]) -> bool:
+    """Whether speaker words name a newsroom (`NRK`, `TV 2`, `Stavanger Aftenblad`, `Sky News`)."""
+    names = [t.strip(".,()").lower() for t in tokens]
+    if {names[0], "".join(names[:2]), " ".join(names[:2])} & (MEDIA | _MEDIA_NAMES):
+        return True
+    return all(capital(t) or t[:1].isdigit() for t in tokens) and bool(_MEDIUM.search(names[-1]))
 
 
 def _gap_ok(gap: list[str]) -> bool:
@@ -173,6 +194,9 @@ def find_reported(
     for n, sent in enumerate(sentences):
         s, e = sent.start(), sent.end()
         s += len(sent.group()) - len(sent.group().lstrip())
+        dateline = _DATELINE.match(masked, s, e)
+        if dateline is not None:
+            s = dateline.end()  # "STAVANGER (TV 2): Statsadvokaten mener at ..."
         found = _det_form(text, masked, sentences, n, s, e, field, mentions)
         found = found or _at_form(text, masked, s, e, field, mentions)
         found = found or _tail_form(text, masked, s, e, field, mentions)
