@@ -50,7 +50,7 @@ _SAY = rf"{_MULTI}|" + "|".join(sorted(set(_SAY_WORDS.split()), key=len, reverse
 _VERB = re.compile(rf"\b(?P<verb>{_SAY})\b")
 _AT = re.compile(r"\bat\s+(?=\S)")
 # A period inside a number or an abbreviation (`klokka 3.30`, `Adm.dir.`) ends nothing.
-_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=[^\s.!?]))*(?:[.!?]+|$)")
+_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=[^\s.!?]))*(?:[.!?]+|(?=\n)|$)")
 # A newspaper or broadcaster cited as the source (`..., skriver Stavanger Aftenblad`).
 _MEDIUM = re.compile(
     r"(?:posten|avisen|avisa|avis|bladet|blad|tidende|tidene|tidend|dagblad|budstikke|"
@@ -69,7 +69,7 @@ _ADVERBS = words(
     "videre også og samtidig nå no tidligere tidlegare seinare senere derfor likevel dessuten "
     "selv sjølv dag går kveld morgen morgon ettermiddag natt formiddag helga helgen "
     "mandag tirsdag onsdag torsdag fredag lørdag søndag tysdag laurdag sundag også nok klart "
-    "tydelig tydeleg"
+    "tydelig tydeleg sent seint tidlig tidleg"
 )
 _PREPOSITIONS = words("til overfor ifølge på i under etter ved via gjennom hos mot for om frå fra")
 # Sentence openers that put the subject after the verb (Norwegian puts the verb second).
@@ -80,7 +80,7 @@ _FRONTED = words(
 )
 _DET = re.compile(rf"(?:Det|Dette|Slik)\s+(?P<verb>{_SAY})\s+(?=\S)")
 _TAIL = re.compile(rf",\s*(?P<verb>{_SAY})\s+(?=\S)")
-_CLAUSE_WORDS = AUXILIARIES | words("at som når fordi hvis dersom om er var")
+_CLAUSE_WORDS = AUXILIARIES | words("at som når fordi hvis dersom om er var men å ikke ikkje")
 Found = tuple[Quote, str | None]  # the quote and its speaker (None: a pronoun, to resolve)
 
 
