@@ -115,7 +115,7 @@ def _speaker(
             return m.normalised, raw if m.text in raw else phrase, start, end
         if m.label.startswith(("ORG", "GPE_ORG")) and m.start == start:
             return m.normalised, phrase, start, end
-    if is_role(phrase) and not any(m.label == "PER" for m in named):
+    if is_role(phrase):  # no person named but as a genitive's owner
         return phrase, phrase, start, end  # "Ordføreren i Aukra", "En tidligere soldat"
     return None
 
