@@ -266,8 +266,8 @@ def attribute(
         for q in quotes[field]:
             if (field, q.start) in reported:
                 got = reported[(field, q.start)]
-                if got[0] is None:  # "Han sier også at ...": the pronoun, as for direct quotes
-                    got = _clause(q, field, outside, people, texts, previous)
+                if got[0] is None:  # "Han sier også at ...": who the pronoun can only mean
+                    got = _pronoun(q, field, people, previous), got[1]
                 elif len(got[0].split()) == 1 and is_role(got[0]):
                     got = _by_role(got[0], outside, texts) or got[0], got[1]
                 if got[0] is None:
@@ -293,6 +293,21 @@ def attribute(
         for q in quotes[f]
         if (f, q.start) in resolved
     ]
+
+
+def _pronoun(
+    q: Quote, field: str, people: Sequence[Mention], previous: tuple[Quote, Speaker] | None
+) -> str | None:
+    """The person `han`/`hun` of reported speech refers to, only when it cannot be another:
+    the previous quote's speaker when nobody else is named since, else the one person named
+    before (`Biden tror ikke at Putin ... Han sier ...` names two, so nobody)."""
+    before = [m for m in people if m.field == field and m.end <= q.start]
+    if previous is not None and previous[1][0]:
+        since = {m.normalised for m in before if m.start >= previous[0].end}
+        if since <= {previous[1][0]}:
+            return previous[1][0]
+    named = {m.normalised for m in before}
+    return named.pop() if len(named) == 1 else None
 
 
 def _add_reported(

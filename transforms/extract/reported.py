@@ -213,37 +213,59 @@ def _quote(
     ), who[0]
 
 
+_BARE = re.compile(
+    r"\s+(?:(?:også|videre|nå|no|samtidig)\s+)?(?P<q>(?:han|hun|ho|de|dei|det|vi|me|jeg|eg)"
+    r"\s+(?P<fin>[a-zæøå]+)\b)"
+)
+
+
+def _finite(word: str) -> bool:
+    """Whether a word after a pronoun looks like a finite verb (`vil`, `baserer`, `fikk`)."""
+    return word in AUXILIARIES or bool(re.search(r"(?:er|ar|te|de|dde|et)$", word))
+
+
+def _fronted(before: str) -> bool:
+    """Whether the words before the verb are an adverbial (`Nå`, `Til Dagbladet`, `I dag`),
+    so the subject follows the verb."""
+    parts = before.lower().split()
+    return (
+        before.lower() in _FRONTED
+        or all(w in _FRONTED for w in parts)
+        or (parts[0] in _PREPOSITIONS)
+    )
+
+
 def _at_form(
     text: str, masked: str, s: int, e: int, field: str, mentions: Sequence[Mention]
 ) -> Found | None:
     """`X sier (til NRK) at ...` and `Til NRK sier X at ...`."""
     for v in _VERB.finditer(masked, s, e):
-        at = _AT.search(masked, v.end(), e)
-        if at is None:
-            return None
         before = masked[s : v.start()].strip()
         if not before:
             continue
-        gap = masked[v.end() : at.start()]
-        first = before.split()[0].lower()
-        fronted = (
-            before.lower() in _FRONTED
-            or all(w.lower() in _FRONTED for w in before.split())
-            or first in _PREPOSITIONS
-        )
-        if fronted:
-            cut = _split_speaker(masked, v.end(), at.start())
+        bare = _BARE.match(masked, v.end(), e)
+        at = _AT.search(masked, v.end(), e)
+        if bare is not None and not _fronted(before) and _finite(bare.group("fin")):
+            # "Ola Hansen sier han vil anke": `at` left out before a pronoun and its verb
+            gap_end, q_start = bare.start("q"), bare.start("q")
+        elif at is not None:
+            gap_end, q_start = at.start(), at.end()
+        else:
+            return None
+        gap = masked[v.end() : gap_end]
+        if _fronted(before):
+            cut = _split_speaker(masked, v.end(), gap_end)
             who = _speaker(text, v.end(), cut, field, mentions)
-            ok = _gap_ok(masked[cut : at.start()].replace(",", " ").split())
+            ok = _gap_ok(masked[cut:gap_end].replace(",", " ").split())
         else:
             who = _speaker(text, s, v.start(), field, mentions)
             ok = _gap_ok(gap.split())
-        q_end = _tail_end(text, at.end(), e)
-        if who is None or not ok or len(text[at.end() : q_end].split()) < 3:
+        q_end = _tail_end(text, q_start, e)
+        if who is None or not ok or len(text[q_start:q_end].split()) < 3:
             return None
-        if masked[at.end() : q_end] != text[at.end() : q_end]:
+        if masked[q_start:q_end] != text[q_start:q_end]:
             return None  # a direct quote inside: never doubled
-        return _quote(text, at.end(), q_end, who, v.group("verb"))
+        return _quote(text, q_start, q_end, who, v.group("verb"))
     return None
 
 
