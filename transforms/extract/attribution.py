@@ -6,6 +6,8 @@ person the tagger found there wins; a pronoun takes the last person named outsid
 role (`Nato-sjefen`) takes the person the article introduces with that role (`Nato-sjef Jens
 Stoltenberg`). A headline whose `X` names nobody (`Advarer: – ...`, a kicker, a topic) takes
 the speaker the lede names in a reporting clause (`..., mener X`, `No fryktar X at ...`).
+Reported speech (`X sier at ...`, reported.py) comes with its speaker; its `han`/`hun` takes a
+person only when it can mean no other.
 """
 
 from __future__ import annotations
