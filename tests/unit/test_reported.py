@@ -78,6 +78,12 @@ def test_at_left_out_before_a_pronoun_and_its_verb(ner: NerModel) -> None:
     assert reported(ner, "Ole Hansen sier det til NRK.") == []
 
 
+def test_a_name_with_a_particle_is_whole(ner: NerModel) -> None:
+    summary = "Spissen er ikke med på treningen. Manager Erik ten Hag opplyste at han er skadet."
+    (q,) = reported(ner, summary)
+    assert (q.quote, q.speaker, q.verb) == ("han er skadet", "Erik ten Hag", "opplyste")
+
+
 def test_det_opplyser_x_takes_the_sentence_before(ner: NerModel) -> None:
     summary = (
         "Brannen i lagerbygget er slukket og ingen er skadet. "

@@ -263,7 +263,11 @@ def attribute(
     people = [m for m in outside if m.label == "PER"]
     resolved: dict[tuple[str, int], Speaker] = {}
     for field in [f for f in texts if f != "title" and quotes[f]]:
-        masked = _masked(texts[field], quotes[field])
+        # the narrative that introduces dash speech keeps its reported clauses ("X opplyser
+        # til NRK at ...\n– Vi ..."): only direct quotes and `ifølge` rows are blanked
+        masked = _masked(
+            texts[field], [q for q in quotes[field] if (field, q.start) not in reported]
+        )
         previous: tuple[Quote, Speaker] | None = None
         for q in quotes[field]:
             if (field, q.start) in reported:
@@ -275,9 +279,9 @@ def attribute(
                 if got[0] is None:
                     continue
             elif q.speaker is None and q.speaker_start < 0 and q.verb is None:
-                got = _unattributed(
-                    q, field, texts[field], masked, previous, outside, people, lexicon
-                )
+                # after reported speech, the paragraph that holds it introduces the quote
+                intro = None if previous and (field, previous[0].start) in reported else previous
+                got = _unattributed(q, field, texts[field], masked, intro, outside, people, lexicon)
             else:
                 got = _clause(q, field, outside, people, texts, previous)
             resolved[(field, q.start)] = got

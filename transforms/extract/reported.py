@@ -112,12 +112,33 @@ def _speaker(
         if m.text.endswith("s") and after and not capital(after[0]):
             continue  # "Putins talsperson", "Natos medlemsland": the owner does not speak
         if m.label == "PER":
-            return m.normalised, raw if m.text in raw else phrase, start, end
+            name = _with_particles(text, m, named, start, end)
+            return name, raw if m.text in raw else phrase, start, end
         if m.label.startswith(("ORG", "GPE_ORG")) and m.start == start:
             return m.normalised, phrase, start, end
     if is_role(phrase):  # no person named but as a genitive's owner
         return phrase, phrase, start, end  # "Ordføreren i Aukra", "En tidligere soldat"
     return None
+
+
+_PARTICLE_NAME = re.compile(r"\s(?:ten|ter|van|von|de|der|den|da|di|du|le|la|al|bin|af)\s\S+")
+
+
+def _with_particles(text: str, m: Mention, named: Sequence[Mention], start: int, end: int) -> str:
+    """The person's name with the particle and surname the tagger cut off (`Erik` + `ten Hag`,
+    `ten` + `Hag`), within the speaker words."""
+    if m.text != m.normalised:
+        return m.normalised  # the tagger's fuller form of the name wins
+    s, e = m.start, m.end
+    after = _PARTICLE_NAME.match(text, e, end)
+    if after is not None and capital(after.group().split()[-1]):
+        e = after.end()
+    head = text[start:s].split()
+    if head and head[-1] in ("ten", "ter", "van", "von", "de", "der", "da", "di", "du", "le"):
+        s -= len(head[-1]) + 1
+        left = [o for o in named if o.label == "PER" and o.end == s - 1]
+        s = left[0].start if left else s
+    return text[s:e].rstrip(".,")
 
 
 def _is_medium(tokens: list[str]) -> bool:

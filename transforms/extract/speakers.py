@@ -76,7 +76,9 @@ S_NAMES = frozenset(
         "dennis",
     ]
 )
-_PARTICLES = frozenset({"von", "van", "de", "al", "bin", "der", "den", "la", "le", "di", "da"})
+_PARTICLES = frozenset(
+    {"von", "van", "de", "al", "bin", "der", "den", "la", "le", "di", "da", "ten", "ter"}
+)
 # News agencies relay what others say: "..., melder AFP" names the channel, not the speaker.
 NEWS_AGENCIES = words(
     "afp reuters ntb ap anb dpa bloomberg tt ritzau interfax tass ria xinhua yonhap kyodo efe "
