@@ -256,7 +256,7 @@ def attribute(
     speaker, resolved and as written."""
     quotes = {f: find_quotes(texts[f], headline=f == "title") if texts[f] else [] for f in texts}
     outside = _outside(mentions, quotes)
-    reported = _add_reported(texts, quotes, outside, lexicon)
+    reported = _add_reported(texts, quotes, outside)
     if not any(quotes.values()):
         return []
     outside = _outside(mentions, quotes)
@@ -320,7 +320,6 @@ def _add_reported(
     texts: Mapping[str, str],
     quotes: dict[str, list[Quote]],
     outside: Sequence[Mention],
-    lexicon: Lexicon,
 ) -> dict[tuple[str, int], Speaker]:
     """Reported speech (`X sier at ...`, `Det opplyser X.`) of the narrative fields, added to
     `quotes` where it overlaps no quotation; its speaker (None for a pronoun to resolve) and
@@ -329,7 +328,7 @@ def _add_reported(
     for field in [f for f in texts if f != "title" and texts[f]]:
         text = texts[field]
         masked = _masked(text, quotes[field])
-        found = find_reported(text, masked, field, outside, lexicon)
+        found = find_reported(text, masked, field, outside)
         for q, speaker in found:
             if any(q.start < o.end and o.start < q.end for o in quotes[field]):
                 continue

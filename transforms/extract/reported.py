@@ -3,7 +3,8 @@
 Three forms, bokmål and nynorsk (`ifølge X` is in quotes.py):
 - `X sier (til NRK / på Twitter / onsdag) at CLAUSE`: the quote is the clause after `at` to the
   end of the sentence; X before the verb, or after it when something else opens the sentence
-  (`Til Dagbladet opplyser krimvaktleder Kari Hansen at ...`, `Nå sier han at ...`);
+  (`Til Dagbladet opplyser krimvaktleder Kari Hansen at ...`, `Nå sier han at ...`); `at` may
+  be left out before a pronoun and its verb (`Støre sier han baserer seg på ...`);
 - `Det opplyser X (til NRK).`: the sentence before it, in the same paragraph, is X's;
 - `SENTENCE, melder politiet.`: the sentence before the comma is the speaker's.
 
@@ -21,7 +22,7 @@ import re
 from collections.abc import Sequence
 
 from nordwire.schemas.items import Mention
-from nordwire.transforms.extract.clauses import MEDIA, Lexicon
+from nordwire.transforms.extract.clauses import MEDIA
 from nordwire.transforms.extract.quotes import Quote
 from nordwire.transforms.extract.speakers import (
     AUXILIARIES,
@@ -205,11 +206,9 @@ def _after_verb(text: str, v_end: int, stop: int) -> tuple[int, bool]:
     return at, _gap_ok(rest)
 
 
-def find_reported(
-    text: str, masked: str, field: str, mentions: Sequence[Mention], lexicon: Lexicon
-) -> list[Found]:
-    """The reported speech of a field (`masked`: its text with quotations blanked)."""
-    del lexicon  # the speaker comes from the tagger's names and role words only
+def find_reported(text: str, masked: str, field: str, mentions: Sequence[Mention]) -> list[Found]:
+    """The reported speech of a field (`masked`: its text with quotations blanked); the
+    speaker comes from the tagger's names and the role words only."""
     out: list[Found] = []
     sentences = [m for m in _SENTENCE.finditer(masked) if m.group().strip()]
     for n, sent in enumerate(sentences):
