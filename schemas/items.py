@@ -45,7 +45,7 @@ class QuoteMention:
     speaker: str | None  # resolved to the fullest name the article gives
     speaker_raw: str | None  # as written in the reporting clause
     verb: str | None
-    kind: str = "direct"  # direct (the words as spoken) or reported (ifølge X)
+    kind: str = "direct"  # direct (the words as spoken) or reported (ifølge X, X sier at ...)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The quotes table: one row per quotation (direct speech or reported `ifølge X`), and its Arrow schema."""
+"""The quotes table: one row per quotation (direct speech, or reported: `ifølge X`, `X sier at ...`), and its Arrow schema."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ DESCRIPTIONS = {
     "content_hash": "The revision of the article it was found in (articles.content_hash): a row whose value is not the article's current one belongs to a superseded revision.",
     "field": f"{', '.join(MENTION_FIELDS[:-1])} or {MENTION_FIELDS[-1]}: the text char_start and char_end index.",
     "quote": "The quoted words, without the quotation marks or dash.",
-    "kind": "direct: the words as spoken (dash speech, «», a headline's X: – ...); reported: a statement attributed to the speaker (ifølge X), not verbatim.",
+    "kind": "direct: the words as spoken (dash speech, «», a headline's X: – ...); reported: a statement attributed to the speaker (ifølge X, X sier at ..., Det opplyser X.), not verbatim.",
     "speaker": "Who said it, resolved: a short name or pronoun becomes the fullest name the article gives.",
     "speaker_raw": "The speaker as written in the reporting clause (Putin, han, KS-lederen).",
     "verb": "The reporting verb (sa, sier, skriver, ...).",

@@ -6,6 +6,8 @@ person the tagger found there wins; a pronoun takes the last person named outsid
 role (`Nato-sjefen`) takes the person the article introduces with that role (`Nato-sjef Jens
 Stoltenberg`). A headline whose `X` names nobody (`Advarer: – ...`, a kicker, a topic) takes
 the speaker the lede names in a reporting clause (`..., mener X`, `No fryktar X at ...`).
+Reported speech (`X sier at ...`, reported.py) comes with its speaker; its `han`/`hun` takes a
+person only when it can mean no other.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from nordwire.schemas.items import Mention, QuoteMention
 from nordwire.transforms.extract.clauses import SENTENCE, Lexicon, Speaker, narrative_speaker
 from nordwire.transforms.extract.quotes import Quote, find_quotes
+from nordwire.transforms.extract.reported import find_reported
 from nordwire.transforms.extract.speakers import PRONOUNS, is_agency, is_role, words
 
 _DEATH = re.compile(r"\b(?:døde|døydde|omkom|drept|drepen|mistet livet|miste livet)\b")
@@ -252,19 +255,33 @@ def attribute(
     """Every quote of an article's fields (title, summary, body, ... in `texts`' order) with its
     speaker, resolved and as written."""
     quotes = {f: find_quotes(texts[f], headline=f == "title") if texts[f] else [] for f in texts}
+    outside = _outside(mentions, quotes)
+    reported = _add_reported(texts, quotes, outside)
     if not any(quotes.values()):
         return []
     outside = _outside(mentions, quotes)
     people = [m for m in outside if m.label == "PER"]
     resolved: dict[tuple[str, int], Speaker] = {}
     for field in [f for f in texts if f != "title" and quotes[f]]:
-        masked = _masked(texts[field], quotes[field])
+        # the narrative that introduces dash speech keeps its reported clauses ("X opplyser
+        # til NRK at ...\n– Vi ..."): only direct quotes and `ifølge` rows are blanked
+        masked = _masked(
+            texts[field], [q for q in quotes[field] if (field, q.start) not in reported]
+        )
         previous: tuple[Quote, Speaker] | None = None
         for q in quotes[field]:
-            if q.speaker is None and q.speaker_start < 0 and q.verb is None:
-                got = _unattributed(
-                    q, field, texts[field], masked, previous, outside, people, lexicon
-                )
+            if (field, q.start) in reported:
+                got = reported[(field, q.start)]
+                if got[0] is None:  # "Han sier også at ...": who the pronoun can only mean
+                    got = _pronoun(q, field, people, previous), got[1]
+                elif len(got[0].split()) == 1 and is_role(got[0]):
+                    got = _by_role(got[0], outside, texts) or got[0], got[1]
+                if got[0] is None:
+                    continue
+            elif q.speaker is None and q.speaker_start < 0 and q.verb is None:
+                # after reported speech, the paragraph that holds it introduces the quote
+                intro = None if previous and (field, previous[0].start) in reported else previous
+                got = _unattributed(q, field, texts[field], masked, intro, outside, people, lexicon)
             else:
                 got = _clause(q, field, outside, people, texts, previous)
             resolved[(field, q.start)] = got
@@ -280,4 +297,42 @@ def attribute(
         QuoteMention(f, q.quote, q.start, q.end, *resolved[(f, q.start)], q.verb, q.kind)
         for f in texts
         for q in quotes[f]
+        if (f, q.start) in resolved
     ]
+
+
+def _pronoun(
+    q: Quote, field: str, people: Sequence[Mention], previous: tuple[Quote, Speaker] | None
+) -> str | None:
+    """The person `han`/`hun` of reported speech refers to, only when it cannot be another:
+    the previous quote's speaker when nobody else is named since, else the one person named
+    before (`Biden tror ikke at Putin ... Han sier ...` names two, so nobody)."""
+    before = [m for m in people if m.field == field and m.end <= q.start]
+    if previous is not None and previous[1][0]:
+        since = {m.normalised for m in before if m.start >= previous[0].end}
+        if since <= {previous[1][0]}:
+            return previous[1][0]
+    named = {m.normalised for m in before}
+    return named.pop() if len(named) == 1 else None
+
+
+def _add_reported(
+    texts: Mapping[str, str],
+    quotes: dict[str, list[Quote]],
+    outside: Sequence[Mention],
+) -> dict[tuple[str, int], Speaker]:
+    """Reported speech (`X sier at ...`, `Det opplyser X.`) of the narrative fields, added to
+    `quotes` where it overlaps no quotation; its speaker (None for a pronoun to resolve) and
+    the words as written."""
+    out: dict[tuple[str, int], Speaker] = {}
+    for field in [f for f in texts if f != "title" and texts[f]]:
+        text = texts[field]
+        masked = _masked(text, quotes[field])
+        found = find_reported(text, masked, field, outside)
+        for q, speaker in found:
+            if any(q.start < o.end and o.start < q.end for o in quotes[field]):
+                continue
+            quotes[field].append(q)
+            out[(field, q.start)] = (speaker, q.speaker)
+        quotes[field].sort(key=lambda q: (q.start, -q.end))
+    return out

@@ -53,7 +53,8 @@ SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?:]+|$)")
 # A dateline or a score line before a lede: "OSLO/BRUSSEL (VG)", "FRANKRIKE (TV 2) :",
 # "(Stjernen - Vålerenga 1–2)".
 _DATELINE = re.compile(r"\s*(?:[A-ZÆØÅ][A-ZÆØÅ/ .-]*\s*)?\([^()\n]{1,60}\)\s*:?\s*")
-_MEDIA = words(
+# Newsrooms: the medium a statement was given to, never its speaker.
+MEDIA = words(
     "nrk vg dagbladet aftenposten nettavisen e24 dn tv2 bt adresseavisen aftenbladet "
     "klassekampen dagsavisen finansavisen expressen cnn bbc"
 )
@@ -88,7 +89,7 @@ def _subject(
     first = tokens[0].strip("«»,.()").lower()
     name = all(capital(t) or t in ("og", "&") for t in tokens) and len(tokens) <= 4
     if is_role(phrase) or (name and "lc" not in lexicon.get(first, ("lc",))):
-        return (None, None) if first in _MEDIA else (phrase, phrase)
+        return (None, None) if first in MEDIA else (phrase, phrase)
     return None
 
 
@@ -106,7 +107,7 @@ def _inverted(
     rest = text[at:end]
     cut = re.search(r"\s(?:at|om|som)\s|,|[.!?:]", rest)
     phrase = (rest[: cut.start()] if cut else rest).strip()
-    if not phrase or is_agency(phrase) or phrase.split()[0].lower().strip(".,") in _MEDIA:
+    if not phrase or is_agency(phrase) or phrase.split()[0].lower().strip(".,") in MEDIA:
         return None
     s = at + rest.index(phrase)
     raw = clean_speaker(phrase)

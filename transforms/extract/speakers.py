@@ -17,7 +17,7 @@ def words(text: str) -> frozenset[str]:
 PRONOUNS = frozenset({"han", "hun", "ho", "de", "dei", "vi", "eg", "jeg", "den", "det"})
 _DETERMINER_PRONOUNS = frozenset({"den", "det", "de", "dei"})
 # "det vil vera ...": a pronoun and its verb, not a determiner and its noun
-_AUXILIARIES = words(
+AUXILIARIES = words(
     "vil skal kan må er var har hadde blir ble vert vart blei får fikk fekk går kommer kjem ser "
     "bør burde ville skulle kunne"
 )
@@ -76,7 +76,9 @@ S_NAMES = frozenset(
         "dennis",
     ]
 )
-_PARTICLES = frozenset({"von", "van", "de", "al", "bin", "der", "den", "la", "le", "di", "da"})
+_PARTICLES = frozenset(
+    {"von", "van", "de", "al", "bin", "der", "den", "la", "le", "di", "da", "ten", "ter"}
+)
 # News agencies relay what others say: "..., melder AFP" names the channel, not the speaker.
 NEWS_AGENCIES = words(
     "afp reuters ntb ap anb dpa bloomberg tt ritzau interfax tass ria xinhua yonhap kyodo efe "
@@ -156,7 +158,7 @@ def clean_speaker(raw: str) -> str | None:
     if first in PRONOUNS:  # "sa han", "Han sa:": resolved by the extraction stage, "den" never
         if first not in _DETERMINER_PRONOUNS:
             return first
-        if len(words) == 1 or words[1].lower() in _STOP | PRONOUNS | _AUXILIARIES:
+        if len(words) == 1 or words[1].lower() in _STOP | PRONOUNS | AUXILIARIES:
             return None
         # "sier den første franske vinneren av prisen": a determiner opening a description
     # The name of an apposition: the first run of capitalised words (after a title such as
