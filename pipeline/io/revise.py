@@ -157,7 +157,10 @@ def decide(story: Story, stored: _Stored | None, applied: _Applied | None) -> _P
     v = story.version
     if stored is None:
         return _Plan(story, story.day, v, claim=True, apply=True, replace=False, kind="new")
-    first_seen = applied.first_seen if applied else stored.first_seen
+    # The earliest evidence of the story: the articles row's, else the first revision's fetch
+    # (revisions keep no first_seen_at), and this copy's own (its document's build date) — a
+    # commit retried after a conflict finds its own claim and no articles row yet.
+    first_seen = min(applied.first_seen if applied else stored.first_seen, v.first_seen_at)
     behind = applied is None or applied.revision < stored.revision
     if v.content_hash == stored.content_hash:
         version = dataclasses.replace(v, revision=stored.revision, first_seen_at=first_seen)
@@ -303,7 +306,8 @@ def _stories(
         _children(tables, to_apply)
         _articles(tables, to_apply, app_id)
     for p in plans:
-        if p.kind == "new":
+        if p.kind == "new" or (p.kind == "repaired" and not p.replace and p.version.revision == 1):
+            # a first version whose articles row a conflict kept from being written: new
             out.new[p.story.topic] += 1
         elif p.kind in ("revised", "repaired"):
             out.revised[p.story.topic] += 1

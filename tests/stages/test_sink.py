@@ -118,6 +118,36 @@ def test_a_retried_bundle_is_known_by_its_application_id(tmp_path: Path) -> None
     assert again.skipped and again.unchanged == 1 and again.rejects_present == 1
 
 
+def test_a_commit_retried_after_its_claim_keeps_the_story_new_and_its_first_sighting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two writers on one day: the revisions claim lands, the articles commit loses the race,
+    # and the retry finds its own claim with no articles row. The story is still new, first
+    # seen when its document was built (revisions keep only the fetch time).
+    from datetime import UTC, datetime
+
+    from nordwire.pipeline.io import revise
+
+    built = datetime(2024, 3, 10, 13, tzinfo=UTC)
+    story = story_of(finished("a1", "sport", 10, newest_item_date=built), OSLO)
+    real = revise._articles
+    calls = []
+
+    def lose_the_race(*args: Any) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("articles commit lost")
+        real(*args)
+
+    monkeypatch.setattr(revise, "_articles", lose_the_race)
+    with pytest.raises(RuntimeError):
+        commit_rows(Tables(str(tmp_path)), [story])
+    retried = commit_rows(Tables(str(tmp_path)), [story])
+    assert sum(retried.new.values()) == 1 and not sum(retried.revised.values())
+    assert column(tmp_path, "articles", "first_seen_at") == [built]
+    assert column(tmp_path, "articles", "revision") == [1]
+
+
 def test_rejects_are_appended_once_per_reject_id(tmp_path: Path) -> None:
     one = Reject("parse", "unparseable", "f.xml", FETCHED)
     two = Reject("language", "not_norwegian", "g.xml", FETCHED, item_index=3)
