@@ -210,9 +210,13 @@ def find_reported(text: str, masked: str, field: str, mentions: Sequence[Mention
     """The reported speech of a field (`masked`: its text with quotations blanked); the
     speaker comes from the tagger's names and the role words only."""
     out: list[Found] = []
+    if _VERB.search(masked) is None:  # every form needs a speech verb: most fields have none
+        return out
     sentences = [m for m in _SENTENCE.finditer(masked) if m.group().strip()]
     for n, sent in enumerate(sentences):
         s, e = sent.start(), sent.end()
+        if _VERB.search(masked, s, e) is None:
+            continue
         s += len(sent.group()) - len(sent.group().lstrip())
         dateline = _DATELINE.match(masked, s, e)
         if dateline is not None:
