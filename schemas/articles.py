@@ -65,7 +65,7 @@ DESCRIPTIONS = {
     "fetched_at": "When the input of this revision was read, UTC (file modification time for files).",
     "first_seen_at": "When the story was first seen, UTC: the fetch of a polled feed; for a file, its document's build date (the later of its channel date and its newest item's) when earlier than the file's modification time.",
     "revised_at": "The document's clock for this revision, UTC: the item's updated date, else the channel's lastBuildDate, else the document's newest item, else the fetch time (revisions.clock_basis says which).",
-    "revision": "Version of the story: 1 when first seen, one more for each correction (the revisions table lists them).",
+    "revision": "Version of the story: 1 when first seen, one more for each correction seen in a later run or poll (the revisions table lists them; one run over many captures keeps only each story's newest copy).",
     "content_hash": "Digest of this revision's content; its entities and quotes rows carry the same value.",
     "pipeline_version": "nordwire version that wrote the row.",
     "schema_version": "Version of this table's schema the row was written with.",

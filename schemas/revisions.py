@@ -34,7 +34,7 @@ class Version:
 
 DESCRIPTIONS = {
     "article_id": "The story (articles.article_id).",
-    "revision": "Version number: 1 for the first version seen, then 2, 3, ... as corrections arrive.",
+    "revision": "Version number: 1 for the first version seen, then 2, 3, ... as corrections arrive in later runs or polls (one run keeps only a story's newest copy).",
     "content_hash": "Digest of this version's content; entities and quotes rows carry it too.",
     "seen_at": "When this version was fetched (file modification time for files), UTC.",
     "revised_at": "The document's clock for this version, UTC (see clock_basis).",
