@@ -148,6 +148,15 @@ class ClassifyTopic(_Stage):
         super().__init__("topic", _topic_fn)
 
 
+def dedup_key(item: Item) -> str:
+    """The key copies of one story share: its article id. An item with no title and no text is
+    never a copy of anything (empty items share one id); the normalise stage rejects it as
+    `empty`, each on its own, rather than all but one as `duplicate`."""
+    if any((x or "").strip() for x in (item.title_raw, item.summary_raw, item.content_raw)):
+        return item.article_id or ""
+    return f"{item.article_id or ''}|{item.input}|{item.item_index}"
+
+
 def _kept(item: Item, copies: list[Any]) -> Item:
     """The copy kept, bounded by its copies' dates and first seen when the first of them was;
     `copies` are (date bound, first seen) of every copy."""
@@ -178,7 +187,7 @@ class _KeepWinnerFn(beam.DoFn):
         self._dupes = Metrics.counter("dedup", "duplicate")
 
     def process(self, item: Item, winners: dict[str, tuple[str, int, list[Any]]]) -> Iterator[Any]:
-        winner = winners.get(item.article_id or "")
+        winner = winners.get(dedup_key(item))
         if winner is None:
             yield item
             return
@@ -205,7 +214,7 @@ class DropDuplicates(beam.PTransform):
         if windowed(pcoll):
             return (
                 pcoll
-                | "KeyById" >> beam.Map(lambda item: (item.article_id, item))
+                | "KeyById" >> beam.Map(lambda item: (dedup_key(item), item))
                 | "GroupById" >> beam.GroupByKey()
                 | "KeepOne" >> beam.ParDo(_KeepOneFn()).with_outputs(REJECTS, main="items")
             )
@@ -214,7 +223,7 @@ class DropDuplicates(beam.PTransform):
             | "Preference"
             >> beam.Map(
                 lambda item: (
-                    item.article_id or "",
+                    dedup_key(item),
                     (newest_first(item), (date_bound(item), first_seen(item))),
                 )
             )

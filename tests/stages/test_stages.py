@@ -154,6 +154,25 @@ def test_drop_duplicates_keeps_the_newest_revision_by_the_documents_clock(window
         )
 
 
+@pytest.mark.parametrize("windowed", [False, True])
+def test_empty_items_sharing_an_id_are_not_duplicates_of_each_other(windowed: bool) -> None:
+    # Items with no title and no text share one id; each is rejected as `empty` later (by
+    # normalise), never as a `duplicate` of an item that is itself rejected.
+    empties = [item(article_id="tom", input="f.xml", item_index=i) for i in range(3)]
+    kept = item(article_id="sak", title_raw="Sak", input="f.xml", item_index=3)
+    with local_pipeline() as p:
+        items = p | beam.Create([*empties, kept])
+        if windowed:
+            items = items | beam.WindowInto(FixedWindows(3600))
+        out = items | DropDuplicates()
+        assert_that(
+            out.items | beam.Map(lambda i: (i.article_id, i.item_index)),
+            equal_to([("tom", 0), ("tom", 1), ("tom", 2), ("sak", 3)]),
+            label="kept",
+        )
+        assert_that(out[REJECTS], equal_to([]), label="none")
+
+
 def test_normalise_rejects_items_without_text() -> None:
     run_stage(
         Normalise(),
