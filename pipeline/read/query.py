@@ -176,8 +176,7 @@ def open_tables(
         except TableNotFoundError:
             handles[table] = None
         except (DeltaError, OSError) as exc:  # OSError: a log it cannot open as a folder
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise BrokenTable(f"the {table} table's Delta log cannot be read: {first}") from exc
+            raise _broken(f"the {table} table's Delta log", exc) from exc
     if as_of is None:
         return handles
     articles = handles["articles"]
@@ -205,6 +204,13 @@ def open_tables(
     return handles
 
 
+def _broken(what: str, exc: Exception) -> BrokenTable:
+    """`what` cannot be read, with the first line of the reason (one line for the CLI)."""
+    reason = str(exc).strip()
+    first = reason.splitlines()[0] if reason else type(exc).__name__
+    return BrokenTable(f"{what} cannot be read: {first}")
+
+
 def _register(
     con: duckdb.DuckDBPyConnection, table: str, handle: DeltaTable | None, output: str
 ) -> None:
@@ -230,8 +236,7 @@ def _register(
                 "hive_partitioning = true, union_by_name = true)"
             )
         except duckdb.IOException as exc:  # a file the log names is gone or is not Parquet
-            first = str(exc).strip().splitlines()[0]
-            raise BrokenTable(f"the {table} table cannot be read: {first}") from exc
+            raise _broken(f"the {table} table", exc) from exc
 
 
 def named_tables(sql: str, default: Collection[str] = TABLES) -> set[str]:
@@ -425,7 +430,7 @@ def _log_stats(
 ) -> tuple[int, int, Any, Any] | None:
     """(rows, partitions, first date, last date) from the log's add actions; None when a
     file has no row count there (a writer that keeps no statistics)."""
-    if handle is None or actions is None:
+    if handle is None:
         return 0, 0, None, None
     counts = actions.column("num_records").to_pylist()
     if any(n is None for n in counts):

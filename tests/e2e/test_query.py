@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,11 @@ def cli(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result.exit_code, result.stdout, result.stderr
+
+
+def copy_of(out: Path, tmp_path: Path) -> Path:
+    """A copy of the shared output that a test may damage."""
+    return Path(shutil.copytree(out, tmp_path / "out"))
 
 
 def count(out: Path) -> int:
@@ -291,10 +297,7 @@ def test_ctrl_c_in_the_shell_drops_the_line_and_the_shell_goes_on(
 
 
 def test_a_statement_opens_only_the_tables_it_names(out: Path, tmp_path: Path) -> None:
-    import shutil
-
-    broken = tmp_path / "out"
-    shutil.copytree(out, broken)
+    broken = copy_of(out, tmp_path)
     (broken / "rejects" / "_delta_log" / "00000000000000000000.json").write_text("garbage\n")
     assert count(broken) == 6  # articles never reads the rejects table's log
     code, _, stderr = cli("query", "SELECT count(*) FROM rejects", "--output", str(broken))
@@ -344,10 +347,7 @@ def test_a_catalog_query_or_a_raw_table_sees_every_table_it_may_name(out: Path) 
 def test_a_data_file_the_log_names_but_is_gone_is_one_line_naming_the_table(
     out: Path, tmp_path: Path, args: list[str]
 ) -> None:
-    import shutil
-
-    broken = tmp_path / "out"
-    shutil.copytree(out, broken)
+    broken = copy_of(out, tmp_path)
     next((broken / "articles").rglob("*.parquet")).unlink()
     shutil.rmtree(broken / "_state", ignore_errors=True)  # feeds status reads the tables then
     code, _, stderr = cli(*args, "--output", str(broken))
@@ -358,11 +358,8 @@ def test_a_data_file_the_log_names_but_is_gone_is_one_line_naming_the_table(
 def test_tables_counts_the_rows_of_a_table_whose_log_keeps_no_row_counts(
     out: Path, tmp_path: Path
 ) -> None:
-    import shutil
-
     # Another Delta writer may leave out the add actions' statistics: tables counts the rows.
-    bare = tmp_path / "out"
-    shutil.copytree(out, bare)
+    bare = copy_of(out, tmp_path)
     for commit in bare.glob("*/_delta_log/*.json"):
         actions = [json.loads(line) for line in commit.read_text().splitlines() if line]
         for action in actions:
@@ -377,10 +374,7 @@ def test_tables_counts_the_rows_of_a_table_whose_log_keeps_no_row_counts(
 def test_a_delta_log_that_is_not_a_folder_is_one_line_naming_the_table(
     out: Path, tmp_path: Path
 ) -> None:
-    import shutil
-
-    broken = tmp_path / "out"
-    shutil.copytree(out, broken)
+    broken = copy_of(out, tmp_path)
     log = broken / "feeds" / "_delta_log"
     shutil.rmtree(log, ignore_errors=True)
     log.parent.mkdir(exist_ok=True)
@@ -395,12 +389,10 @@ def test_tables_in_the_shell_reports_a_table_gone_unreadable_and_the_shell_goes_
     out: Path, tmp_path: Path
 ) -> None:
     import io
-    import shutil
 
     from nordwire.pipeline.read.shell import Shell
 
-    copy = tmp_path / "out"
-    shutil.copytree(out, copy)
+    copy = copy_of(out, tmp_path)
     shell = Shell(str(copy), fmt="csv")
     try:
         # A vacuum beside the shell (compact runs while queries run) removes a file it named.
