@@ -170,8 +170,8 @@ def tables(output: str, fmt: str) -> None:
     """
     import duckdb
     from nordwire.pipeline.io.location import UnreadableOutput
-    from nordwire.pipeline.read.query import table_stats
     from nordwire.pipeline.read.render import render
+    from nordwire.pipeline.read.stats import table_stats
 
     _check_folder(output)
     try:

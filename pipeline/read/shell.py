@@ -12,8 +12,9 @@ from typing import TextIO
 
 import duckdb
 from nordwire.pipeline.io.location import UnreadableOutput
-from nordwire.pipeline.read.query import QueryRefused, connect, execute, table_stats
+from nordwire.pipeline.read.query import QueryRefused, connect, execute
 from nordwire.pipeline.read.render import FORMATS, for_terminal, render
+from nordwire.pipeline.read.stats import table_stats
 from nordwire.schemas.reference import TABLES, render_schema
 
 HELP = """\
